@@ -1,0 +1,57 @@
+import { Type } from '@nestjs/common';
+import { CronContextValue } from './cron-context-value.interface';
+import { LockStore } from './lock-store.interface';
+import { TenantSettingsProvider } from './tenant-settings-provider.interface';
+
+/** What a run does when the lock store errors or does not answer within `lockTimeout`. */
+export type LockFailurePolicy = 'skip' | 'run';
+
+/**
+ * Options of `CoordinatedCronModule.forRoot` / `forRootAsync`. Every field is optional.
+ */
+export interface CoordinatedCronModuleOptions {
+  /** Every key the library writes in the lock store starts with it. Default: `'coordinated-cron'`. */
+  keyPrefix?: string;
+  /** `false` disables every random delay (tests, demos). Default: `true`. */
+  jitter?: boolean;
+  /**
+   * What a run does when the lock store errors, times out or its client is closed: `'skip'` reports the run
+   * `skipped`/`lock-error`; `'run'` runs it anyway, without duplicate suppression. Default: `'skip'`.
+   */
+  lockFailure?: LockFailurePolicy;
+  /** Bound in milliseconds on every lock-store call, hung sockets included. Default: `2000`. */
+  lockTimeout?: number;
+  /**
+   * Milliseconds a running lease lives without renewal; the holder renews it every third of that. After a crash,
+   * the job cannot start anywhere until it expires. Default: `30000`.
+   */
+  leaseTtl?: number;
+  /** Milliseconds that shutdown waits for running work before aborting it. Default: `10000`. */
+  shutdownTimeout?: number;
+  /** Names this process in reports, logs and lock values. Default: `` `${hostname}:${pid}` ``. */
+  instanceId?: string;
+  /**
+   * Where occurrences are claimed. Default: the Redis client of the app's `CACHE_MANAGER` when its store is
+   * `@keyv/redis`; otherwise an in-process store (duplicate suppression within this process only).
+   */
+  lockStore?: LockStore;
+  /** Error-reporter hook (Sentry etc.), called for every job, tenant and lock failure. Default: none. */
+  onError?: (error: unknown, context: CronContextValue) => void;
+  /** Bounded concurrency of `@PerTenant()` fan-out; a positive integer. Default: `5`. */
+  concurrency?: number;
+  /**
+   * Provider class that lists tenants and says which are enabled per job; instantiated by Nest DI (with
+   * `forRootAsync`, its dependencies come from `imports`). Required when any job is `@PerTenant()`. Default: none.
+   */
+  tenantSettings?: Type<TenantSettingsProvider>;
+  /** Per-tenant time limit, milliseconds or a duration string (`'30s'`). Default: none. */
+  tenantTimeout?: number | string;
+}
+
+/** Options of `@PerTenant()`; each overrides the module option of the same name for that job. */
+export interface PerTenantOptions {
+  /** Bounded concurrency for this job. Default: the module's `concurrency`. */
+  concurrency?: number;
+  /** Per-tenant time limit for this job. Default: the module's `tenantTimeout`. */
+  tenantTimeout?: number | string;
+}

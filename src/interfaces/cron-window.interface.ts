@@ -1,0 +1,24 @@
+/**
+ * When a job's windows open and how long each stays open.
+ */
+export interface CronWindow {
+  /** Cron expression with 5 fields (minute first) or 6 (second first). Each tick opens a window. */
+  cron: string;
+  /**
+   * Window length: milliseconds, or a duration string such as `'90s'`, `'15m'`, `'1h'`. Each instance waits a
+   * fresh uniform random delay inside `[0, jitter)` after the tick before claiming the occurrence, so replicas do
+   * not wake on the same second. Must be shorter than the shortest gap between two ticks.
+   * Default: `0` (claim at the tick).
+   */
+  jitter?: number | string;
+  /** IANA time zone the expression is read in, e.g. `'Europe/Berlin'`. Default: the process time zone. */
+  timeZone?: string;
+  /**
+   * How long a won occurrence stays claimed, so that a late or restarted instance does not run it again.
+   * Milliseconds or a duration string. Default: until the next window opens.
+   */
+  lockTtl?: number | string;
+}
+
+/** A bare cron expression is a window with no jitter. */
+export type CronWindowInput = string | CronWindow;

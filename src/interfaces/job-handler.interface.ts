@@ -1,0 +1,14 @@
+import { CronContextValue } from './cron-context-value.interface';
+
+/** The argument a `@CoordinatedCron` method may take. */
+export interface CronRun {
+  /** Aborted when the run loses its lease, times out, or is cut short by shutdown. */
+  signal: AbortSignal;
+  context: CronContextValue;
+}
+
+/** Shape of a plain `@CoordinatedCron` method. */
+export type CronJobHandler = (run: CronRun) => unknown;
+
+/** Shape of a `@PerTenant()` method: called once per enabled tenant. */
+export type TenantJobHandler = (tenantId: string, run: CronRun) => unknown;

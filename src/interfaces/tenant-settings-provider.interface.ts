@@ -1,0 +1,12 @@
+/**
+ * Supplies the tenants of `@PerTenant()` jobs and whether each job is enabled for each tenant. The app implements
+ * it as an ordinary provider class and names it in the module option `tenantSettings`.
+ */
+export interface TenantSettingsProvider {
+  /** All candidate tenant ids for the job. */
+  listTenants(jobName: string): Promise<Iterable<string>> | Iterable<string>;
+  /** Whether the job runs for this tenant. */
+  isEnabled(jobName: string, tenantId: string): Promise<boolean> | boolean;
+  /** Batch form of `isEnabled`, used instead of it when present: resolves the enabled subset. */
+  filterEnabled?(jobName: string, tenantIds: string[]): Promise<string[]>;
+}
