@@ -1,0 +1,42 @@
+import { Injectable, OnModuleInit, Optional } from '@nestjs/common';
+import { ClsService } from 'nestjs-cls';
+import { CRON_CONTEXT_CLS_KEY } from '../coordinated-cron.constants';
+import * as messages from '../coordinated-cron.messages';
+import { CoordinatedCronConfigurationError } from '../errors';
+import { CronContextValue } from '../interfaces';
+
+/**
+ * Keeps the job identity in nestjs-cls. The app registers `ClsModule.forRoot({ global: true })` itself, as
+ * nestjs-cls asks of libraries; without it the boot fails here with a message that says so.
+ */
+@Injectable()
+export class CronContextStore implements OnModuleInit {
+  constructor(@Optional() private readonly cls?: ClsService) {}
+
+  onModuleInit(): void {
+    if (!this.cls) throw new CoordinatedCronConfigurationError(messages.missingClsModule());
+  }
+
+  /** Runs `work` in a fresh context holding `value`; a surrounding request context is not inherited. */
+  run<T>(value: CronContextValue, work: () => Promise<T>): Promise<T> {
+    const cls = this.cls as ClsService;
+    return cls.run({ ifNested: 'override' }, () => {
+      cls.set(CRON_CONTEXT_CLS_KEY, value);
+      return work();
+    });
+  }
+
+  /** Runs `work` in a child of the current context (what the app set for the run stays visible) holding `value`. */
+  runChild<T>(value: CronContextValue, work: () => Promise<T>): Promise<T> {
+    const cls = this.cls as ClsService;
+    return cls.run({ ifNested: 'inherit' }, () => {
+      cls.set(CRON_CONTEXT_CLS_KEY, value);
+      return work();
+    });
+  }
+
+  get(): CronContextValue | undefined {
+    const cls = this.cls;
+    return cls?.isActive() ? cls.get<CronContextValue | undefined>(CRON_CONTEXT_CLS_KEY) : undefined;
+  }
+}

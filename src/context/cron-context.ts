@@ -1,0 +1,17 @@
+import { Injectable } from '@nestjs/common';
+import { CronContextValue } from '../interfaces';
+import { CronContextStore } from './cron-context.store';
+
+/**
+ * Reads the identity of the job run the caller is part of (job name, run id, occurrence, instance, tenant), from
+ * any depth of the run's async path: services, repositories, loggers, error reporters.
+ */
+@Injectable()
+export class CronContext {
+  constructor(private readonly store: CronContextStore) {}
+
+  /** The current run's identity, or `undefined` outside a job run. */
+  get(): CronContextValue | undefined {
+    return this.store.get();
+  }
+}

@@ -1,0 +1,3 @@
+export * from './coordinated-cron-configuration.error';
+export * from './lock-store.error';
+export * from './tenant-timeout.error';

@@ -1,0 +1,166 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { COORDINATED_CRON_RESOLVED_OPTIONS, MIN_CLAIM_TTL_MS } from '../coordinated-cron.constants';
+import * as messages from '../coordinated-cron.messages';
+import { ResolvedCoordinatedCronOptions } from '../coordinated-cron.options';
+import { CronContextStore } from '../context/cron-context.store';
+import { CronContextValue, JobRunReport, RunOutcome, SkipReason, TenantRunSummary } from '../interfaces';
+import { JobDefinition } from '../interfaces/job-definition.interface';
+import { CoordinatedCronLock } from '../locking/coordinated-cron.lock';
+import { RunningLease } from '../locking/running-lease';
+import { claimTtlUntilNextWindow } from '../scheduling/cron-schedule';
+import { describeError } from '../utils/error-message';
+import { ErrorReporter } from './error-reporter';
+import { settle } from './settle';
+import { ShutdownCoordinator } from './shutdown.coordinator';
+import { TenantFanOutExecutor } from './tenant-fan-out.executor';
+
+interface RunEnd {
+  outcome: RunOutcome;
+  skipReason?: SkipReason;
+  error?: string;
+  tenants?: TenantRunSummary;
+}
+
+/**
+ * Runs one occurrence of one job on this instance, end to end: claim, lease, CLS context, handler or tenant
+ * fan-out, release, report. Resolves a report in every case; never rejects.
+ */
+@Injectable()
+export class OccurrenceExecutor {
+  /** Jobs running in this process: no overlap even when the store is down and `lockFailure` is `'run'`. */
+  private readonly runningHere = new Set<string>();
+
+  constructor(
+    @Inject(COORDINATED_CRON_RESOLVED_OPTIONS) private readonly options: ResolvedCoordinatedCronOptions,
+    private readonly lock: CoordinatedCronLock,
+    private readonly shutdown: ShutdownCoordinator,
+    private readonly contextStore: CronContextStore,
+    private readonly fanOut: TenantFanOutExecutor,
+    private readonly reporter: ErrorReporter,
+  ) {}
+
+  async run(job: JobDefinition, occurrence: Date): Promise<JobRunReport> {
+    const startedAt = new Date();
+    const context: CronContextValue = {
+      jobName: job.name,
+      runId: randomUUID(),
+      occurrence: occurrence.toISOString(),
+      instanceId: this.options.instanceId,
+    };
+    let end: RunEnd;
+    try {
+      end = await this.attempt(job, occurrence, context);
+    } catch (error) {
+      // Every step above is guarded; this is the last line that keeps a library bug from escaping.
+      end = { outcome: 'failed', error: describeError(error) };
+      this.reporter.report(error, context, messages.jobFailed(context, end.error as string));
+    }
+    return this.finish(context, startedAt, end);
+  }
+
+  private async attempt(job: JobDefinition, occurrence: Date, context: CronContextValue): Promise<RunEnd> {
+    if (this.shutdown.isShuttingDown) return { outcome: 'skipped', skipReason: 'shutting-down' };
+    const token = `${this.options.instanceId}:${context.runId}`;
+
+    let coordinated = true;
+    try {
+      const ttl = job.lockTtlMs ?? claimTtlUntilNextWindow(job.schedule, occurrence, new Date(), MIN_CLAIM_TTL_MS);
+      if (!(await this.lock.claim(job.name, occurrence, token, ttl))) return { outcome: 'skipped', skipReason: 'duplicate' };
+    } catch (error) {
+      const skip = this.onLockError(error, context);
+      if (skip) return skip;
+      coordinated = false;
+    }
+
+    if (this.runningHere.has(job.name)) return { outcome: 'skipped', skipReason: 'overlap' };
+    let lease: RunningLease | undefined;
+    if (coordinated) {
+      try {
+        lease = await this.lock.takeLease(job.name, token);
+        if (!lease) return { outcome: 'skipped', skipReason: 'overlap' };
+      } catch (error) {
+        const skip = this.onLockError(error, context);
+        if (skip) return skip;
+      }
+    }
+    // The lease may have taken a while; shutdown could have begun meanwhile.
+    if (this.shutdown.isShuttingDown) {
+      await this.releaseLease(lease, context);
+      return { outcome: 'skipped', skipReason: 'shutting-down' };
+    }
+
+    this.runningHere.add(job.name);
+    const controller = new AbortController();
+    const untrack = this.shutdown.track((reason) => controller.abort(reason));
+    lease?.keepAlive((reason) => {
+      this.reporter.logger.error(messages.leaseLost(context, reason));
+      controller.abort(new Error(`running lease lost: ${reason}`));
+    });
+    try {
+      return await this.contextStore.run(context, () =>
+        job.perTenant ? this.runTenants(job, context, controller.signal) : this.runPlain(job, context, controller.signal),
+      );
+    } finally {
+      await this.releaseLease(lease, context);
+      this.runningHere.delete(job.name);
+      untrack();
+    }
+  }
+
+  private async runPlain(job: JobDefinition, context: CronContextValue, signal: AbortSignal): Promise<RunEnd> {
+    const result = await settle(() => job.handler({ signal, context }));
+    if (result.ok) return { outcome: 'completed' };
+    const error = describeError(result.error);
+    this.reporter.report(result.error, context, messages.jobFailed(context, error));
+    return { outcome: signal.aborted ? 'interrupted' : 'failed', error };
+  }
+
+  private async runTenants(job: JobDefinition, context: CronContextValue, signal: AbortSignal): Promise<RunEnd> {
+    const result = await this.fanOut.run(job, context, signal);
+    if (result.lockError) {
+      return this.onLockError(result.lockError, context) ?? { outcome: 'failed', error: result.lockError.message };
+    }
+    if (result.failure !== undefined) return { outcome: 'failed', error: result.failure, tenants: result.summary };
+    return { outcome: result.retry.length > 0 ? 'interrupted' : 'completed', tenants: result.summary };
+  }
+
+  /** Under `'skip'`, the run ends skipped; under `'run'`, it goes on uncoordinated (returns undefined). */
+  private onLockError(error: unknown, context: CronContextValue): RunEnd | undefined {
+    const text = describeError(error);
+    this.reporter.notify(error, context);
+    if (this.options.lockFailure === 'skip') return { outcome: 'skipped', skipReason: 'lock-error', error: text };
+    this.reporter.logger.error(messages.lockError(context, text, 'run'));
+    return undefined;
+  }
+
+  private async releaseLease(lease: RunningLease | undefined, context: CronContextValue): Promise<void> {
+    if (!lease) return;
+    try {
+      await lease.release();
+    } catch (error) {
+      this.reporter.logger.warn(messages.leaseReleaseFailed(context, describeError(error)));
+    }
+  }
+
+  private finish(context: CronContextValue, startedAt: Date, end: RunEnd): JobRunReport {
+    const finishedAt = new Date();
+    const report: JobRunReport = {
+      ...context,
+      outcome: end.outcome,
+      startedAt: startedAt.toISOString(),
+      finishedAt: finishedAt.toISOString(),
+    };
+    if (end.skipReason) report.skipReason = end.skipReason;
+    if (end.error !== undefined) report.error = end.error;
+    if (end.tenants) report.tenants = end.tenants;
+    const line = messages.runSummary(report, finishedAt.getTime() - startedAt.getTime());
+    const logger = this.reporter.logger;
+    if (end.skipReason === 'lock-error' || end.outcome === 'failed') logger.error(line);
+    else if (end.outcome === 'interrupted' || end.skipReason === 'overlap' || (end.tenants?.failed.length ?? 0) > 0) {
+      logger.warn(line);
+    } else if (end.outcome === 'skipped') logger.debug(line);
+    else logger.log(line);
+    return report;
+  }
+}

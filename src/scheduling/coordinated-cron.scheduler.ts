@@ -1,0 +1,91 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleInit, Optional } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { CronJob } from 'cron';
+import { COORDINATED_CRON_RESOLVED_OPTIONS, LOGGER_CONTEXT } from '../coordinated-cron.constants';
+import * as messages from '../coordinated-cron.messages';
+import { ResolvedCoordinatedCronOptions } from '../coordinated-cron.options';
+import { CoordinatedCronRegistry } from '../discovery/coordinated-cron.registry';
+import { CoordinatedCronConfigurationError } from '../errors';
+import { OccurrenceExecutor } from '../execution/occurrence.executor';
+import { ShutdownCoordinator } from '../execution/shutdown.coordinator';
+import { JobDefinition } from '../interfaces/job-definition.interface';
+import { describeError } from '../utils/error-message';
+import { randomDelay } from './cron-schedule';
+
+/**
+ * Decides when: registers each job as a `CronJob` in @nestjs/schedule's `SchedulerRegistry` at bootstrap, and on
+ * each tick waits a fresh random delay inside the window before handing the occurrence to the executor.
+ * Stops taking occurrences the moment shutdown begins.
+ */
+@Injectable()
+export class CoordinatedCronScheduler implements OnModuleInit, OnApplicationBootstrap {
+  private readonly logger = new Logger(LOGGER_CONTEXT);
+  private readonly waiting = new Set<NodeJS.Timeout>();
+  private readonly registered: string[] = [];
+
+  constructor(
+    @Inject(COORDINATED_CRON_RESOLVED_OPTIONS) private readonly options: ResolvedCoordinatedCronOptions,
+    private readonly registry: CoordinatedCronRegistry,
+    private readonly executor: OccurrenceExecutor,
+    private readonly shutdown: ShutdownCoordinator,
+    @Optional() private readonly schedulerRegistry?: SchedulerRegistry,
+  ) {}
+
+  onModuleInit(): void {
+    if (!this.schedulerRegistry) throw new CoordinatedCronConfigurationError(messages.missingScheduleModule());
+    this.shutdown.onBegin(() => this.stop());
+  }
+
+  onApplicationBootstrap(): void {
+    const schedulerRegistry = this.schedulerRegistry as SchedulerRegistry;
+    const jobs = this.registry.all();
+    for (const job of jobs) {
+      if (schedulerRegistry.doesExist('cron', job.name)) {
+        throw new CoordinatedCronConfigurationError(messages.schedulerNameTaken(job.name));
+      }
+    }
+    for (const job of jobs) {
+      const cronJob = new CronJob(job.cron, () => this.onTick(job), null, false, job.timeZone);
+      schedulerRegistry.addCronJob(job.name, cronJob as never);
+      this.registered.push(job.name);
+      cronJob.start();
+    }
+    if (jobs.length > 0) this.logger.log(messages.jobsScheduled(jobs.length));
+  }
+
+  /** Scheduler callback: must never throw into the cron library, whatever happens below it. */
+  private onTick(job: JobDefinition): void {
+    try {
+      if (this.shutdown.isShuttingDown) return;
+      // The occurrence comes from the schedule, not from when this timer fired: every instance claims the same key.
+      const occurrence = job.schedule.occurrenceAt(new Date());
+      const delay = this.options.jitter ? randomDelay(job.jitterMs) : 0;
+      if (delay === 0) {
+        this.fire(job, occurrence);
+        return;
+      }
+      const timer = setTimeout(() => {
+        this.waiting.delete(timer);
+        this.fire(job, occurrence);
+      }, delay);
+      this.waiting.add(timer);
+    } catch (error) {
+      this.logger.error(messages.scheduledCallbackFailed(job.name, describeError(error)));
+    }
+  }
+
+  private fire(job: JobDefinition, occurrence: Date): void {
+    this.executor
+      .run(job, occurrence)
+      .catch((error: unknown) => this.logger.error(messages.scheduledCallbackFailed(job.name, describeError(error))));
+  }
+
+  private stop(): void {
+    for (const timer of this.waiting) clearTimeout(timer);
+    this.waiting.clear();
+    const schedulerRegistry = this.schedulerRegistry as SchedulerRegistry;
+    for (const name of this.registered.splice(0)) {
+      if (schedulerRegistry.doesExist('cron', name)) schedulerRegistry.deleteCronJob(name);
+    }
+  }
+}

@@ -1,0 +1,87 @@
+import { CronExpressionParser } from 'cron-parser';
+
+/**
+ * Pure window math over one cron schedule. Every instant the library claims comes from here, so all instances
+ * agree on an occurrence however late their timers fire.
+ */
+export class CronSchedule {
+  private constructor(
+    readonly expression: string,
+    readonly timeZone: string | undefined,
+  ) {}
+
+  /**
+   * Parses and validates `expression` (5 fields, 6 with seconds first, or an `@alias`) in `timeZone`.
+   * Throws an `Error` whose message says what is wrong.
+   */
+  static parse(expression: string, timeZone?: string): CronSchedule {
+    if (typeof expression !== 'string' || expression.trim() === '') {
+      throw new Error('the cron expression is empty');
+    }
+    const trimmed = expression.trim();
+    const fields = trimmed.split(/\s+/).length;
+    if (!trimmed.startsWith('@') && fields !== 5 && fields !== 6) {
+      throw new Error(`a cron expression has 5 or 6 fields, "${trimmed}" has ${fields}`);
+    }
+    if (timeZone !== undefined) {
+      assertTimeZone(timeZone);
+    }
+    const schedule = new CronSchedule(trimmed, timeZone);
+    // Parsing alone accepts some impossible dates; asking for one tick proves the schedule fires at all.
+    schedule.next(new Date());
+    return schedule;
+  }
+
+  /** The first tick strictly after `after`. */
+  next(after: Date): Date {
+    return this.iterate(after).next().toDate();
+  }
+
+  /** The latest tick at or before `at`: the occurrence whose window `at` falls in. */
+  occurrenceAt(at: Date): Date {
+    return this.iterate(new Date(at.getTime() + 1)).prev().toDate();
+  }
+
+  /** The shortest gap between consecutive ticks among the next `ticks` ticks after `from`, in ms. */
+  shortestGap(from: Date, ticks: number): number {
+    const iterator = this.iterate(from);
+    let previous = iterator.next().getTime();
+    let shortest = Number.POSITIVE_INFINITY;
+    for (let i = 1; i < ticks; i++) {
+      const current = iterator.next().getTime();
+      shortest = Math.min(shortest, current - previous);
+      previous = current;
+    }
+    return shortest;
+  }
+
+  private iterate(currentDate: Date) {
+    return CronExpressionParser.parse(this.expression, { currentDate, tz: this.timeZone });
+  }
+}
+
+function assertTimeZone(timeZone: string): void {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone });
+  } catch {
+    throw new Error(`"${timeZone}" is not an IANA time zone`);
+  }
+}
+
+/** A fresh uniform delay in `[0, windowMs)`: each instance draws its own, every occurrence. */
+export function randomDelay(windowMs: number, random: () => number = Math.random): number {
+  return windowMs > 0 ? Math.floor(random() * windowMs) : 0;
+}
+
+/**
+ * How long a won claim is kept when the job gives no `lockTtl`: until the next window opens, and never less than
+ * `minimumMs` so that an occurrence claimed late (a backfill) is still protected for a moment.
+ */
+export function claimTtlUntilNextWindow(
+  schedule: CronSchedule,
+  occurrence: Date,
+  now: Date,
+  minimumMs: number,
+): number {
+  return Math.max(schedule.next(occurrence).getTime() - now.getTime(), minimumMs);
+}

@@ -1,0 +1,35 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { createClient } from '@redis/client';
+
+/**
+ * Runs once before the suite: builds what the e2e tests spawn, and proves Redis answers. A missing Redis fails
+ * the run here, loudly, instead of letting tests skip.
+ */
+export default async function globalSetup(): Promise<void> {
+  const root = join(__dirname, '..', '..');
+  process.env.REDIS_URL ??= 'redis://127.0.0.1:6379';
+  // One prefix per jest run, shared by its workers, so concurrent runs on one Redis never collide.
+  process.env.CC_TEST_RUN_ID ??= `cc-test-${process.pid}-${Date.now().toString(36)}`;
+
+  const client = createClient({ url: process.env.REDIS_URL, socket: { connectTimeout: 3000, reconnectStrategy: false } });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.ping();
+  } catch (error) {
+    throw new Error(
+      `Tests need Redis at REDIS_URL=${process.env.REDIS_URL} and it does not answer (${String(error)}). ` +
+        `Start one: redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no`,
+    );
+  } finally {
+    if (client.isOpen) await client.close();
+  }
+
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  execFileSync(npm, ['run', 'build'], { cwd: root, stdio: 'inherit' });
+  if (existsSync(join(root, 'sample-app', 'tsconfig.json'))) {
+    execFileSync(npm, ['run', 'build:sample'], { cwd: root, stdio: 'inherit' });
+  }
+}
