@@ -1,10 +1,13 @@
 export { CoordinatedCronModule } from './coordinated-cron.module';
 export { COORDINATED_CRON_METADATA, PER_TENANT_METADATA } from './coordinated-cron.constants';
-export { CoordinatedCron, CoordinatedCronMetadata } from './decorators/coordinated-cron.decorator';
+export { CoordinatedCron } from './decorators/coordinated-cron.decorator';
+export type { CoordinatedCronMetadata } from './decorators/coordinated-cron.decorator';
 export { PerTenant } from './decorators/per-tenant.decorator';
 export { CronContext } from './context/cron-context';
-export { CoordinatedCronRunner, CoordinatedCronJobInfo } from './execution/coordinated-cron.runner';
+export { CoordinatedCronRunner } from './execution/coordinated-cron.runner';
+export type { CoordinatedCronJobInfo } from './execution/coordinated-cron.runner';
 export { MemoryLockStore } from './locking/memory-lock.store';
-export { RedisLockStore, RedisLockClient } from './locking/redis-lock.store';
+export { RedisLockStore } from './locking/redis-lock.store';
+export type { RedisLockClient } from './locking/redis-lock.store';
 export { CoordinatedCronConfigurationError, LockStoreError, TenantTimeoutError } from './errors';
 export * from './interfaces';

@@ -1,0 +1,71 @@
+import KeyvRedis from '@keyv/redis';
+import { CacheModule } from '@nestjs/cache-manager';
+import { DynamicModule, INestApplicationContext, LoggerService, Module, Provider, Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ScheduleModule } from '@nestjs/schedule';
+import { ClsModule } from 'nestjs-cls';
+import { CoordinatedCronModule, CoordinatedCronModuleOptions } from '../../src';
+import { REDIS_URL } from './redis';
+
+/** Collects every log line so tests can assert on what the library wrote. */
+export class CapturingLogger implements LoggerService {
+  readonly lines: Array<{ level: string; message: string; context?: string }> = [];
+
+  log(message: unknown, context?: string) {
+    this.push('log', message, context);
+  }
+  error(message: unknown, ...rest: unknown[]) {
+    this.push('error', message, rest[rest.length - 1] as string);
+  }
+  warn(message: unknown, context?: string) {
+    this.push('warn', message, context);
+  }
+  debug(message: unknown, context?: string) {
+    this.push('debug', message, context);
+  }
+  verbose(message: unknown, context?: string) {
+    this.push('verbose', message, context);
+  }
+  fatal(message: unknown, context?: string) {
+    this.push('fatal', message, context);
+  }
+
+  matching(pattern: RegExp): string[] {
+    return this.lines.filter((l) => pattern.test(l.message)).map((l) => l.message);
+  }
+
+  private push(level: string, message: unknown, context?: string) {
+    this.lines.push({ level, message: String(message), context });
+  }
+}
+
+export interface TestAppOptions {
+  providers: Provider[];
+  options?: CoordinatedCronModuleOptions;
+  /** 'redis': CacheModule with @keyv/redis at this URL; 'none': no CacheModule. */
+  cache?: { redisUrl: string } | 'none' | 'memory';
+  imports?: Array<Type | DynamicModule>;
+  withSchedule?: boolean;
+  withCls?: boolean;
+  logger?: CapturingLogger;
+}
+
+/** Boots a real application context around the given job providers. */
+export async function createTestApp(spec: TestAppOptions): Promise<{ app: INestApplicationContext; logger: CapturingLogger }> {
+  const logger = spec.logger ?? new CapturingLogger();
+  const imports: Array<Type | DynamicModule> = [...(spec.imports ?? [])];
+  if (spec.withSchedule !== false) imports.push(ScheduleModule.forRoot());
+  if (spec.withCls !== false) imports.push(ClsModule.forRoot({ global: true }));
+  const cache = spec.cache ?? { redisUrl: REDIS_URL };
+  if (cache === 'memory') imports.push(CacheModule.register({ isGlobal: true }));
+  else if (cache !== 'none') {
+    imports.push(CacheModule.register({ isGlobal: true, stores: [new KeyvRedis(cache.redisUrl)] }));
+  }
+  imports.push(CoordinatedCronModule.forRoot(spec.options ?? {}));
+
+  @Module({ imports, providers: spec.providers })
+  class TestAppModule {}
+
+  const app = await NestFactory.createApplicationContext(TestAppModule, { logger, abortOnError: false });
+  return { app, logger };
+}
