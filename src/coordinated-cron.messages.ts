@@ -136,8 +136,10 @@ export const disabledTenantIds = (context: CronContextValue, ids: readonly strin
 export const pendingTakenFirst = (context: CronContextValue, ids: readonly string[]) =>
   `${runTag(context)} ${ids.length} tenant(s) left unprocessed by an earlier run go first: ${listIds(ids)}`;
 
-export const unprocessedTenants = (context: CronContextValue, ids: readonly string[]) =>
-  `${runTag(context)} interrupted: unprocessed=${ids.length} ids=${listIds(ids)} (kept in the pending set; the next run takes them first)`;
+export const unprocessedTenants = (context: CronContextValue, unprocessed: readonly string[], cutOff: readonly string[]) =>
+  `${runTag(context)} interrupted: unprocessed=${unprocessed.length} ids=${listIds(unprocessed)}` +
+  (cutOff.length > 0 ? ` cut-off=${cutOff.length} cut-off-ids=${listIds(cutOff)}` : '') +
+  ` (kept in the pending set; the next run takes them first)`;
 
 export const lockError = (context: CronContextValue, error: string, policy: 'skip' | 'run') =>
   policy === 'skip'

@@ -107,6 +107,7 @@ export class TenantFanOutExecutor implements OnModuleInit {
     }
     summary.unprocessed = order.slice(started);
     const retry = summary.unprocessed.concat(fanOut.cutOff);
+    if (retry.length > 0) this.reporter.logger.warn(messages.unprocessedTenants(context, summary.unprocessed, fanOut.cutOff));
     await this.keepPending(job, context, pending, retry);
     return { summary, retry };
   }
@@ -128,7 +129,6 @@ export class TenantFanOutExecutor implements OnModuleInit {
     pendingBefore: string[] | undefined,
     retry: string[],
   ): Promise<void> {
-    if (retry.length > 0) this.reporter.logger.warn(messages.unprocessedTenants(context, retry));
     // Unknown old contents (read failed under lockFailure 'run') are left alone unless there is something to add.
     if (retry.length === 0 && (pendingBefore === undefined || pendingBefore.length === 0)) return;
     try {

@@ -25,7 +25,7 @@ export class BoundedLockStore implements LockStore {
     } catch (error) {
       // The command may still reach the store later (a paused server, a queued socket). Queue a compare-and-delete
       // behind it so a claim nobody acts on does not linger; its own outcome does not matter.
-      this.inner.release(key, token).catch(() => undefined);
+      void this.bound('release', () => this.inner.release(key, token)).catch(() => undefined);
       throw error;
     }
   }

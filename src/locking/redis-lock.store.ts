@@ -34,6 +34,8 @@ const SET_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 export class RedisLockStore implements LockStore {
   readonly kind = 'redis';
   readonly shared = true;
+  private connecting?: Promise<RedisLockClient>;
+  private connected?: RedisLockClient;
 
   constructor(private readonly getClient: () => Promise<RedisLockClient> | RedisLockClient) {}
 
@@ -73,7 +75,12 @@ export class RedisLockStore implements LockStore {
   }
 
   private async client(): Promise<RedisLockClient> {
-    const client = await this.getClient();
+    if (this.connected?.isReady) return this.connected;
+    // Concurrent first calls share one connect: the client reports "open but not ready" while it handshakes, and
+    // those callers must wait for it rather than take it for a reconnect.
+    this.connecting ??= Promise.resolve(this.getClient()).finally(() => (this.connecting = undefined));
+    const client = await this.connecting;
+    this.connected = client;
     if (client.isOpen === false) throw new LockStoreError('the Redis client is closed');
     // A reconnecting client would queue the command and run it whenever Redis returns: a claim nobody waits for.
     if (client.isReady === false) throw new LockStoreError('the Redis client is not ready (reconnecting)');

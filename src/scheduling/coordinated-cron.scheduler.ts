@@ -58,7 +58,7 @@ export class CoordinatedCronScheduler implements OnModuleInit, OnApplicationBoot
     try {
       if (this.shutdown.isShuttingDown) return;
       // The occurrence comes from the schedule, not from when this timer fired: every instance claims the same key.
-      const occurrence = job.schedule.occurrenceAt(new Date());
+      const occurrence = job.schedule.nearestTick(new Date());
       const delay = this.options.jitter ? randomDelay(job.jitterMs) : 0;
       if (delay === 0) {
         this.fire(job, occurrence);

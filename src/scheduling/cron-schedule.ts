@@ -39,7 +39,21 @@ export class CronSchedule {
 
   /** The latest tick at or before `at`: the occurrence whose window `at` falls in. */
   occurrenceAt(at: Date): Date {
-    return this.iterate(new Date(at.getTime() + 1)).prev().toDate();
+    let tick = this.iterate(new Date(at.getTime() + 1)).prev().toDate();
+    // Around a DST gap, prev() can step over a tick that next() produces; walk forward so both agree.
+    for (let later = this.next(tick); later.getTime() <= at.getTime(); later = this.next(later)) tick = later;
+    return tick;
+  }
+
+  /**
+   * The tick nearest to `at`, earlier or later. A timer fires a moment after its tick, but on a DST day the timer
+   * library may place a tick that does not exist in local time a little before this schedule does; the nearest
+   * tick names the same occurrence in both cases.
+   */
+  nearestTick(at: Date): Date {
+    const before = this.occurrenceAt(at);
+    const after = this.next(at);
+    return at.getTime() - before.getTime() <= after.getTime() - at.getTime() ? before : after;
   }
 
   /** The shortest gap between consecutive ticks among the next `ticks` ticks after `from`, in ms. */

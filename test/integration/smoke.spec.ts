@@ -9,7 +9,7 @@ describe('smoke', () => {
     @Injectable()
     class Jobs {
       constructor(private readonly ctx: CronContext) {}
-      @CoordinatedCron('smoke', '0 3 * * *')
+      @CoordinatedCron('smoke', '0 0 1 1 *')
       run(run: CronRun) {
         calls.push(`${this.ctx.get()?.jobName}:${run.context.runId}`);
       }

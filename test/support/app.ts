@@ -1,8 +1,8 @@
 import KeyvRedis from '@keyv/redis';
 import { CacheModule } from '@nestjs/cache-manager';
 import { DynamicModule, INestApplicationContext, LoggerService, Module, Provider, Type } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { ScheduleModule } from '@nestjs/schedule';
+import { ScheduleModule, SchedulerRegistry } from '@nestjs/schedule';
+import { Test } from '@nestjs/testing';
 import { ClsModule } from 'nestjs-cls';
 import { CoordinatedCronModule, CoordinatedCronModuleOptions } from '../../src';
 import { REDIS_URL } from './redis';
@@ -50,7 +50,7 @@ export interface TestAppOptions {
   logger?: CapturingLogger;
 }
 
-/** Boots a real application context around the given job providers. */
+/** Boots (and initialises) a real application context around the given job providers. */
 export async function createTestApp(spec: TestAppOptions): Promise<{ app: INestApplicationContext; logger: CapturingLogger }> {
   const logger = spec.logger ?? new CapturingLogger();
   const imports: Array<Type | DynamicModule> = [...(spec.imports ?? [])];
@@ -66,6 +66,23 @@ export async function createTestApp(spec: TestAppOptions): Promise<{ app: INestA
   @Module({ imports, providers: spec.providers })
   class TestAppModule {}
 
-  const app = await NestFactory.createApplicationContext(TestAppModule, { logger, abortOnError: false });
+  const app = await Test.createTestingModule({ imports: [TestAppModule] }).setLogger(logger).compile();
+  try {
+    await app.init();
+  } catch (error) {
+    // Nest cannot close a context whose init failed, but a failed bootstrap hook may come after ScheduleModule
+    // started its cron jobs; stop them so the test process can exit.
+    stopStartedCronJobs(app);
+    throw error;
+  }
   return { app, logger };
+}
+
+function stopStartedCronJobs(app: INestApplicationContext): void {
+  try {
+    const registry = app.get(SchedulerRegistry, { strict: false });
+    for (const name of registry.getCronJobs().keys()) registry.deleteCronJob(name);
+  } catch {
+    // No ScheduleModule in this app: nothing was started.
+  }
 }
