@@ -48,19 +48,32 @@ export class OccurrenceExecutor {
       occurrence: occurrence.toISOString(),
       instanceId: this.options.instanceId,
     };
+    if (this.shutdown.isShuttingDown) {
+      return this.finish(context, startedAt, { outcome: 'skipped', skipReason: 'shutting-down' });
+    }
+    // Tracked from the first store call: a drain must wait for a claim or lease in flight, or the store could be
+    // disconnected under it and leave a lease nobody releases.
+    const controller = new AbortController();
+    const untrack = this.shutdown.track((reason) => controller.abort(reason));
     let end: RunEnd;
     try {
-      end = await this.attempt(job, occurrence, context);
+      end = await this.attempt(job, occurrence, context, controller);
     } catch (error) {
       // Every step above is guarded; this is the last line that keeps a library bug from escaping.
       end = { outcome: 'failed', error: describeError(error) };
       this.reporter.report(error, context, messages.jobFailed(context, end.error as string));
+    } finally {
+      untrack();
     }
     return this.finish(context, startedAt, end);
   }
 
-  private async attempt(job: JobDefinition, occurrence: Date, context: CronContextValue): Promise<RunEnd> {
-    if (this.shutdown.isShuttingDown) return { outcome: 'skipped', skipReason: 'shutting-down' };
+  private async attempt(
+    job: JobDefinition,
+    occurrence: Date,
+    context: CronContextValue,
+    controller: AbortController,
+  ): Promise<RunEnd> {
     const token = `${this.options.instanceId}:${context.runId}`;
 
     let coordinated = true;
@@ -91,8 +104,6 @@ export class OccurrenceExecutor {
     }
 
     this.runningHere.add(job.name);
-    const controller = new AbortController();
-    const untrack = this.shutdown.track((reason) => controller.abort(reason));
     lease?.keepAlive((reason) => {
       this.reporter.logger.error(messages.leaseLost(context, reason));
       controller.abort(new Error(`running lease lost: ${reason}`));
@@ -104,7 +115,6 @@ export class OccurrenceExecutor {
     } finally {
       await this.releaseLease(lease, context);
       this.runningHere.delete(job.name);
-      untrack();
     }
   }
 

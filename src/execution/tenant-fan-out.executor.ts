@@ -156,9 +156,9 @@ export class TenantFanOutExecutor implements OnModuleInit {
     const outcome = new Promise<TenantOutcome>((resolve) => (settleTenant = resolve));
     fanOut.inFlight.add(settleTenant);
     if (timeoutMs !== undefined) timer = setTimeout(() => settleTenant('timeout'), timeoutMs);
-    void this.contextStore
-      .runChild(context, () => settle(() => job.handler(tenantId, { signal, context })))
-      .then(settleTenant);
+    void settle(() => this.contextStore.runChild(context, async () => job.handler(tenantId, { signal, context }))).then(
+      settleTenant,
+    );
 
     const result = await outcome;
     fanOut.inFlight.delete(settleTenant);
