@@ -3,16 +3,10 @@ import { ClsService } from 'nestjs-cls';
 import { CoordinatedCron, CoordinatedCronRunner, CronContext, CronContextValue, CronRun } from '../../src';
 import { createTestApp } from '../support/app';
 import { deleteKeys, REDIS_URL, uniquePrefix } from '../support/redis';
+import { failOnUnhandledRejections } from '../support/unhandled';
 
 describe('containment and job identity', () => {
-  let unhandled: jest.Mock;
-  beforeEach(() => {
-    unhandled = jest.fn();
-    process.on('unhandledRejection', unhandled);
-  });
-  afterEach(() => {
-    process.off('unhandledRejection', unhandled);
-  });
+  const unhandled = failOnUnhandledRejections();
 
   it('throwing, rejecting and non-Error-throwing jobs are reported failed, logged with identity, passed to onError', async () => {
     const prefix = uniquePrefix('contain');
@@ -64,7 +58,7 @@ describe('containment and job identity', () => {
         'a bare string',
         undefined,
       ]);
-      expect(unhandled).not.toHaveBeenCalled();
+      expect(unhandled.calls).toEqual([]);
     } finally {
       await app.close();
       await deleteKeys(REDIS_URL, prefix);
@@ -100,7 +94,7 @@ describe('containment and job identity', () => {
       await new Promise((resolve) => setImmediate(resolve));
       expect(logger.matching(/onError hook threw: Error: reporter down/)).toHaveLength(1);
       expect(logger.matching(/onError hook threw: Error: reporter rejected/)).toHaveLength(1);
-      expect(unhandled).not.toHaveBeenCalled();
+      expect(unhandled.calls).toEqual([]);
     } finally {
       await app.close();
       await deleteKeys(REDIS_URL, prefix);
@@ -125,7 +119,7 @@ describe('containment and job identity', () => {
       while (ticks < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
       expect(ticks).toBeGreaterThanOrEqual(2);
       expect(logger.matching(/job=every-second-throws run=\S+ failed: Error: tick 1/)).toHaveLength(1);
-      expect(unhandled).not.toHaveBeenCalled();
+      expect(unhandled.calls).toEqual([]);
     } finally {
       await app.close();
       await deleteKeys(REDIS_URL, prefix);

@@ -3,6 +3,7 @@ import { CoordinatedCron, CoordinatedCronRunner, CronContextValue, JobRunReport 
 import { CapturingLogger, createTestApp } from '../support/app';
 import { uniquePrefix } from '../support/redis';
 import { freePort, OwnRedisServer } from '../support/redis-server';
+import { failOnUnhandledRejections } from '../support/unhandled';
 
 const LOCK_TIMEOUT = 500;
 
@@ -35,14 +36,7 @@ function expectLockErrorSkips(results: Array<{ report: JobRunReport; ms: number 
 }
 
 describe('lock store failure: skip, never double-run', () => {
-  let unhandled: jest.Mock;
-  beforeEach(() => {
-    unhandled = jest.fn();
-    process.on('unhandledRejection', unhandled);
-  });
-  afterEach(() => {
-    process.off('unhandledRejection', unhandled);
-  });
+  const unhandled = failOnUnhandledRejections();
 
   it('a default-constructed KeyvRedis aimed at a closed port: every run is skipped/lock-error, the body never runs', async () => {
     const port = await freePort();
@@ -61,7 +55,7 @@ describe('lock store failure: skip, never double-run', () => {
       expectLockErrorSkips(results, logger);
       expect(counter.runs).toBe(0);
       expect(errors.map((c) => c.jobName)).toEqual(['guarded-job', 'guarded-job', 'guarded-job']);
-      expect(unhandled).not.toHaveBeenCalled();
+      expect(unhandled.calls).toEqual([]);
     } finally {
       await app.close();
     }
@@ -102,7 +96,7 @@ describe('lock store failure: skip, never double-run', () => {
       // Claims that timed out while paused were compensated: none of those occurrences is held.
       const retried = await runner.trigger('guarded-job', { occurrence: new Date(Date.UTC(2026, 0, 1, 0, 0, 10)) });
       expect(retried.outcome).toBe('completed');
-      expect(unhandled).not.toHaveBeenCalled();
+      expect(unhandled.calls).toEqual([]);
     } finally {
       server.resume();
       await app.close();

@@ -18,6 +18,7 @@ import {
 import { pendingKey } from '../../src/locking/lock-keys';
 import { CapturingLogger, createTestApp } from '../support/app';
 import { connectRedis, deleteKeys, REDIS_URL, uniquePrefix } from '../support/redis';
+import { failOnUnhandledRejections } from '../support/unhandled';
 
 const JOB = 'tenant-sync';
 const CRON = '0 0 1 1 *';
@@ -130,15 +131,7 @@ function expectEachOnce(actual: readonly string[], expected: readonly string[]) 
 }
 
 describe('@PerTenant fan-out (real Redis)', () => {
-  let unhandled: jest.Mock;
-  beforeEach(() => {
-    unhandled = jest.fn();
-    process.on('unhandledRejection', unhandled);
-  });
-  afterEach(() => {
-    process.off('unhandledRejection', unhandled);
-    expect(unhandled).not.toHaveBeenCalled();
-  });
+  failOnUnhandledRejections();
 
   describe.each([
     ['a provider with filterEnabled', true],

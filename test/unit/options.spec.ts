@@ -52,10 +52,10 @@ describe('resolveModuleOptions', () => {
   it('keeps every valid value it is given', () => {
     const lockStore: LockStore = new MemoryLockStore();
     const onError = () => undefined;
-    const resolved = resolveModuleOptions({
+    const given = {
       keyPrefix: 'app:cron',
       jitter: false,
-      lockFailure: 'run',
+      lockFailure: 'run' as const,
       lockTimeout: 250,
       leaseTtl: 5000,
       shutdownTimeout: 0,
@@ -64,22 +64,8 @@ describe('resolveModuleOptions', () => {
       onError,
       concurrency: 12,
       tenantSettings: Settings,
-      tenantTimeout: '30s',
-    });
-    expect(resolved).toEqual({
-      keyPrefix: 'app:cron',
-      jitter: false,
-      lockFailure: 'run',
-      lockTimeout: 250,
-      leaseTtl: 5000,
-      shutdownTimeout: 0,
-      instanceId: 'node-a',
-      lockStore,
-      onError,
-      concurrency: 12,
-      tenantSettings: Settings,
-      tenantTimeout: 30000,
-    });
+    };
+    expect(resolveModuleOptions({ ...given, tenantTimeout: '30s' })).toEqual({ ...given, tenantTimeout: 30000 });
   });
 
   it('accepts tenantTimeout as milliseconds', () => {

@@ -1,0 +1,121 @@
+import { AUTOMATION_SCHEDULER, groupByOccurrence } from './harness/facts';
+import { assertRedisReachable } from './harness/redis';
+import { Scenario } from './harness/scenario';
+import { waitFor } from './harness/wait';
+
+const LEASE_TTL_MS = 4500;
+/** The holder renews every third of the TTL, so at the kill the lease has at least two thirds of it left. */
+const MIN_LEASE_LEFT_MS = (LEASE_TTL_MS * 2) / 3;
+const PERIOD_MS = 1000;
+const JITTER_MS = 300;
+const TIMER_SLACK_MS = 250;
+
+/**
+ * Scenario 6: the instance running a long automation-scheduler run is SIGKILLed. Its running lease outlives it, so
+ * no other instance starts the job until the lease expires; after that the next occurrence runs normally.
+ */
+describe('e2e: SIGKILL of the instance holding a long run', () => {
+  let scenario: Scenario | undefined;
+
+  beforeAll(() => assertRedisReachable());
+  afterEach(async () => {
+    await scenario?.dispose();
+    scenario = undefined;
+  });
+
+  it('nobody starts the job until the dead holder lease expires, then the next occurrence runs normally', async () => {
+    const world = (scenario = new Scenario('crashed-holder', {
+      SAMPLE_JOBS: AUTOMATION_SCHEDULER,
+      SAMPLE_FAST_PERIOD: String(PERIOD_MS / 1000),
+      SAMPLE_FAST_JITTER_MS: String(JITTER_MS),
+      SAMPLE_ACCOUNTS: '3',
+      CRON_LEASE_TTL_MS: String(LEASE_TTL_MS),
+      CRON_LOCK_TIMEOUT_MS: '1000',
+    }));
+
+    // The holder alone first, with work that never ends by itself: it wins the first occurrence and keeps running.
+    const [holder] = await world.startReady(['holder'], { SAMPLE_AUTOMATION_WORK_MS: '600000' });
+    const holderRun = await waitFor(
+      'the holder to start a long run',
+      () => world.jobRuns("instance_id = 'holder' AND status = 'running'")[0],
+      { timeoutMs: 15_000, intervalMs: 100, diagnostics: () => world.diagnostics() },
+    );
+
+    const others = [world.start('w1'), world.start('w2')];
+    await Promise.all(others.map((instance) => instance.waitForReady(30_000)));
+    const othersReadyAt = Math.max(...others.map((instance) => instance.readyAt()!));
+    // While the holder lives, the others keep meeting its lease.
+    await waitFor(
+      'three occurrences after the others joined, all blocked by the running lease',
+      () => {
+        const blocked = new Set(
+          world
+            .runLines()
+            .filter((line) => line.reason === 'overlap' && Date.parse(line.occurrence) > othersReadyAt)
+            .map((line) => line.occurrence),
+        );
+        return blocked.size >= 3;
+      },
+      { timeoutMs: 15_000, intervalMs: 100, diagnostics: () => world.diagnostics() },
+    );
+    expect(world.jobRuns("instance_id <> 'holder'")).toEqual([]);
+
+    const killedAt = holder.signal('SIGKILL');
+    const exit = await holder.waitForExit(5000);
+    expect(exit.signal).toBe('SIGKILL');
+
+    const takeover = await waitFor(
+      'another instance to run the job after the lease expired',
+      () => world.jobRuns("instance_id <> 'holder'")[0],
+      { timeoutMs: LEASE_TTL_MS + 10_000, intervalMs: 100, diagnostics: () => world.diagnostics() },
+    );
+
+    // Not before the dead holder's lease could have expired...
+    expect(takeover.started_at - killedAt).toBeGreaterThanOrEqual(MIN_LEASE_LEFT_MS - TIMER_SLACK_MS);
+    // ...and at the first occurrence whose claim came after that, give or take one window.
+    expect(takeover.started_at - killedAt).toBeLessThanOrEqual(LEASE_TTL_MS + PERIOD_MS + JITTER_MS + 1500);
+    // In between, the others did try every occurrence and were turned away by the lease, not silently idle.
+    const blockedAfterKill = world
+      .runLines()
+      .filter(
+        (line) =>
+          line.instance !== 'holder' &&
+          line.reason === 'overlap' &&
+          Date.parse(line.occurrence) > killedAt &&
+          Date.parse(line.occurrence) < takeover.started_at - JITTER_MS,
+      );
+    expect(blockedAfterKill.length).toBeGreaterThanOrEqual(2);
+
+    // Then the job is back to normal: it completes, and each later occurrence runs once.
+    await waitFor(
+      'three more occurrences completed after the takeover',
+      () => {
+        const after = world.jobRuns(
+          "instance_id <> 'holder' AND status = 'succeeded' AND started_at >= ?",
+          takeover.started_at,
+        );
+        return new Set(after.map((row) => row.occurrence)).size >= 4;
+      },
+      { timeoutMs: 15_000, intervalMs: 200, diagnostics: () => world.diagnostics() },
+    );
+    const after = world.jobRuns("instance_id <> 'holder' AND started_at >= ?", takeover.started_at);
+    const shared = [...groupByOccurrence(after)].filter(([, rows]) => rows.length !== 1);
+    expect(shared.map(([key]) => key)).toEqual([]);
+    expect(after.filter((row) => row.status === 'failed')).toEqual([]);
+    const takeoverLine = world.runLines().find((line) => line.run === takeover.run_id);
+    expect(takeoverLine?.outcome).toBe('completed');
+
+    // The dead holder's run never finished; nobody ran its occurrence again.
+    const holderRows = world.jobRuns('occurrence = ?', holderRun.occurrence);
+    expect(holderRows.map((row) => [row.instance_id, row.status])).toEqual([['holder', 'running']]);
+
+    console.info(
+      `SIGKILL of the holder; the job next started ${takeover.started_at - killedAt}ms later ` +
+        `on ${takeover.instance_id} ` +
+        `(lease ttl ${LEASE_TTL_MS}ms); ${blockedAfterKill.length} occurrence attempts met the dead lease`,
+    );
+
+    await world.stopAll();
+    for (const instance of others) expect(instance.exit?.code).toBe(0);
+  }, 90_000);
+});

@@ -1,0 +1,18 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+export const REPO_ROOT = resolve(__dirname, '..', '..', '..');
+export const LIBRARY_ENTRY = join(REPO_ROOT, 'dist', 'index.js');
+export const SAMPLE_MAIN = join(REPO_ROOT, 'sample-app', 'dist', 'main.js');
+
+/** The suite runs the built artefacts, exactly what a user runs; a missing build is a setup error, not a skip. */
+export function assertBuilt(): void {
+  for (const file of [LIBRARY_ENTRY, SAMPLE_MAIN]) {
+    if (!existsSync(file)) {
+      throw new Error(
+        `${file} is missing: the e2e suite runs the built library and sample app. ` +
+          'Build them with `npm run build && npm run build:sample` (the jest global setup does this).',
+      );
+    }
+  }
+}

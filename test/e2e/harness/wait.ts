@@ -1,0 +1,43 @@
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Thrown by a probe when waiting longer cannot help (the process it waits on has exited). */
+export class WaitAborted extends Error {}
+
+export interface WaitOptions {
+  timeoutMs: number;
+  intervalMs?: number;
+  /** Extra text for the failure message, computed only on failure (log tails, row counts). */
+  diagnostics?: () => string;
+}
+
+/**
+ * Polls `probe` until it returns something other than undefined/false, or fails with `what` after the deadline.
+ * Every wait in the suite is bounded: a stuck scenario fails with a reason instead of hanging jest.
+ */
+export async function waitFor<T>(
+  what: string,
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  options: WaitOptions,
+): Promise<T> {
+  const deadline = Date.now() + options.timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined && value !== false) return value;
+      lastError = undefined;
+    } catch (error) {
+      if (error instanceof WaitAborted) {
+        const extra = options.diagnostics ? `\n${options.diagnostics()}` : '';
+        throw new Error(`gave up waiting for ${what}: ${error.message}${extra}`);
+      }
+      lastError = error;
+    }
+    if (Date.now() >= deadline) {
+      const cause = lastError instanceof Error ? `\nlast probe error: ${lastError.message}` : '';
+      const extra = options.diagnostics ? `\n${options.diagnostics()}` : '';
+      throw new Error(`timed out after ${options.timeoutMs}ms waiting for ${what}${cause}${extra}`);
+    }
+    await sleep(options.intervalMs ?? 100);
+  }
+}
