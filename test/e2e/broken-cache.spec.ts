@@ -1,7 +1,7 @@
 import { ALL_JOBS, finishedOccurrenceCounts, groupByOccurrence, iso } from './harness/facts';
 import { assertRedisReachable, freePort, OwnRedis } from './harness/redis';
 import { RunLine, SampleProcess } from './harness/sample-process';
-import { Scenario } from './harness/scenario';
+import { cleanUp, Scenario } from './harness/scenario';
 import { sleep, waitFor } from './harness/wait';
 
 const LOCK_TIMEOUT_MS = 500;
@@ -43,7 +43,7 @@ describe('e2e: broken cache', () => {
 
   beforeAll(() => assertRedisReachable());
   afterEach(async () => {
-    await scenario?.dispose();
+    await cleanUp(scenario);
     scenario = undefined;
   });
 
@@ -85,9 +85,9 @@ describe('e2e: broken cache', () => {
   }, 90_000);
 
   it('Redis paused (SIGSTOP): no job body runs, processes stay up; runs resume after SIGCONT', async () => {
+    const world = (scenario = new Scenario('paused', FAST_EVERY_SECOND));
     const redis = await OwnRedis.start();
-    const world = (scenario = new Scenario('paused', { ...FAST_EVERY_SECOND, REDIS_URL: redis.url }));
-    const instances = await world.startReady(['p1', 'p2']);
+    const instances = await world.startReady(['p1', 'p2'], { REDIS_URL: redis.url });
 
     const startedTick = iso(Date.now());
     await waitFor(

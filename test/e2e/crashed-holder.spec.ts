@@ -1,6 +1,6 @@
 import { AUTOMATION_SCHEDULER, groupByOccurrence } from './harness/facts';
 import { assertRedisReachable } from './harness/redis';
-import { Scenario } from './harness/scenario';
+import { cleanUp, Scenario } from './harness/scenario';
 import { waitFor } from './harness/wait';
 
 const LEASE_TTL_MS = 4500;
@@ -19,7 +19,7 @@ describe('e2e: SIGKILL of the instance holding a long run', () => {
 
   beforeAll(() => assertRedisReachable());
   afterEach(async () => {
-    await scenario?.dispose();
+    await cleanUp(scenario);
     scenario = undefined;
   });
 

@@ -13,12 +13,14 @@ import {
 } from './harness/facts';
 import { assertRedisReachable } from './harness/redis';
 import { SampleProcess } from './harness/sample-process';
-import { Scenario } from './harness/scenario';
+import { cleanUp, Scenario } from './harness/scenario';
 import { waitFor } from './harness/wait';
 
 const PERIOD_MS = 1000;
 const JITTER_MS = 500;
-const OCCURRENCES_PER_PHASE = 16;
+/** The issue asks for at least 15 per phase; a few spare ones absorb the ticks around joins and the stop. */
+const OCCURRENCES_PER_PHASE = 18;
+const REQUIRED_PER_PHASE = 15;
 
 /**
  * Scenario 1: two instances, then five, on one Redis and one database, every job ticking each second with a
@@ -30,7 +32,7 @@ describe('e2e: exactly one run per occurrence across instances', () => {
 
   beforeAll(() => assertRedisReachable());
   afterEach(async () => {
-    await scenario?.dispose();
+    await cleanUp(scenario);
     scenario = undefined;
   });
 
@@ -141,8 +143,8 @@ describe('e2e: exactly one run per occurrence across instances', () => {
     };
     const phase1Stable = ticks.filter((tick) => tick >= phase1From && tick + JITTER_MS < joinAt);
     const phase2Stable = ticks.filter((tick) => tick >= phase2From);
-    expect(phase1Stable.length).toBeGreaterThanOrEqual(OCCURRENCES_PER_PHASE - 2);
-    expect(phase2Stable.length).toBeGreaterThanOrEqual(OCCURRENCES_PER_PHASE - 2);
+    expect(phase1Stable.length).toBeGreaterThanOrEqual(REQUIRED_PER_PHASE);
+    expect(phase2Stable.length).toBeGreaterThanOrEqual(REQUIRED_PER_PHASE);
     expectNone('phase 1 occurrences not contested by both', competition(phase1Stable, ['i1', 'i2']));
     expectNone(
       'phase 2 occurrences not contested by all five',

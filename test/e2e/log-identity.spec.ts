@@ -1,7 +1,7 @@
 import { ALL_JOBS, ANNOUNCEMENT_CLEANUP, AUTOMATION_SCHEDULER, BILLING_ARCHIVE, LOG_CLEANUP } from './harness/facts';
 import { assertRedisReachable } from './harness/redis';
 import { LIBRARY_CONTEXT, LogEntry, parseRunLine, token } from './harness/sample-process';
-import { Scenario } from './harness/scenario';
+import { cleanUp, Scenario } from './harness/scenario';
 import { waitFor } from './harness/wait';
 
 const FLOW = 'invoice-archival';
@@ -29,7 +29,7 @@ describe('e2e: log identity', () => {
 
   beforeAll(() => assertRedisReachable());
   afterEach(async () => {
-    await scenario?.dispose();
+    await cleanUp(scenario);
     scenario = undefined;
   });
 

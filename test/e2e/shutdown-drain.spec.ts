@@ -1,7 +1,7 @@
 import { LOG_CLEANUP, oldLogRowsByAccount } from './harness/facts';
 import { assertRedisReachable } from './harness/redis';
 import { token } from './harness/sample-process';
-import { Scenario } from './harness/scenario';
+import { cleanUp, Scenario } from './harness/scenario';
 import { waitFor } from './harness/wait';
 
 const ACCOUNTS = 2000;
@@ -22,7 +22,7 @@ describe('e2e: SIGTERM during a large per-tenant run', () => {
 
   beforeAll(() => assertRedisReachable());
   afterEach(async () => {
-    await scenario?.dispose();
+    await cleanUp(scenario);
     scenario = undefined;
   });
 

@@ -1,7 +1,7 @@
 import { enabledAccounts, LOG_CLEANUP, oldLogRowsByAccount } from './harness/facts';
 import { assertRedisReachable } from './harness/redis';
 import { LIBRARY_CONTEXT, RunLine, token } from './harness/sample-process';
-import { Scenario } from './harness/scenario';
+import { cleanUp, Scenario } from './harness/scenario';
 import { waitFor } from './harness/wait';
 
 const FAILING = 'acct-0007';
@@ -18,7 +18,7 @@ describe('e2e: one failing tenant', () => {
 
   beforeAll(() => assertRedisReachable());
   afterEach(async () => {
-    await scenario?.dispose();
+    await cleanUp(scenario);
     scenario = undefined;
   });
 

@@ -134,3 +134,12 @@ export class Scenario {
     if (!process.env.E2E_KEEP_TMP) rmSync(this.dir, { recursive: true, force: true });
   }
 }
+
+/**
+ * afterEach of every e2e test: kills whatever the test started, by pid, even when it failed before its scenario
+ * existed (a redis-server started first, a build missing), then removes the scenario's keys and files.
+ */
+export async function cleanUp(scenario: Scenario | undefined): Promise<void> {
+  await killAllTracked();
+  await scenario?.dispose();
+}

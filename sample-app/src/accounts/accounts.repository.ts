@@ -1,0 +1,44 @@
+import { Injectable } from '@nestjs/common';
+import { DatabaseService } from '../database/database.service';
+
+export interface AccountJobSetting {
+  enabled: boolean;
+  failWith: string | null;
+}
+
+@Injectable()
+export class AccountsRepository {
+  constructor(private readonly database: DatabaseService) {}
+
+  activeAccountIds(): string[] {
+    return this.database.db
+      .prepare('SELECT id FROM accounts WHERE active = 1 ORDER BY id')
+      .pluck()
+      .all() as string[];
+  }
+
+  /** Accounts with the job switched off; an account without a settings row has it on. */
+  disabledFor(jobName: string): Set<string> {
+    const rows = this.database.db
+      .prepare('SELECT account_id FROM account_job_settings WHERE job_name = ? AND enabled = 0')
+      .pluck()
+      .all(jobName) as string[];
+    return new Set(rows);
+  }
+
+  setting(accountId: string, jobName: string): AccountJobSetting {
+    const row = this.database.db
+      .prepare('SELECT enabled, fail_with AS failWith FROM account_job_settings WHERE account_id = ? AND job_name = ?')
+      .get(accountId, jobName) as { enabled: number; failWith: string | null } | undefined;
+    return { enabled: row ? row.enabled === 1 : true, failWith: row?.failWith ?? null };
+  }
+
+  retentionDays(accountId: string): number {
+    const days = this.database.db
+      .prepare('SELECT log_retention_days FROM accounts WHERE id = ?')
+      .pluck()
+      .get(accountId) as number | undefined;
+    if (days === undefined) throw new Error(`account ${accountId} does not exist`);
+    return days;
+  }
+}

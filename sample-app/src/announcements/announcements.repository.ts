@@ -1,0 +1,11 @@
+import { Injectable } from '@nestjs/common';
+import { DatabaseService } from '../database/database.service';
+
+@Injectable()
+export class AnnouncementsRepository {
+  constructor(private readonly database: DatabaseService) {}
+
+  deleteExpired(now: number): number {
+    return this.database.db.prepare('DELETE FROM announcements WHERE expires_at <= ?').run(now).changes;
+  }
+}

@@ -1,0 +1,87 @@
+import KeyvRedis from '@keyv/redis';
+import { CacheModule } from '@nestjs/cache-manager';
+import { DynamicModule, Module, Type } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
+import { CoordinatedCronModule, CoordinatedCronModuleOptions } from 'nestjs-coordinated-cron';
+import { ClsModule } from 'nestjs-cls';
+import { AccountTenantSettings } from './accounts/account-tenant-settings';
+import { AccountsModule } from './accounts/accounts.module';
+import { AdminModule } from './admin/admin.module';
+import { AnnouncementCleanupJob } from './announcements/announcement-cleanup.job';
+import { AnnouncementsModule } from './announcements/announcements.module';
+import { AutomationSchedulerJob } from './automations/automation-scheduler.job';
+import { AutomationsModule } from './automations/automations.module';
+import { BillingArchiveJob } from './billing/billing-archive.job';
+import { BillingModule } from './billing/billing.module';
+import { SampleConfigModule } from './config/config.module';
+import {
+  ANNOUNCEMENT_CLEANUP,
+  AUTOMATION_SCHEDULER,
+  BILLING_ARCHIVE,
+  JobName,
+  LOG_CLEANUP,
+  SAMPLE_CONFIG,
+  SampleConfig,
+} from './config/sample-config';
+import { DatabaseModule } from './database/database.module';
+import { JobRunsModule } from './job-runs/job-runs.module';
+import { LogCleanupJob } from './logs/log-cleanup.job';
+import { LogsModule } from './logs/logs.module';
+
+const JOB_PROVIDERS: Record<JobName, Type> = {
+  [LOG_CLEANUP]: LogCleanupJob,
+  [ANNOUNCEMENT_CLEANUP]: AnnouncementCleanupJob,
+  [BILLING_ARCHIVE]: BillingArchiveJob,
+  [AUTOMATION_SCHEDULER]: AutomationSchedulerJob,
+};
+
+export function coordinatedCronOptions(config: SampleConfig): CoordinatedCronModuleOptions {
+  return {
+    keyPrefix: config.keyPrefix,
+    instanceId: config.instanceId,
+    concurrency: config.concurrency,
+    shutdownTimeout: config.shutdownTimeoutMs,
+    leaseTtl: config.leaseTtlMs,
+    lockTimeout: config.lockTimeoutMs,
+    tenantTimeout: config.tenantTimeoutMs,
+    tenantSettings: AccountTenantSettings,
+  };
+}
+
+/**
+ * The feature modules hold the data access; the job classes (one per feature folder) are registered here, from the
+ * config, so that a demo or a test can run a subset of them (SAMPLE_JOBS).
+ */
+@Module({})
+export class AppModule {
+  static register(config: SampleConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        SampleConfigModule,
+        // The library asks the app for these two rather than configuring them itself.
+        ScheduleModule.forRoot(),
+        ClsModule.forRoot({ global: true }),
+        // With a Redis store in the cache, the library claims occurrences on that Redis; without it every
+        // instance only deduplicates against itself, which is right for one process and wrong for several.
+        ...(config.redisUrl
+          ? [CacheModule.register({ isGlobal: true, stores: [new KeyvRedis(config.redisUrl)] })]
+          : []),
+        DatabaseModule,
+        JobRunsModule,
+        AccountsModule,
+        LogsModule,
+        AnnouncementsModule,
+        BillingModule,
+        AutomationsModule,
+        CoordinatedCronModule.forRootAsync({
+          imports: [AccountsModule],
+          inject: [SAMPLE_CONFIG],
+          useFactory: coordinatedCronOptions,
+        }),
+        AdminModule,
+      ],
+      providers: [...config.jobs].map((job) => JOB_PROVIDERS[job]),
+    };
+  }
+}

@@ -1,0 +1,50 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { CoordinatedCron, CronRun, PerTenant } from 'nestjs-coordinated-cron';
+import { ClsService } from 'nestjs-cls';
+import { AccountsRepository } from '../accounts/accounts.repository';
+import { simulatedWork } from '../common/simulated-work';
+import { jobWindow } from '../config/job-windows';
+import { BILLING_ARCHIVE, SAMPLE_CONFIG, SampleConfig } from '../config/sample-config';
+import { FLOW_CLS_KEY, JobRunRecorder } from '../job-runs/job-run-recorder.service';
+import { InvoicesRepository } from './invoices.repository';
+
+/** The business flow name billing code tags its work with; the app logger appends it to every line. */
+export const INVOICE_ARCHIVAL_FLOW = 'invoice-archival';
+
+const ARCHIVE_AFTER_MS = 90 * 24 * 60 * 60 * 1000;
+
+/** Per account: archives paid invoices older than 90 days. */
+@Injectable()
+export class BillingArchiveJob {
+  private readonly logger = new Logger('BillingArchive');
+
+  constructor(
+    private readonly invoices: InvoicesRepository,
+    private readonly accounts: AccountsRepository,
+    private readonly recorder: JobRunRecorder,
+    private readonly cls: ClsService,
+    @Inject(SAMPLE_CONFIG) private readonly config: SampleConfig,
+  ) {}
+
+  @CoordinatedCron(BILLING_ARCHIVE, jobWindow(BILLING_ARCHIVE))
+  @PerTenant()
+  async archiveAccount(accountId: string, { signal, context }: CronRun): Promise<void> {
+    // Each tenant call has its own CLS child context, so this value cannot leak into another account's lines.
+    this.cls.set(FLOW_CLS_KEY, INVOICE_ARCHIVAL_FLOW);
+    await this.recorder.record(
+      context,
+      async () => {
+        this.logger.debug(`archiving paid invoices of ${accountId} older than 90 days`);
+        const { failWith } = this.accounts.setting(accountId, BILLING_ARCHIVE);
+        if (failWith) throw new Error(failWith);
+        await simulatedWork(this.config.tenantDelayMs, signal);
+        const now = Date.now();
+        const archived = this.invoices.archivePaidIssuedBefore(accountId, now - ARCHIVE_AFTER_MS, now);
+        if (archived > 0) this.logger.log(`archived ${archived} paid invoice(s) of ${accountId}`);
+        else this.logger.debug(`nothing to archive for ${accountId}`);
+        return archived;
+      },
+      (archived) => `archived=${archived}`,
+    );
+  }
+}

@@ -1,0 +1,8 @@
+import { Module } from '@nestjs/common';
+import { InvoicesRepository } from './invoices.repository';
+
+@Module({
+  providers: [InvoicesRepository],
+  exports: [InvoicesRepository],
+})
+export class BillingModule {}

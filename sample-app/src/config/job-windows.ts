@@ -1,0 +1,43 @@
+import type { CronWindow } from 'nestjs-coordinated-cron';
+import {
+  ANNOUNCEMENT_CLEANUP,
+  AUTOMATION_SCHEDULER,
+  BILLING_ARCHIVE,
+  JobName,
+  LOG_CLEANUP,
+  SampleConfig,
+  sampleConfig,
+} from './sample-config';
+
+/** Production-like windows: each replica picks its own moment inside the window, so they never wake together. */
+const NIGHTLY: Record<JobName, CronWindow> = {
+  // Any minute and second of the 03:00 maintenance hour.
+  [LOG_CLEANUP]: { cron: '0 3 * * *', jitter: '1h' },
+  // Any moment of the first hour after midnight.
+  [ANNOUNCEMENT_CLEANUP]: { cron: '0 0 * * *', jitter: '1h' },
+  [BILLING_ARCHIVE]: { cron: '0 2 * * *', jitter: '30m' },
+  [AUTOMATION_SCHEDULER]: { cron: '* * * * *', jitter: '20s' },
+};
+
+/** SAMPLE_FAST=1: the same shapes squeezed into seconds, so a demo or a test sees many occurrences quickly. */
+const FAST: Record<JobName, CronWindow> = {
+  [LOG_CLEANUP]: { cron: '*/3 * * * * *', jitter: 900 },
+  [ANNOUNCEMENT_CLEANUP]: { cron: '*/3 * * * * *', jitter: 900 },
+  [BILLING_ARCHIVE]: { cron: '*/3 * * * * *', jitter: 900 },
+  [AUTOMATION_SCHEDULER]: { cron: '*/2 * * * * *', jitter: 700 },
+};
+
+function everySeconds(period: number): string {
+  return period === 1 ? '* * * * * *' : `*/${period} * * * * *`;
+}
+
+export function jobWindow(job: JobName, config: SampleConfig = sampleConfig): CronWindow {
+  if (!config.fast) return NIGHTLY[job];
+  if (config.fastPeriodSeconds === undefined) {
+    const window = FAST[job];
+    return config.fastJitterMs === undefined ? window : { ...window, jitter: config.fastJitterMs };
+  }
+  // Half the gap leaves every instance's claim well before the next window opens.
+  const jitter = config.fastJitterMs ?? Math.min(900, config.fastPeriodSeconds * 500);
+  return { cron: everySeconds(config.fastPeriodSeconds), jitter };
+}

@@ -1,0 +1,216 @@
+/**
+ * The sample app is configured from the environment only:
+ *
+ *   REDIS_URL                 unset: in-process locks, one instance; set: CacheModule with @keyv/redis, shared locks
+ *   SAMPLE_DB                 SQLite file, created and seeded on first start (default ./sample-app.db in the cwd)
+ *   SAMPLE_FAST=1 | --fast    seconds-level windows instead of nightly ones
+ *   SAMPLE_FAST_PERIOD        with SAMPLE_FAST: every job ticks every N seconds (a divisor of 60)
+ *   SAMPLE_FAST_JITTER_MS     with SAMPLE_FAST: window length of every job
+ *   SAMPLE_JOBS               comma-separated subset of the jobs to register (default: all)
+ *   CRON_CONCURRENCY, CRON_KEY_PREFIX (default sample-app), CRON_INSTANCE_ID, CRON_SHUTDOWN_TIMEOUT_MS,
+ *   CRON_LEASE_TTL_MS, CRON_LOCK_TIMEOUT_MS, CRON_TENANT_TIMEOUT_MS
+ *                             passed to CoordinatedCronModule (unset: the library's defaults)
+ *   SAMPLE_ACCOUNTS (12), SAMPLE_OLD_LOGS (3 per account), SAMPLE_DISABLE_EVERY (5: every 5th account has
+ *   log-cleanup off; 0: none), SAMPLE_FAIL (acct-0007 or acct-0007:log-cleanup, comma-separated)
+ *                             what the first start seeds
+ *   SAMPLE_TENANT_DELAY_MS    simulated slow work per account in per-tenant jobs (0)
+ *   SAMPLE_AUTOMATION_WORK_MS simulated work of each automation-scheduler run (0)
+ *   PORT                      HTTP port (3000; 0: any free port; off: no HTTP server)
+ *   LOG_FORMAT (text | json), LOG_LEVEL (error | warn | log | debug | verbose; default debug)
+ */
+import { LogLevel } from '@nestjs/common';
+import { resolve } from 'node:path';
+
+export const LOG_CLEANUP = 'log-cleanup';
+export const ANNOUNCEMENT_CLEANUP = 'announcement-cleanup';
+export const BILLING_ARCHIVE = 'billing-archive';
+export const AUTOMATION_SCHEDULER = 'automation-scheduler';
+
+export const JOB_NAMES = [LOG_CLEANUP, ANNOUNCEMENT_CLEANUP, BILLING_ARCHIVE, AUTOMATION_SCHEDULER] as const;
+export type JobName = (typeof JOB_NAMES)[number];
+
+/** Per-tenant jobs: the ones an account can disable or be forced to fail in. */
+export const TENANT_JOB_NAMES: readonly JobName[] = [LOG_CLEANUP, BILLING_ARCHIVE];
+
+/** A seeded account whose per-job setting makes the job throw for it; `job` unset means every per-tenant job. */
+export interface SeededFailure {
+  accountId: string;
+  job?: JobName;
+}
+
+export interface SeedConfig {
+  accounts: number;
+  oldLogsPerAccount: number;
+  newLogsPerAccount: number;
+  /** Every n-th account has log-cleanup switched off; 0 switches it off for none. */
+  disableLogCleanupEvery: number;
+  failures: SeededFailure[];
+}
+
+/** Everything the sample app reads from the environment, parsed once and validated. */
+export interface SampleConfig {
+  redisUrl?: string;
+  dbPath: string;
+  fast: boolean;
+  /** With `fast`: every job ticks every this many seconds instead of its own fast window. */
+  fastPeriodSeconds?: number;
+  fastJitterMs?: number;
+  keyPrefix: string;
+  instanceId?: string;
+  concurrency?: number;
+  shutdownTimeoutMs?: number;
+  leaseTtlMs?: number;
+  lockTimeoutMs?: number;
+  tenantTimeoutMs?: number;
+  jobs: ReadonlySet<JobName>;
+  seed: SeedConfig;
+  /** Simulated slow work per account in the per-tenant jobs. */
+  tenantDelayMs: number;
+  /** Simulated work of one automation-scheduler run (a long run holds the job's lease). */
+  automationWorkMs: number;
+  /** `undefined`: no HTTP server. */
+  port?: number;
+  logFormat: 'text' | 'json';
+  logLevels: LogLevel[];
+}
+
+type Env = Record<string, string | undefined>;
+
+class ConfigError extends Error {
+  override name = 'SampleConfigError';
+}
+
+function text(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function integer(env: Env, name: string, min: number): number | undefined {
+  const raw = text(env, name);
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) {
+    throw new ConfigError(`${name}=${JSON.stringify(raw)}: expected an integer >= ${min}`);
+  }
+  return value;
+}
+
+function flag(env: Env, name: string): boolean {
+  const raw = text(env, name);
+  if (raw === undefined) return false;
+  if (['1', 'true', 'yes', 'on'].includes(raw.toLowerCase())) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw.toLowerCase())) return false;
+  throw new ConfigError(`${name}=${JSON.stringify(raw)}: expected 1 or 0`);
+}
+
+function isJobName(value: string): value is JobName {
+  return (JOB_NAMES as readonly string[]).includes(value);
+}
+
+function jobList(env: Env): ReadonlySet<JobName> {
+  const raw = text(env, 'SAMPLE_JOBS');
+  if (raw === undefined || raw === 'all') return new Set(JOB_NAMES);
+  const names = raw.split(',').map((name) => name.trim()).filter(Boolean);
+  for (const name of names) {
+    if (!isJobName(name)) {
+      throw new ConfigError(`SAMPLE_JOBS: unknown job "${name}"; known: ${JOB_NAMES.join(', ')}`);
+    }
+  }
+  return new Set(names as JobName[]);
+}
+
+function failures(env: Env): SeededFailure[] {
+  const raw = text(env, 'SAMPLE_FAIL');
+  if (raw === undefined) return [];
+  return raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean)
+    .map((entry) => {
+      const [accountId, job] = entry.split(':');
+      if (job !== undefined && !TENANT_JOB_NAMES.includes(job as JobName)) {
+        throw new ConfigError(`SAMPLE_FAIL: "${job}" is not a per-tenant job; use ${TENANT_JOB_NAMES.join(' or ')}`);
+      }
+      return { accountId, job: job as JobName | undefined };
+    });
+}
+
+function fastPeriod(env: Env): number | undefined {
+  const period = integer(env, 'SAMPLE_FAST_PERIOD', 1);
+  // A step that does not divide 60 leaves a short gap at each minute boundary, which the jitter would overrun.
+  if (period !== undefined && 60 % period !== 0) {
+    throw new ConfigError(`SAMPLE_FAST_PERIOD=${period}: use a divisor of 60 (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30)`);
+  }
+  return period;
+}
+
+function port(env: Env): number | undefined {
+  const raw = text(env, 'PORT');
+  if (raw === 'off') return undefined;
+  if (raw === undefined) return 3000;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0 || value > 65535) {
+    throw new ConfigError(`PORT=${JSON.stringify(raw)}: expected a port number, 0 for any free port, or off`);
+  }
+  return value;
+}
+
+const LEVELS_FROM: Record<string, LogLevel[]> = {
+  error: ['fatal', 'error'],
+  warn: ['fatal', 'error', 'warn'],
+  log: ['fatal', 'error', 'warn', 'log'],
+  debug: ['fatal', 'error', 'warn', 'log', 'debug'],
+  verbose: ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'],
+};
+
+function logLevels(env: Env): LogLevel[] {
+  const raw = text(env, 'LOG_LEVEL') ?? 'debug';
+  const levels = LEVELS_FROM[raw];
+  if (!levels) {
+    throw new ConfigError(`LOG_LEVEL=${JSON.stringify(raw)}: expected one of ${Object.keys(LEVELS_FROM).join(', ')}`);
+  }
+  return levels;
+}
+
+export function loadSampleConfig(env: Env, argv: readonly string[] = []): SampleConfig {
+  const logFormat = text(env, 'LOG_FORMAT') ?? 'text';
+  if (logFormat !== 'text' && logFormat !== 'json') {
+    throw new ConfigError(`LOG_FORMAT=${JSON.stringify(logFormat)}: expected text or json`);
+  }
+  return {
+    redisUrl: text(env, 'REDIS_URL'),
+    dbPath: resolve(text(env, 'SAMPLE_DB') ?? 'sample-app.db'),
+    // `--fast` is the same switch for shells where setting a variable inline is awkward (npm run sample -- --fast).
+    fast: argv.includes('--fast') || flag(env, 'SAMPLE_FAST'),
+    fastPeriodSeconds: fastPeriod(env),
+    fastJitterMs: integer(env, 'SAMPLE_FAST_JITTER_MS', 0),
+    keyPrefix: text(env, 'CRON_KEY_PREFIX') ?? 'sample-app',
+    instanceId: text(env, 'CRON_INSTANCE_ID'),
+    concurrency: integer(env, 'CRON_CONCURRENCY', 1),
+    shutdownTimeoutMs: integer(env, 'CRON_SHUTDOWN_TIMEOUT_MS', 0),
+    leaseTtlMs: integer(env, 'CRON_LEASE_TTL_MS', 1),
+    lockTimeoutMs: integer(env, 'CRON_LOCK_TIMEOUT_MS', 1),
+    tenantTimeoutMs: integer(env, 'CRON_TENANT_TIMEOUT_MS', 1),
+    jobs: jobList(env),
+    seed: {
+      accounts: integer(env, 'SAMPLE_ACCOUNTS', 1) ?? 12,
+      oldLogsPerAccount: integer(env, 'SAMPLE_OLD_LOGS', 0) ?? 3,
+      newLogsPerAccount: 2,
+      disableLogCleanupEvery: integer(env, 'SAMPLE_DISABLE_EVERY', 0) ?? 5,
+      failures: failures(env),
+    },
+    tenantDelayMs: integer(env, 'SAMPLE_TENANT_DELAY_MS', 0) ?? 0,
+    automationWorkMs: integer(env, 'SAMPLE_AUTOMATION_WORK_MS', 0) ?? 0,
+    port: port(env),
+    logFormat,
+    logLevels: logLevels(env),
+  };
+}
+
+/**
+ * Read at import time on purpose: decorator arguments (the job windows) are evaluated when the job classes load,
+ * before Nest's container exists.
+ */
+export const sampleConfig: SampleConfig = loadSampleConfig(process.env, process.argv.slice(2));
+
+export const SAMPLE_CONFIG = Symbol('SAMPLE_CONFIG');

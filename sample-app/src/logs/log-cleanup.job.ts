@@ -1,0 +1,43 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { CoordinatedCron, CronRun, PerTenant } from 'nestjs-coordinated-cron';
+import { AccountsRepository } from '../accounts/accounts.repository';
+import { simulatedWork } from '../common/simulated-work';
+import { jobWindow } from '../config/job-windows';
+import { LOG_CLEANUP, SAMPLE_CONFIG, SampleConfig } from '../config/sample-config';
+import { JobRunRecorder } from '../job-runs/job-run-recorder.service';
+import { LogsRepository } from './logs.repository';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Nightly, per account: drops log rows past the account's retention. Accounts can switch it off. */
+@Injectable()
+export class LogCleanupJob {
+  private readonly logger = new Logger('LogCleanup');
+
+  constructor(
+    private readonly logs: LogsRepository,
+    private readonly accounts: AccountsRepository,
+    private readonly recorder: JobRunRecorder,
+    @Inject(SAMPLE_CONFIG) private readonly config: SampleConfig,
+  ) {}
+
+  @CoordinatedCron(LOG_CLEANUP, jobWindow(LOG_CLEANUP))
+  @PerTenant()
+  async cleanAccount(accountId: string, { signal, context }: CronRun): Promise<void> {
+    await this.recorder.record(
+      context,
+      async () => {
+        const { failWith } = this.accounts.setting(accountId, LOG_CLEANUP);
+        if (failWith) throw new Error(failWith);
+        await simulatedWork(this.config.tenantDelayMs, signal);
+        const retentionDays = this.accounts.retentionDays(accountId);
+        const deleted = this.logs.deleteOlderThan(accountId, Date.now() - retentionDays * DAY_MS);
+        if (deleted > 0) {
+          this.logger.log(`deleted ${deleted} log row(s) of ${accountId} older than ${retentionDays} days`);
+        }
+        return deleted;
+      },
+      (deleted) => `deleted=${deleted}`,
+    );
+  }
+}
