@@ -62,13 +62,23 @@ export class CoordinatedCronScheduler implements OnModuleInit, OnApplicationBoot
       const delay = this.options.jitter ? randomDelay(job.jitterMs) : 0;
       if (delay === 0) {
         this.fire(job, occurrence);
-        return;
+      } else {
+        const timer = setTimeout(() => {
+          this.waiting.delete(timer);
+          this.fire(job, occurrence);
+        }, delay);
+        this.waiting.add(timer);
       }
-      const timer = setTimeout(() => {
-        this.waiting.delete(timer);
-        this.fire(job, occurrence);
-      }, delay);
-      this.waiting.add(timer);
+      setImmediate(() => this.prepareNextTick(job, occurrence));
+    } catch (error) {
+      this.logger.error(messages.scheduledCallbackFailed(job.name, describeError(error)));
+    }
+  }
+
+  /** Off the tick's hot path (the claim is already on the wire): the next tick then costs no cron parsing. */
+  private prepareNextTick(job: JobDefinition, after: Date): void {
+    try {
+      job.schedule.prepare(after);
     } catch (error) {
       this.logger.error(messages.scheduledCallbackFailed(job.name, describeError(error)));
     }

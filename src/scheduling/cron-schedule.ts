@@ -5,6 +5,12 @@ import { CronExpressionParser } from 'cron-parser';
  * agree on an occurrence however late their timers fire.
  */
 export class CronSchedule {
+  /**
+   * Two consecutive ticks, remembered so the hot path of a tick (which occurrence is this? when does the next
+   * window open?) costs no parsing: `prepare()` fills it ahead of time, off that path.
+   */
+  private known?: { start: number; end: number };
+
   private constructor(
     readonly expression: string,
     readonly timeZone: string | undefined,
@@ -34,15 +40,29 @@ export class CronSchedule {
 
   /** The first tick strictly after `after`. */
   next(after: Date): Date {
-    return this.iterate(after).next().toDate();
+    const known = this.knownAround(after);
+    return known ? new Date(known.end) : this.iterate(after).next().toDate();
   }
 
   /** The latest tick at or before `at`: the occurrence whose window `at` falls in. */
   occurrenceAt(at: Date): Date {
+    const known = this.knownAround(at);
+    if (known) return new Date(known.start);
     let tick = this.iterate(new Date(at.getTime() + 1)).prev().toDate();
     // Around a DST gap, prev() can step over a tick that next() produces; walk forward so both agree.
-    for (let later = this.next(tick); later.getTime() <= at.getTime(); later = this.next(later)) tick = later;
+    let later = this.next(tick);
+    while (later.getTime() <= at.getTime()) {
+      tick = later;
+      later = this.next(later);
+    }
+    this.known = { start: tick.getTime(), end: later.getTime() };
     return tick;
+  }
+
+  /** Works out the tick after `after` and the one after that now, so that the coming tick needs no parsing. */
+  prepare(after: Date): void {
+    const start = this.iterate(after).next().toDate();
+    this.known = { start: start.getTime(), end: this.iterate(start).next().getTime() };
   }
 
   /**
@@ -67,6 +87,12 @@ export class CronSchedule {
       previous = current;
     }
     return shortest;
+  }
+
+  private knownAround(at: Date): { start: number; end: number } | undefined {
+    const known = this.known;
+    const ms = at.getTime();
+    return known && known.start <= ms && ms < known.end ? known : undefined;
   }
 
   private iterate(currentDate: Date) {

@@ -168,3 +168,55 @@ describe('claimTtlUntilNextWindow', () => {
     expect(claimTtlUntilNextWindow(daily, at('2026-01-01T03:00:00Z'), at('2026-01-02T02:59:58.000Z'), 1_000)).toBe(2_000);
   });
 });
+
+describe('CronSchedule remembered interval', () => {
+  // A prepared or remembered interval must never change an answer, only its cost.
+  // Away from DST gaps: inside one, the parser's own next() depends on where it starts (see the test below).
+  it.each([
+    ['*/7 * * * * *', undefined],
+    ['30 2 * * *', 'Europe/Berlin'],
+    ['0 9,17 * * 1-5', 'America/New_York'],
+  ])('%s (%s) answers the same with and without preparation across many instants', (expression, zone) => {
+    const cached = CronSchedule.parse(expression, zone);
+    const start = at('2026-04-02T00:00:00Z').getTime();
+    let checked = 0;
+    for (let ms = start; ms < start + 5 * 86_400_000; ms += 1_234_567) {
+      const instant = new Date(ms);
+      const fresh = CronSchedule.parse(expression, zone);
+      cached.prepare(new Date(ms - 3_600_000));
+      expect(cached.occurrenceAt(instant)).toEqual(fresh.occurrenceAt(instant));
+      expect(cached.nearestTick(instant)).toEqual(CronSchedule.parse(expression, zone).nearestTick(instant));
+      expect(cached.next(instant)).toEqual(CronSchedule.parse(expression, zone).next(instant));
+      checked += 1;
+    }
+    expect(checked).toBeGreaterThan(300);
+  });
+
+  it('after prepare, the coming tick is answered from the remembered interval', () => {
+    const schedule = CronSchedule.parse('*/2 * * * * *', 'UTC');
+    schedule.prepare(at('2026-01-01T00:00:00.000Z'));
+    const iterate = jest.spyOn(schedule as unknown as { iterate: () => unknown }, 'iterate');
+    const tick = at('2026-01-01T00:00:02.000Z');
+    expect(schedule.nearestTick(new Date(tick.getTime() + 7))).toEqual(tick);
+    expect(schedule.next(tick)).toEqual(at('2026-01-01T00:00:04.000Z'));
+    expect(iterate).not.toHaveBeenCalled();
+  });
+});
+
+describe('nearestTick on a DST day', () => {
+  // 02:30 does not exist in Berlin on 2026-03-29. The timer library fires at 03:00 local (01:00Z); the schedule
+  // places the day's tick at 03:30 local (01:30Z). Nearest to the firing is that day's tick, never yesterday's.
+  it.each([
+    ['fresh', () => CronSchedule.parse('30 2 * * *', 'Europe/Berlin')],
+    [
+      'prepared the evening before',
+      () => {
+        const schedule = CronSchedule.parse('30 2 * * *', 'Europe/Berlin');
+        schedule.prepare(at('2026-03-28T01:30:00Z'));
+        return schedule;
+      },
+    ],
+  ])('%s', (_label, make) => {
+    expect(make().nearestTick(at('2026-03-29T01:00:00.004Z'))).toEqual(at('2026-03-29T01:30:00Z'));
+  });
+});
