@@ -46,9 +46,8 @@ function missExplanations(s, rows, config) {
       if (ph) {
         why =
           ` Where the time goes, medians over the ${ph.samples} winning runs (time stamps taken inside the library's` +
-          ` scheduler, executor and lock): the \`cron\` package's timer called the library's tick handler` +
-          ` ${fmt(ph.cronTimer, 2)} ms after the tick (the same timer every @nestjs/schedule job uses; it computes its next` +
-          ` date before calling back); computing the occurrence took ${fmt(ph.occurrence, 2)} ms and preparing the claim` +
+          ` scheduler, executor and lock): the job's timer (a \`CronJob\` in SchedulerRegistry, aimed at the tick)` +
+          ` called the library's tick handler ${fmt(ph.cronTimer, 2)} ms after the tick; computing the occurrence took ${fmt(ph.occurrence, 2)} ms and preparing the claim` +
           ` ${fmt(ph.beforeClaim, 2)} ms; the SET NX claim round trip ${fmt(ph.claim, 2)} ms; the lease round trip` +
           ` ${fmt(ph.lease, 2)} ms; CLS context and handler dispatch ${fmt(ph.toBody, 2)} ms. Five processes wake on the` +
           ` same tick on ${config.machine.cores} cores, so each step also waits for CPU.`;
@@ -191,7 +190,7 @@ function diagnostics(s, config) {
     if (w.phases) {
       const ph = w.phases;
       line +=
-        ` Steps of the winning run (medians, ms): cron timer ${fmt(ph.cronTimer, 2)}, occurrence ${fmt(ph.occurrence, 2)},` +
+        ` Steps of the winning run (medians, ms): timer ${fmt(ph.cronTimer, 2)}, occurrence ${fmt(ph.occurrence, 2)},` +
         ` before claim ${fmt(ph.beforeClaim, 2)}, claim ${fmt(ph.claim, 2)}, lease ${fmt(ph.lease, 2)}, to body` +
         ` ${fmt(ph.toBody, 2)}.`;
     }

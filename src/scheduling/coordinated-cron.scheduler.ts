@@ -1,6 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleInit, Optional } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { CronJob } from 'cron';
 import { COORDINATED_CRON_RESOLVED_OPTIONS, LOGGER_CONTEXT } from '../coordinated-cron.constants';
 import * as messages from '../coordinated-cron.messages';
 import { ResolvedCoordinatedCronOptions } from '../coordinated-cron.options';
@@ -10,6 +9,7 @@ import { OccurrenceExecutor } from '../execution/occurrence.executor';
 import { ShutdownCoordinator } from '../execution/shutdown.coordinator';
 import { JobDefinition } from '../interfaces/job-definition.interface';
 import { describeError } from '../utils/error-message';
+import { CoordinatedCronJob } from './coordinated-cron.job';
 import { randomDelay } from './cron-schedule';
 
 /**
@@ -45,20 +45,21 @@ export class CoordinatedCronScheduler implements OnModuleInit, OnApplicationBoot
       }
     }
     for (const job of jobs) {
-      const cronJob = new CronJob(job.cron, () => this.onTick(job), null, false, job.timeZone);
-      schedulerRegistry.addCronJob(job.name, cronJob as never);
+      const cronJob = new CoordinatedCronJob(job.schedule, (occurrence) => this.onTick(job, occurrence));
+      schedulerRegistry.addCronJob(job.name, cronJob);
       this.registered.push(job.name);
       cronJob.start();
     }
     if (jobs.length > 0) this.logger.log(messages.jobsScheduled(jobs.length));
   }
 
-  /** Scheduler callback: must never throw into the cron library, whatever happens below it. */
-  private onTick(job: JobDefinition): void {
+  /**
+   * Scheduler callback for the tick `occurrence` (from the schedule, never from when the timer fired, so every
+   * instance claims the same key). Must never throw into the timer, whatever happens below it.
+   */
+  private onTick(job: JobDefinition, occurrence: Date): void {
     try {
       if (this.shutdown.isShuttingDown) return;
-      // The occurrence comes from the schedule, not from when this timer fired: every instance claims the same key.
-      const occurrence = job.schedule.nearestTick(new Date());
       const delay = this.options.jitter ? randomDelay(job.jitterMs) : 0;
       if (delay === 0) {
         this.fire(job, occurrence);
@@ -69,16 +70,6 @@ export class CoordinatedCronScheduler implements OnModuleInit, OnApplicationBoot
         }, delay);
         this.waiting.add(timer);
       }
-      setImmediate(() => this.prepareNextTick(job, occurrence));
-    } catch (error) {
-      this.logger.error(messages.scheduledCallbackFailed(job.name, describeError(error)));
-    }
-  }
-
-  /** Off the tick's hot path (the claim is already on the wire): the next tick then costs no cron parsing. */
-  private prepareNextTick(job: JobDefinition, after: Date): void {
-    try {
-      job.schedule.prepare(after);
     } catch (error) {
       this.logger.error(messages.scheduledCallbackFailed(job.name, describeError(error)));
     }

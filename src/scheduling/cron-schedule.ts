@@ -59,21 +59,14 @@ export class CronSchedule {
     return tick;
   }
 
-  /** Works out the tick after `after` and the one after that now, so that the coming tick needs no parsing. */
-  prepare(after: Date): void {
+  /**
+   * Works out the tick after `after` and the one after that now, so that handling the coming tick needs no
+   * parsing. Returns the coming tick.
+   */
+  prepare(after: Date): Date {
     const start = this.iterate(after).next().toDate();
     this.known = { start: start.getTime(), end: this.iterate(start).next().getTime() };
-  }
-
-  /**
-   * The tick nearest to `at`, earlier or later. A timer fires a moment after its tick, but on a DST day the timer
-   * library may place a tick that does not exist in local time a little before this schedule does; the nearest
-   * tick names the same occurrence in both cases.
-   */
-  nearestTick(at: Date): Date {
-    const before = this.occurrenceAt(at);
-    const after = this.next(at);
-    return at.getTime() - before.getTime() <= after.getTime() - at.getTime() ? before : after;
+    return start;
   }
 
   /** The shortest gap between consecutive ticks among the next `ticks` ticks after `from`, in ms. */

@@ -185,7 +185,6 @@ describe('CronSchedule remembered interval', () => {
       const fresh = CronSchedule.parse(expression, zone);
       cached.prepare(new Date(ms - 3_600_000));
       expect(cached.occurrenceAt(instant)).toEqual(fresh.occurrenceAt(instant));
-      expect(cached.nearestTick(instant)).toEqual(CronSchedule.parse(expression, zone).nearestTick(instant));
       expect(cached.next(instant)).toEqual(CronSchedule.parse(expression, zone).next(instant));
       checked += 1;
     }
@@ -197,26 +196,8 @@ describe('CronSchedule remembered interval', () => {
     schedule.prepare(at('2026-01-01T00:00:00.000Z'));
     const iterate = jest.spyOn(schedule as unknown as { iterate: () => unknown }, 'iterate');
     const tick = at('2026-01-01T00:00:02.000Z');
-    expect(schedule.nearestTick(new Date(tick.getTime() + 7))).toEqual(tick);
+    expect(schedule.occurrenceAt(new Date(tick.getTime() + 7))).toEqual(tick);
     expect(schedule.next(tick)).toEqual(at('2026-01-01T00:00:04.000Z'));
     expect(iterate).not.toHaveBeenCalled();
-  });
-});
-
-describe('nearestTick on a DST day', () => {
-  // 02:30 does not exist in Berlin on 2026-03-29. The timer library fires at 03:00 local (01:00Z); the schedule
-  // places the day's tick at 03:30 local (01:30Z). Nearest to the firing is that day's tick, never yesterday's.
-  it.each([
-    ['fresh', () => CronSchedule.parse('30 2 * * *', 'Europe/Berlin')],
-    [
-      'prepared the evening before',
-      () => {
-        const schedule = CronSchedule.parse('30 2 * * *', 'Europe/Berlin');
-        schedule.prepare(at('2026-03-28T01:30:00Z'));
-        return schedule;
-      },
-    ],
-  ])('%s', (_label, make) => {
-    expect(make().nearestTick(at('2026-03-29T01:00:00.004Z'))).toEqual(at('2026-03-29T01:30:00Z'));
   });
 });

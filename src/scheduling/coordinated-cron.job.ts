@@ -1,0 +1,66 @@
+import { CronJob } from 'cron';
+import { CronSchedule } from './cron-schedule';
+
+/** setTimeout's largest delay; longer waits are taken in steps. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/**
+ * The `CronJob` a coordinated job registers in @nestjs/schedule's `SchedulerRegistry`, so it is listed, stopped and
+ * started like any other. Its timer is aimed at the ticks of the job's own `CronSchedule`, the schedule that also
+ * names occurrences: the tick a timer was set for is the occurrence it claims, with no guessing from the time it
+ * fired (the `cron` package's timer works out its next date before it calls back, and on DST days places some
+ * ticks differently).
+ */
+export class CoordinatedCronJob extends CronJob {
+  private timer?: NodeJS.Timeout;
+  private armed = false;
+  /** The occurrence being dispatched; fireOnTick calls the callbacks synchronously, so it is read at once. */
+  private firing?: Date;
+
+  constructor(
+    private readonly schedule: CronSchedule,
+    private readonly onOccurrence: (occurrence: Date) => void,
+  ) {
+    super(schedule.expression, () => undefined, null, false, schedule.timeZone);
+    // The registry wraps fireOnTick in its own guard; ours goes through the callbacks like any CronJob's.
+    this.addCallback(() => this.onOccurrence(this.firing as Date));
+  }
+
+  override get isActive(): boolean {
+    return this.armed;
+  }
+
+  override start(): void {
+    if (this.armed) return;
+    this.armed = true;
+    this.arm(this.schedule.next(new Date()));
+  }
+
+  override stop(): Promise<void> | undefined {
+    this.armed = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    return super.stop();
+  }
+
+  private arm(tick: Date): void {
+    if (!this.armed) return;
+    const wait = tick.getTime() - Date.now();
+    this.timer = setTimeout(() => this.due(tick), Math.min(Math.max(wait, 0), MAX_TIMER_MS));
+  }
+
+  private due(tick: Date): void {
+    this.timer = undefined;
+    const now = new Date();
+    // Timers may fire a moment early, and long waits are taken in steps: wait out the rest.
+    if (now.getTime() < tick.getTime()) return this.arm(tick);
+    // A process stalled past the following tick runs only the latest occurrence, not every one it slept through.
+    const occurrence = this.schedule.next(tick).getTime() <= now.getTime() ? this.schedule.occurrenceAt(now) : tick;
+    this.lastExecution = now;
+    this.firing = occurrence;
+    void this.fireOnTick();
+    this.firing = undefined;
+    // Off the hot path (the occurrence is already being claimed): find the next tick and arm for it.
+    setImmediate(() => this.arm(this.schedule.prepare(occurrence)));
+  }
+}
