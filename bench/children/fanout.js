@@ -3,10 +3,9 @@
 // Figure 1 in one process: the library's per-tenant path, fixed batches and a minimal pool, over the same
 // 2,000 lognormal durations, alternating so that drift in machine load hits all three alike.
 const { send, serve, guard } = require('../lib/child-io');
-const { createApp, jobsClass, tenantSettingsClass } = require('../lib/nest-app');
+const { perTenantJobApp } = require('../lib/nest-app');
 const { lognormalDurations } = require('../lib/rng');
 const { minimalPool, fixedBatches } = require('../lib/baselines');
-const library = require('../lib/library');
 
 const [url, keyPrefix, tenantsArg, concurrencyArg, seedArg] = process.argv.slice(2);
 const TENANTS = Number(tenantsArg);
@@ -50,28 +49,16 @@ function resetProbes() {
 }
 
 guard(async () => {
-  const { CoordinatedCronModule, CoordinatedCron, PerTenant, CoordinatedCronRunner } = library.load();
-  const Settings = tenantSettingsClass({
-    [Symbol.iterator]: () => listed.ids[Symbol.iterator](),
-  });
-  const Jobs = jobsClass('FanOutJobs', [
-    {
-      key: 'perTenant',
-      fn: (tenantId) => work(tenantId),
-      decorators: [
-        CoordinatedCron(JOB, { cron: '0 0 1 1 *', lockTtl: '10m' }),
-        PerTenant({ concurrency: CONCURRENCY }),
-      ],
-    },
-  ]);
-  const { app } = await createApp({
+  const { app, runner } = await perTenantJobApp({
     url,
-    providers: [Jobs],
-    extraImports: [
-      CoordinatedCronModule.forRoot({ keyPrefix, jitter: false, instanceId: 'fanout', tenantSettings: Settings }),
-    ],
+    keyPrefix,
+    instanceId: 'fanout',
+    jobName: JOB,
+    className: 'FanOutJobs',
+    concurrency: CONCURRENCY,
+    handler: (tenantId) => work(tenantId),
+    listed,
   });
-  const runner = app.get(CoordinatedCronRunner);
   let serial = 0;
   const occurrence = () => new Date(Date.UTC(2031, 0, 1) + serial++ * 60000);
 

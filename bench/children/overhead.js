@@ -52,29 +52,18 @@ guard(async () => {
     await minimalPool(listed.ids, CONCURRENCY, noop);
     result = await measured(() => minimalPool(ids, CONCURRENCY, noop));
   } else {
-    const { createApp, jobsClass, tenantSettingsClass } = require('../lib/nest-app');
-    const library = require('../lib/library');
-    const { CoordinatedCronModule, CoordinatedCron, PerTenant, CoordinatedCronRunner } = library.load();
-    const Settings = tenantSettingsClass({ [Symbol.iterator]: () => listed.ids[Symbol.iterator]() });
-    const Jobs = jobsClass('OverheadJobs', [
-      {
-        key: 'perTenant',
-        fn: noop,
-        decorators: [
-          CoordinatedCron(JOB, { cron: '0 0 1 1 *', lockTtl: '10m' }),
-          PerTenant({ concurrency: CONCURRENCY }),
-        ],
-      },
-    ]);
+    const { perTenantJobApp } = require('../lib/nest-app');
     // Default logger and levels: the issue measures the path as a user gets it out of the box.
-    const { app } = await createApp({
+    const { app, runner } = await perTenantJobApp({
       url,
-      providers: [Jobs],
-      extraImports: [
-        CoordinatedCronModule.forRoot({ keyPrefix, jitter: false, instanceId: 'overhead', tenantSettings: Settings }),
-      ],
+      keyPrefix,
+      instanceId: 'overhead',
+      jobName: JOB,
+      className: 'OverheadJobs',
+      concurrency: CONCURRENCY,
+      handler: noop,
+      listed,
     });
-    const runner = app.get(CoordinatedCronRunner);
     listed.ids = ids.slice(0, 1000);
     await runner.trigger(JOB, { occurrence: new Date(Date.UTC(2031, 0, 1)) });
     listed.ids = ids;

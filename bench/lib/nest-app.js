@@ -75,4 +75,27 @@ async function createApp({ url, providers = [], extraImports = [], logger, cache
   return { app, store, bootMs };
 }
 
-module.exports = { decorateMethod, decorateClass, jobsClass, tenantSettingsClass, createApp };
+/**
+ * One `@PerTenant()` job on a never-due schedule, run only through `trigger`, over whatever `listed.ids` holds at
+ * trigger time: figures 1 and 2 drive the library's full per-tenant path this way.
+ */
+async function perTenantJobApp({ url, keyPrefix, instanceId, jobName, className, concurrency, handler, listed }) {
+  const library = require('./library');
+  const { CoordinatedCronModule, CoordinatedCron, PerTenant, CoordinatedCronRunner } = library.load();
+  const Settings = tenantSettingsClass({ [Symbol.iterator]: () => listed.ids[Symbol.iterator]() });
+  const Jobs = jobsClass(className, [
+    {
+      key: 'perTenant',
+      fn: handler,
+      decorators: [CoordinatedCron(jobName, { cron: '0 0 1 1 *', lockTtl: '10m' }), PerTenant({ concurrency })],
+    },
+  ]);
+  const { app } = await createApp({
+    url,
+    providers: [Jobs],
+    extraImports: [CoordinatedCronModule.forRoot({ keyPrefix, jitter: false, instanceId, tenantSettings: Settings })],
+  });
+  return { app, runner: app.get(CoordinatedCronRunner) };
+}
+
+module.exports = { decorateMethod, decorateClass, jobsClass, tenantSettingsClass, createApp, perTenantJobApp };
