@@ -104,9 +104,8 @@ export function runSummary(report: JobRunReport, durationMs: number): string {
   return `${head}${reason}${tenants} duration=${durationMs}ms${error}`;
 }
 
-export const jobFailed = (context: CronContextValue, error: string) => `${runTag(context)} failed: ${error}`;
-
-export const tenantFailed = (context: CronContextValue, error: string) => `${runTag(context)} failed: ${error}`;
+/** A job or, with `tenantId` in the context, one tenant of it failed. */
+export const runFailed = (context: CronContextValue, error: string) => `${runTag(context)} failed: ${error}`;
 
 export const tenantTimedOut = (timeoutMs: number) => `timed out after ${timeoutMs}ms`;
 
@@ -141,10 +140,9 @@ export const unprocessedTenants = (context: CronContextValue, unprocessed: reado
   (cutOff.length > 0 ? ` cut-off=${cutOff.length} cut-off-ids=${listIds(cutOff)}` : '') +
   ` (kept in the pending set; the next run takes them first)`;
 
-export const lockError = (context: CronContextValue, error: string, policy: 'skip' | 'run') =>
-  policy === 'skip'
-    ? `${runTag(context)} lock store failed, run skipped (lockFailure=skip): ${error}`
-    : `${runTag(context)} lock store failed, running without duplicate suppression (lockFailure=run): ${error}`;
+/** Under `lockFailure: 'skip'` the run's summary line carries the error; this line is for `'run'`. */
+export const lockErrorRunAnyway = (context: CronContextValue, error: string) =>
+  `${runTag(context)} lock store failed, running without duplicate suppression (lockFailure=run): ${error}`;
 
 export const pendingWriteFailed = (context: CronContextValue, ids: readonly string[], error: string) =>
   `${runTag(context)} could not store ${ids.length} unprocessed tenant(s) in the pending set (${error}); they are: ${listIds(ids)}`;

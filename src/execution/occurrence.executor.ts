@@ -61,7 +61,7 @@ export class OccurrenceExecutor {
     } catch (error) {
       // Every step above is guarded; this is the last line that keeps a library bug from escaping.
       end = { outcome: 'failed', error: describeError(error) };
-      this.reporter.report(error, context, messages.jobFailed(context, end.error as string));
+      this.reporter.report(error, context, messages.runFailed(context, end.error as string));
     } finally {
       untrack();
     }
@@ -122,7 +122,7 @@ export class OccurrenceExecutor {
     const result = await settle(() => job.handler({ signal, context }));
     if (result.ok) return { outcome: 'completed' };
     const error = describeError(result.error);
-    this.reporter.report(result.error, context, messages.jobFailed(context, error));
+    this.reporter.report(result.error, context, messages.runFailed(context, error));
     return { outcome: signal.aborted ? 'interrupted' : 'failed', error };
   }
 
@@ -140,7 +140,7 @@ export class OccurrenceExecutor {
     const text = describeError(error);
     this.reporter.notify(error, context);
     if (this.options.lockFailure === 'skip') return { outcome: 'skipped', skipReason: 'lock-error', error: text };
-    this.reporter.logger.error(messages.lockError(context, text, 'run'));
+    this.reporter.logger.error(messages.lockErrorRunAnyway(context, text));
     return undefined;
   }
 

@@ -175,7 +175,7 @@ export class TenantFanOutExecutor implements OnModuleInit {
         ? messages.tenantAbortedAtShutdown(this.shutdown.elapsedMs)
         : messages.tenantAbortedOnLeaseLoss();
       summary.failed.push({ tenantId, error });
-      this.reporter.logger.warn(messages.tenantFailed(context, error));
+      this.reporter.logger.warn(messages.runFailed(context, error));
     } else if (result.ok) {
       summary.succeeded.push(tenantId);
     } else {
@@ -186,7 +186,7 @@ export class TenantFanOutExecutor implements OnModuleInit {
   private failTenant(summary: TenantRunSummary, context: CronContextValue, error: unknown): void {
     const text = describeError(error);
     summary.failed.push({ tenantId: context.tenantId as string, error: text });
-    this.reporter.report(error, context, messages.tenantFailed(context, text));
+    this.reporter.report(error, context, messages.runFailed(context, text));
   }
 
   /**

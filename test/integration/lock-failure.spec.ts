@@ -103,4 +103,25 @@ describe('lock store failure: skip, never double-run', () => {
       server.kill();
     }
   });
+  it("lockFailure 'run': a dead store does not stop the job; the error is logged with its identity", async () => {
+    const port = await freePort();
+    const counter = { runs: 0 };
+    const { app, logger } = await createTestApp({
+      providers: [jobsCounting(counter)],
+      cache: { redisUrl: `redis://127.0.0.1:${port}` },
+      options: { keyPrefix: uniquePrefix('run-anyway'), lockTimeout: LOCK_TIMEOUT, lockFailure: 'run' },
+    });
+    try {
+      const report = await app.get(CoordinatedCronRunner).trigger('guarded-job', { occurrence: new Date(Date.UTC(2026, 0, 1)) });
+      expect(report.outcome).toBe('completed');
+      expect(counter.runs).toBe(1);
+      const lines = logger.lines.filter((l) => l.level === 'error' && l.message.includes('lockFailure=run'));
+      expect(lines.map((l) => l.message)).toEqual([
+        expect.stringMatching(new RegExp(`^job=guarded-job run=${report.runId} lock store failed, running without`)),
+      ]);
+      expect(unhandled.calls).toEqual([]);
+    } finally {
+      await app.close();
+    }
+  });
 });
