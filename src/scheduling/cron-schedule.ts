@@ -1,3 +1,4 @@
+import { validateCronExpression } from 'cron';
 import { CronExpressionParser } from 'cron-parser';
 
 /**
@@ -31,6 +32,11 @@ export class CronSchedule {
     }
     if (timeZone !== undefined) {
       assertTimeZone(timeZone);
+    }
+    // The job is registered as a CronJob of the `cron` package, whose parser knows less syntax (no L, #, ?).
+    const registrable = validateCronExpression(trimmed);
+    if (!registrable.valid) {
+      throw new Error(`${registrable.error?.message ?? 'rejected'} (the scheduler's cron package cannot run it)`);
     }
     const schedule = new CronSchedule(trimmed, timeZone);
     // Parsing alone accepts some impossible dates; asking for one tick proves the schedule fires at all.

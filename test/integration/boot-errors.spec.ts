@@ -31,6 +31,7 @@ describe('boot errors name the class, method and job, and the fix', () => {
     ['an invalid cron expression', 'not a cron', /Job "bad-job" \(BadJobs\.run\): invalid cron expression "not a cron".*5 fields/],
     ['a cron expression with 7 fields', '0 0 0 1 1 1 2026', /invalid cron expression.*5 or 6 fields/],
     ['an out-of-range field', '61 * * * *', /invalid cron expression "61 \* \* \* \*"/],
+    ['syntax the scheduler cannot run', '0 0 L * *', /invalid cron expression "0 0 L \* \*".*cron package cannot run it/],
     ['an unknown time zone', { cron: '0 3 * * *', timeZone: 'Mars/Olympus' }, /"Mars\/Olympus" is not an IANA time zone/],
     ['an unparseable jitter', { cron: '0 3 * * *', jitter: 'soon' }, /jitter "soon" is not a duration.*'90s'/],
     ['a negative jitter', { cron: '0 3 * * *', jitter: -5 }, /jitter -5 is not a duration/],
