@@ -1,7 +1,7 @@
 import { ALL_JOBS, finishedOccurrenceCounts, groupByOccurrence, iso } from './harness/facts';
-import { assertRedisReachable, freePort, OwnRedis } from './harness/redis';
+import { freePort, OwnRedis } from './harness/redis';
 import { RunLine, SampleProcess } from './harness/sample-process';
-import { cleanUp, Scenario } from './harness/scenario';
+import { useScenarios } from './harness/scenario';
 import { sleep, waitFor } from './harness/wait';
 
 const LOCK_TIMEOUT_MS = 500;
@@ -39,20 +39,14 @@ function everyJobSkipped(instances: SampleProcess[], count: number, since = 0): 
  * job; when Redis comes back, runs resume.
  */
 describe('e2e: broken cache', () => {
-  let scenario: Scenario | undefined;
-
-  beforeAll(() => assertRedisReachable());
-  afterEach(async () => {
-    await cleanUp(scenario);
-    scenario = undefined;
-  });
+  const openScenario = useScenarios();
 
   it('Redis at a closed port: processes stay up, no job body runs, every skip is logged with its job', async () => {
     const closedPort = await freePort();
-    const world = (scenario = new Scenario('closed-port', {
+    const world = openScenario('closed-port', {
       ...FAST_EVERY_SECOND,
       REDIS_URL: `redis://127.0.0.1:${closedPort}`,
-    }));
+    });
     const instances = await world.startReady(['c1', 'c2']);
 
     await waitFor('three lock-error skips of every job on each instance', () => everyJobSkipped(instances, 3), {
@@ -85,7 +79,7 @@ describe('e2e: broken cache', () => {
   }, 90_000);
 
   it('Redis paused (SIGSTOP): no job body runs, processes stay up; runs resume after SIGCONT', async () => {
-    const world = (scenario = new Scenario('paused', FAST_EVERY_SECOND));
+    const world = openScenario('paused', FAST_EVERY_SECOND);
     const redis = await OwnRedis.start();
     const instances = await world.startReady(['p1', 'p2'], { REDIS_URL: redis.url });
 

@@ -1,6 +1,5 @@
 import { AUTOMATION_SCHEDULER, groupByOccurrence } from './harness/facts';
-import { assertRedisReachable } from './harness/redis';
-import { cleanUp, Scenario } from './harness/scenario';
+import { useScenarios } from './harness/scenario';
 import { waitFor } from './harness/wait';
 
 const LEASE_TTL_MS = 4500;
@@ -15,23 +14,17 @@ const TIMER_SLACK_MS = 250;
  * no other instance starts the job until the lease expires; after that the next occurrence runs normally.
  */
 describe('e2e: SIGKILL of the instance holding a long run', () => {
-  let scenario: Scenario | undefined;
-
-  beforeAll(() => assertRedisReachable());
-  afterEach(async () => {
-    await cleanUp(scenario);
-    scenario = undefined;
-  });
+  const openScenario = useScenarios();
 
   it('nobody starts the job until the dead holder lease expires, then the next occurrence runs normally', async () => {
-    const world = (scenario = new Scenario('crashed-holder', {
+    const world = openScenario('crashed-holder', {
       SAMPLE_JOBS: AUTOMATION_SCHEDULER,
       SAMPLE_FAST_PERIOD: String(PERIOD_MS / 1000),
       SAMPLE_FAST_JITTER_MS: String(JITTER_MS),
       SAMPLE_ACCOUNTS: '3',
       CRON_LEASE_TTL_MS: String(LEASE_TTL_MS),
       CRON_LOCK_TIMEOUT_MS: '1000',
-    }));
+    });
 
     // The holder alone first, with work that never ends by itself: it wins the first occurrence and keeps running.
     const [holder] = await world.startReady(['holder'], { SAMPLE_AUTOMATION_WORK_MS: '600000' });

@@ -11,9 +11,8 @@ import {
   tickAfter,
   ticksBetween,
 } from './harness/facts';
-import { assertRedisReachable } from './harness/redis';
 import { SampleProcess } from './harness/sample-process';
-import { cleanUp, Scenario } from './harness/scenario';
+import { useScenarios } from './harness/scenario';
 import { waitFor } from './harness/wait';
 
 const PERIOD_MS = 1000;
@@ -28,21 +27,15 @@ const REQUIRED_PER_PHASE = 15;
  * instance must have competed for it (one completed line, the others skipped as taken).
  */
 describe('e2e: exactly one run per occurrence across instances', () => {
-  let scenario: Scenario | undefined;
-
-  beforeAll(() => assertRedisReachable());
-  afterEach(async () => {
-    await cleanUp(scenario);
-    scenario = undefined;
-  });
+  const openScenario = useScenarios();
 
   it('two, then five instances: each occurrence of each job ran once, on one instance, none missing', async () => {
-    const world = (scenario = new Scenario('dedup', {
+    const world = openScenario('dedup', {
       SAMPLE_FAST_PERIOD: String(PERIOD_MS / 1000),
       SAMPLE_FAST_JITTER_MS: String(JITTER_MS),
       SAMPLE_ACCOUNTS: '6',
       SAMPLE_DISABLE_EVERY: '3',
-    }));
+    });
 
     const waitForPhase = (fromTick: number) =>
       waitFor(

@@ -1,7 +1,6 @@
 import { ALL_JOBS, ANNOUNCEMENT_CLEANUP, AUTOMATION_SCHEDULER, BILLING_ARCHIVE, LOG_CLEANUP } from './harness/facts';
-import { assertRedisReachable } from './harness/redis';
 import { LIBRARY_CONTEXT, LogEntry, parseRunLine, token } from './harness/sample-process';
-import { cleanUp, Scenario } from './harness/scenario';
+import { useScenarios } from './harness/scenario';
 import { waitFor } from './harness/wait';
 
 const FLOW = 'invoice-archival';
@@ -25,16 +24,10 @@ const ID_LIST = /acct-\d{4},acct-\d{4}|\bids=/;
  * lines carry the CLS flow name set per tenant, which never leaks into another job's lines.
  */
 describe('e2e: log identity', () => {
-  let scenario: Scenario | undefined;
-
-  beforeAll(() => assertRedisReachable());
-  afterEach(async () => {
-    await cleanUp(scenario);
-    scenario = undefined;
-  });
+  const openScenario = useScenarios();
 
   it('library lines carry job= and run=, tenant lines tenant=, billing-archive lines the flow name', async () => {
-    const world = (scenario = new Scenario('identity', {
+    const world = openScenario('identity', {
       SAMPLE_FAST_PERIOD: '1',
       SAMPLE_FAST_JITTER_MS: '300',
       SAMPLE_ACCOUNTS: '5',
@@ -43,7 +36,7 @@ describe('e2e: log identity', () => {
       // Tenants of one run overlap in time, so a context leaking between them would show.
       SAMPLE_TENANT_DELAY_MS: '20',
       CRON_CONCURRENCY: '5',
-    }));
+    });
     const instances = await world.startReady(['l1', 'l2']);
 
     await waitFor(

@@ -1,7 +1,6 @@
 import { LOG_CLEANUP, oldLogRowsByAccount } from './harness/facts';
-import { assertRedisReachable } from './harness/redis';
 import { token } from './harness/sample-process';
-import { cleanUp, Scenario } from './harness/scenario';
+import { useScenarios } from './harness/scenario';
 import { waitFor } from './harness/wait';
 
 const ACCOUNTS = 2000;
@@ -18,16 +17,10 @@ const STARTED_BEFORE_SIGTERM = 300;
  * takes exactly those first. In the end no account has old rows.
  */
 describe('e2e: SIGTERM during a large per-tenant run', () => {
-  let scenario: Scenario | undefined;
-
-  beforeAll(() => assertRedisReachable());
-  afterEach(async () => {
-    await cleanUp(scenario);
-    scenario = undefined;
-  });
+  const openScenario = useScenarios();
 
   it('drains, exits 0, logs the unprocessed accounts; the restarted instance takes exactly those first', async () => {
-    const world = (scenario = new Scenario('shutdown', {
+    const world = openScenario('shutdown', {
       SAMPLE_JOBS: LOG_CLEANUP,
       SAMPLE_FAST_PERIOD: '2',
       SAMPLE_FAST_JITTER_MS: '500',
@@ -37,7 +30,7 @@ describe('e2e: SIGTERM during a large per-tenant run', () => {
       CRON_CONCURRENCY: String(CONCURRENCY),
       CRON_SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
       CRON_LEASE_TTL_MS: '10000',
-    }));
+    });
     const [first] = await world.startReady(['s1']);
     const allAccounts = world.database().prepare('SELECT id FROM accounts ORDER BY id').pluck().all() as string[];
     expect(allAccounts).toHaveLength(ACCOUNTS);

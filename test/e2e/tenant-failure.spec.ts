@@ -1,7 +1,6 @@
 import { enabledAccounts, LOG_CLEANUP, oldLogRowsByAccount } from './harness/facts';
-import { assertRedisReachable } from './harness/redis';
 import { LIBRARY_CONTEXT, RunLine, token } from './harness/sample-process';
-import { cleanUp, Scenario } from './harness/scenario';
+import { useScenarios } from './harness/scenario';
 import { waitFor } from './harness/wait';
 
 const FAILING = 'acct-0007';
@@ -14,23 +13,17 @@ const NEW_ROWS = 2;
  * cleaned in the same run, the failure is logged against that tenant, and the schedule goes on.
  */
 describe('e2e: one failing tenant', () => {
-  let scenario: Scenario | undefined;
-
-  beforeAll(() => assertRedisReachable());
-  afterEach(async () => {
-    await cleanUp(scenario);
-    scenario = undefined;
-  });
+  const openScenario = useScenarios();
 
   it('a tenant forced to fail does not stop the others: all other enabled accounts are cleaned', async () => {
-    const world = (scenario = new Scenario('tenant-failure', {
+    const world = openScenario('tenant-failure', {
       SAMPLE_JOBS: LOG_CLEANUP,
       SAMPLE_FAST_PERIOD: '2',
       SAMPLE_ACCOUNTS: String(ACCOUNTS),
       SAMPLE_OLD_LOGS: String(OLD_ROWS),
       SAMPLE_DISABLE_EVERY: '5',
       SAMPLE_FAIL: `${FAILING}:${LOG_CLEANUP}`,
-    }));
+    });
     await world.startReady(['f1', 'f2']);
 
     const finishedRuns = () =>

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assertBuilt } from './paths';
-import { deleteKeys, REDIS_URL } from './redis';
+import { assertRedisReachable, deleteKeys, REDIS_URL } from './redis';
 import { killAllTracked, LogEntry, RunLine, SampleProcess } from './sample-process';
 
 let sequence = 0;
@@ -142,4 +142,18 @@ export class Scenario {
 export async function cleanUp(scenario: Scenario | undefined): Promise<void> {
   await killAllTracked();
   await scenario?.dispose();
+}
+
+/**
+ * The hooks every e2e file registers: Redis must answer before anything starts, and each test's processes, keys
+ * and files are cleaned up after it, pass or fail. Returns the way to open the test's scenario.
+ */
+export function useScenarios(): (label: string, env?: Record<string, string>) => Scenario {
+  let current: Scenario | undefined;
+  beforeAll(() => assertRedisReachable());
+  afterEach(async () => {
+    await cleanUp(current);
+    current = undefined;
+  });
+  return (label, env) => (current = new Scenario(label, env));
 }
