@@ -129,7 +129,8 @@ export class TenantFanOutExecutor implements OnModuleInit {
     pendingBefore: string[] | undefined,
     retry: string[],
   ): Promise<void> {
-    // Unknown old contents (read failed under lockFailure 'run') are left alone unless there is something to add.
+    // Old contents unknown (the read failed under lockFailure 'run'): left alone unless this run has tenants to
+    // keep, which then replace them.
     if (retry.length === 0 && (pendingBefore === undefined || pendingBefore.length === 0)) return;
     try {
       await this.lock.writePending(job.name, retry);
