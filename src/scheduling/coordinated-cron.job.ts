@@ -3,6 +3,8 @@ import { CronSchedule } from './cron-schedule';
 
 /** setTimeout's largest delay; longer waits are taken in steps. */
 const MAX_TIMER_MS = 2_147_483_647;
+/** How long after a tick the timer is re-armed for the next one. */
+const REARM_AFTER_MS = 100;
 
 /**
  * The `CronJob` a coordinated job registers in @nestjs/schedule's `SchedulerRegistry`, so it is listed, stopped and
@@ -60,7 +62,8 @@ export class CoordinatedCronJob extends CronJob {
     this.firing = occurrence;
     void this.fireOnTick();
     this.firing = undefined;
-    // Off the hot path (the occurrence is already being claimed): find the next tick and arm for it.
-    setImmediate(() => this.arm(this.schedule.prepare(occurrence)));
+    // Off the hot path: every instance wakes on this tick, so finding the next one waits until the claims and
+    // leases of this one have had the CPU. Ticks are at least a second apart.
+    setTimeout(() => this.arm(this.schedule.prepare(occurrence)), REARM_AFTER_MS);
   }
 }
