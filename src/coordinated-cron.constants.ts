@@ -3,8 +3,6 @@ export const COORDINATED_CRON_METADATA = 'coordinated-cron:job';
 /** Metadata key written by `@PerTenant`. */
 export const PER_TENANT_METADATA = 'coordinated-cron:per-tenant';
 
-/** Injection token of the resolved lock store. */
-export const COORDINATED_CRON_LOCK_STORE = Symbol('coordinated-cron:lock-store');
 /** Injection token of the resolved (validated, defaulted) module options. */
 export const COORDINATED_CRON_RESOLVED_OPTIONS = Symbol('coordinated-cron:resolved-options');
 
