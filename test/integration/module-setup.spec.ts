@@ -173,4 +173,9 @@ describe('module setup', () => {
       await app.close();
     }
   });
+  it('is global by default, like ScheduleModule, and scoped with isGlobal: false', () => {
+    expect(CoordinatedCronModule.forRoot().global).toBe(true);
+    expect(CoordinatedCronModule.forRoot({ isGlobal: false }).global).toBe(false);
+    expect(CoordinatedCronModule.forRootAsync({ useFactory: () => ({}), isGlobal: false }).global).toBe(false);
+  });
 });
