@@ -28,7 +28,7 @@ export function resolveLockStore(explicit: LockStore | undefined, cacheManager: 
   return { store: new MemoryLockStore() };
 }
 
-export function findRedisAdapter(cacheManager: unknown): RedisAdapterLike | undefined {
+function findRedisAdapter(cacheManager: unknown): RedisAdapterLike | undefined {
   const stores = (cacheManager as { stores?: unknown } | null | undefined)?.stores;
   if (!Array.isArray(stores)) return undefined;
   for (const keyv of stores) {
