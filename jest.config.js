@@ -1,11 +1,18 @@
-/** One jest run covers unit, integration and e2e tests; see README for what each needs. */
+/**
+ * One jest run covers unit, integration and e2e tests; see CONTRIBUTING.md for what each needs. Jest runs in ESM
+ * mode (`--experimental-vm-modules`): NestJS 12 ships ES modules only, which CommonJS mode cannot load.
+ */
 module.exports = {
   rootDir: '.',
   testEnvironment: 'node',
-  moduleFileExtensions: ['ts', 'js', 'json'],
-  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
+  moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
+  extensionsToTreatAsEsm: ['.ts'],
+  // Sources import each other with the `.js` suffix Node needs; jest resolves those to the `.ts` files.
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', useESM: true }] },
   testMatch: ['<rootDir>/test/**/*.spec.ts', '<rootDir>/src/**/*.spec.ts'],
-  globalSetup: '<rootDir>/test/support/global-setup.ts',
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/consumer/'],
+  globalSetup: '<rootDir>/test/support/global-setup.mjs',
   testTimeout: 30000,
   maxWorkers: 2,
 };

@@ -20,7 +20,7 @@ const readline = require('node:readline');
 
 const ROOT = path.resolve(__dirname, '..');
 const MAIN = path.join(__dirname, 'dist', 'main.js');
-const LIBRARY = path.join(ROOT, 'dist', 'index.js');
+const LIBRARY = path.join(ROOT, 'dist', 'cjs', 'index.js');
 const JOBS = ['log-cleanup', 'announcement-cleanup', 'billing-archive', 'automation-scheduler'];
 const COLORS = [36, 33, 35, 32, 34, 31];
 

@@ -4,7 +4,7 @@ export const COORDINATED_CRON_METADATA = 'coordinated-cron:job';
 export const PER_TENANT_METADATA = 'coordinated-cron:per-tenant';
 
 /** Injection token of the resolved (validated, defaulted) module options. */
-export const COORDINATED_CRON_RESOLVED_OPTIONS = Symbol('coordinated-cron:resolved-options');
+export const COORDINATED_CRON_RESOLVED_OPTIONS = Symbol.for('coordinated-cron:resolved-options');
 
 /** Key of the job identity in the nestjs-cls store. */
 export const CRON_CONTEXT_CLS_KEY = 'coordinated-cron:context';

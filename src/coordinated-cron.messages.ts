@@ -1,5 +1,5 @@
-import { CronContextValue } from './interfaces/cron-context-value.interface';
-import { JobRunReport } from './interfaces/job-run-report.interface';
+import { type CronContextValue } from './interfaces/cron-context-value.interface.js';
+import { type JobRunReport } from './interfaces/job-run-report.interface.js';
 
 /**
  * Every text the library shows a user: boot errors (each names the job and the fix) and log lines (each carries

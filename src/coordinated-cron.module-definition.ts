@@ -1,5 +1,5 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
-import { CoordinatedCronModuleOptions } from './interfaces';
+import { type CoordinatedCronModuleOptions } from './interfaces/index.js';
 
 export const {
   ConfigurableModuleClass,

@@ -1,25 +1,25 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { type DynamicModule, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
-import { COORDINATED_CRON_RESOLVED_OPTIONS } from './coordinated-cron.constants';
+import { COORDINATED_CRON_RESOLVED_OPTIONS } from './coordinated-cron.constants.js';
 import {
   ASYNC_OPTIONS_TYPE,
   ConfigurableModuleClass,
   COORDINATED_CRON_MODULE_OPTIONS,
   OPTIONS_TYPE,
-} from './coordinated-cron.module-definition';
-import { resolveModuleOptions } from './coordinated-cron.options';
-import { CronContext } from './context/cron-context';
-import { CronContextStore } from './context/cron-context.store';
-import { CoordinatedCronExplorer } from './discovery/coordinated-cron.explorer';
-import { CoordinatedCronRegistry } from './discovery/coordinated-cron.registry';
-import { CoordinatedCronRunner } from './execution/coordinated-cron.runner';
-import { ErrorReporter } from './execution/error-reporter';
-import { OccurrenceExecutor } from './execution/occurrence.executor';
-import { ShutdownCoordinator } from './execution/shutdown.coordinator';
-import { TenantFanOutExecutor } from './execution/tenant-fan-out.executor';
-import { CoordinatedCronModuleOptions } from './interfaces';
-import { CoordinatedCronLock } from './locking/coordinated-cron.lock';
-import { CoordinatedCronScheduler } from './scheduling/coordinated-cron.scheduler';
+} from './coordinated-cron.module-definition.js';
+import { resolveModuleOptions } from './coordinated-cron.options.js';
+import { CronContext } from './context/cron-context.js';
+import { CronContextStore } from './context/cron-context.store.js';
+import { CoordinatedCronExplorer } from './discovery/coordinated-cron.explorer.js';
+import { CoordinatedCronRegistry } from './discovery/coordinated-cron.registry.js';
+import { CoordinatedCronRunner } from './execution/coordinated-cron.runner.js';
+import { ErrorReporter } from './execution/error-reporter.js';
+import { OccurrenceExecutor } from './execution/occurrence.executor.js';
+import { ShutdownCoordinator } from './execution/shutdown.coordinator.js';
+import { TenantFanOutExecutor } from './execution/tenant-fan-out.executor.js';
+import { type CoordinatedCronModuleOptions } from './interfaces/index.js';
+import { CoordinatedCronLock } from './locking/coordinated-cron.lock.js';
+import { CoordinatedCronScheduler } from './scheduling/coordinated-cron.scheduler.js';
 
 /**
  * Turns `@CoordinatedCron` methods into cron jobs that run on exactly one instance per occurrence.

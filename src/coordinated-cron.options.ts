@@ -1,4 +1,4 @@
-import { Type } from '@nestjs/common';
+import { type Type } from '@nestjs/common';
 import { hostname } from 'node:os';
 import {
   DEFAULT_CONCURRENCY,
@@ -6,17 +6,17 @@ import {
   DEFAULT_LEASE_TTL_MS,
   DEFAULT_LOCK_TIMEOUT_MS,
   DEFAULT_SHUTDOWN_TIMEOUT_MS,
-} from './coordinated-cron.constants';
-import * as messages from './coordinated-cron.messages';
-import { CoordinatedCronConfigurationError } from './errors';
+} from './coordinated-cron.constants.js';
+import * as messages from './coordinated-cron.messages.js';
+import { CoordinatedCronConfigurationError } from './errors/index.js';
 import {
-  CoordinatedCronModuleOptions,
-  CronContextValue,
-  LockFailurePolicy,
-  LockStore,
-  TenantSettingsProvider,
-} from './interfaces';
-import { parseDuration } from './utils/duration';
+  type CoordinatedCronModuleOptions,
+  type CronContextValue,
+  type LockFailurePolicy,
+  type LockStore,
+  type TenantSettingsProvider,
+} from './interfaces/index.js';
+import { parseDuration } from './utils/duration.js';
 
 /** Module options after validation, with every default filled in. */
 export interface ResolvedCoordinatedCronOptions {

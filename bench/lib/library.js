@@ -5,9 +5,9 @@ const fs = require('node:fs');
 
 const ROOT = path.join(__dirname, '..', '..');
 
-/** The built library; BENCH_LIB_DIR points the bench at another build of it (same layout as dist/). */
+/** The built library; BENCH_LIB_DIR points the bench at another build of it (same layout as dist/cjs/). */
 function libDir() {
-  return path.resolve(process.env.BENCH_LIB_DIR || path.join(ROOT, 'dist'));
+  return path.resolve(process.env.BENCH_LIB_DIR || path.join(ROOT, 'dist', 'cjs'));
 }
 
 function isBuilt(dir = libDir()) {

@@ -4,16 +4,16 @@ import { DynamicModule, Module, Type } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { CoordinatedCronModule, CoordinatedCronModuleOptions } from 'nestjs-coordinated-cron';
 import { ClsModule } from 'nestjs-cls';
-import { AccountTenantSettings } from './accounts/account-tenant-settings';
-import { AccountsModule } from './accounts/accounts.module';
-import { AdminModule } from './admin/admin.module';
-import { AnnouncementCleanupJob } from './announcements/announcement-cleanup.job';
-import { AnnouncementsModule } from './announcements/announcements.module';
-import { AutomationSchedulerJob } from './automations/automation-scheduler.job';
-import { AutomationsModule } from './automations/automations.module';
-import { BillingArchiveJob } from './billing/billing-archive.job';
-import { BillingModule } from './billing/billing.module';
-import { SampleConfigModule } from './config/config.module';
+import { AccountTenantSettings } from './accounts/account-tenant-settings.js';
+import { AccountsModule } from './accounts/accounts.module.js';
+import { AdminModule } from './admin/admin.module.js';
+import { AnnouncementCleanupJob } from './announcements/announcement-cleanup.job.js';
+import { AnnouncementsModule } from './announcements/announcements.module.js';
+import { AutomationSchedulerJob } from './automations/automation-scheduler.job.js';
+import { AutomationsModule } from './automations/automations.module.js';
+import { BillingArchiveJob } from './billing/billing-archive.job.js';
+import { BillingModule } from './billing/billing.module.js';
+import { SampleConfigModule } from './config/config.module.js';
 import {
   ANNOUNCEMENT_CLEANUP,
   AUTOMATION_SCHEDULER,
@@ -22,11 +22,11 @@ import {
   LOG_CLEANUP,
   SAMPLE_CONFIG,
   SampleConfig,
-} from './config/sample-config';
-import { DatabaseModule } from './database/database.module';
-import { JobRunsModule } from './job-runs/job-runs.module';
-import { LogCleanupJob } from './logs/log-cleanup.job';
-import { LogsModule } from './logs/logs.module';
+} from './config/sample-config.js';
+import { DatabaseModule } from './database/database.module.js';
+import { JobRunsModule } from './job-runs/job-runs.module.js';
+import { LogCleanupJob } from './logs/log-cleanup.job.js';
+import { LogsModule } from './logs/logs.module.js';
 
 const JOB_PROVIDERS: Record<JobName, Type> = {
   [LOG_CLEANUP]: LogCleanupJob,

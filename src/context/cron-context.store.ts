@@ -1,9 +1,9 @@
-import { Injectable, OnModuleInit, Optional } from '@nestjs/common';
+import { Injectable, type OnModuleInit, Optional } from '@nestjs/common';
 import { ClsService } from 'nestjs-cls';
-import { CRON_CONTEXT_CLS_KEY } from '../coordinated-cron.constants';
-import * as messages from '../coordinated-cron.messages';
-import { CoordinatedCronConfigurationError } from '../errors';
-import { CronContextValue } from '../interfaces';
+import { CRON_CONTEXT_CLS_KEY } from '../coordinated-cron.constants.js';
+import * as messages from '../coordinated-cron.messages.js';
+import { CoordinatedCronConfigurationError } from '../errors/index.js';
+import { type CronContextValue } from '../interfaces/index.js';
 
 /**
  * Keeps the job identity in nestjs-cls. The app registers `ClsModule.forRoot({ global: true })` itself, as

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { CronContextValue } from '../interfaces';
-import { CronContextStore } from './cron-context.store';
+import { type CronContextValue } from '../interfaces/index.js';
+import { CronContextStore } from './cron-context.store.js';
 
 /**
  * Reads the identity of the job run the caller is part of (job name, run id, occurrence, instance, tenant), from

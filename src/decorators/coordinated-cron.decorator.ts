@@ -1,6 +1,6 @@
 import { SetMetadata } from '@nestjs/common';
-import { COORDINATED_CRON_METADATA } from '../coordinated-cron.constants';
-import { CronWindowInput } from '../interfaces';
+import { COORDINATED_CRON_METADATA } from '../coordinated-cron.constants.js';
+import { type CronWindowInput } from '../interfaces/index.js';
 
 /** What `@CoordinatedCron` records; validated at boot by the explorer. */
 export interface CoordinatedCronMetadata {

@@ -1,6 +1,6 @@
 import { SetMetadata } from '@nestjs/common';
-import { PER_TENANT_METADATA } from '../coordinated-cron.constants';
-import { PerTenantOptions } from '../interfaces';
+import { PER_TENANT_METADATA } from '../coordinated-cron.constants.js';
+import { type PerTenantOptions } from '../interfaces/index.js';
 
 /**
  * Runs a `@CoordinatedCron` job once per enabled tenant of the module's `tenantSettings`, shuffled, with bounded

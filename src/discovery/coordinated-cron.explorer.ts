@@ -1,15 +1,15 @@
-import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper';
-import { COORDINATED_CRON_METADATA, COORDINATED_CRON_RESOLVED_OPTIONS, PER_TENANT_METADATA } from '../coordinated-cron.constants';
-import * as messages from '../coordinated-cron.messages';
-import { ResolvedCoordinatedCronOptions } from '../coordinated-cron.options';
-import { CoordinatedCronMetadata } from '../decorators/coordinated-cron.decorator';
-import { CoordinatedCronConfigurationError } from '../errors';
-import { PerTenantOptions } from '../interfaces';
-import { JobDefinition } from '../interfaces/job-definition.interface';
-import { CoordinatedCronRegistry } from './coordinated-cron.registry';
-import { assertUniqueNames, buildJobDefinition, DecoratedMethod } from './job-definition.factory';
+import { COORDINATED_CRON_METADATA, COORDINATED_CRON_RESOLVED_OPTIONS, PER_TENANT_METADATA } from '../coordinated-cron.constants.js';
+import * as messages from '../coordinated-cron.messages.js';
+import type { ResolvedCoordinatedCronOptions } from '../coordinated-cron.options.js';
+import { type CoordinatedCronMetadata } from '../decorators/coordinated-cron.decorator.js';
+import { CoordinatedCronConfigurationError } from '../errors/index.js';
+import { type PerTenantOptions } from '../interfaces/index.js';
+import { type JobDefinition } from '../interfaces/job-definition.interface.js';
+import { CoordinatedCronRegistry } from './coordinated-cron.registry.js';
+import { assertUniqueNames, buildJobDefinition, type DecoratedMethod } from './job-definition.factory.js';
 
 /**
  * Finds every `@CoordinatedCron` / `@PerTenant` method on the app's providers and controllers at module init,

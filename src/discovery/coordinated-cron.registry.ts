@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { JobDefinition } from '../interfaces/job-definition.interface';
+import { type JobDefinition } from '../interfaces/job-definition.interface.js';
 
 /** The validated jobs of this application, by name. Filled once at module init by the explorer. */
 @Injectable()

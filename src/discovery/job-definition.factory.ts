@@ -1,13 +1,13 @@
-import { GAP_SAMPLE_TICKS } from '../coordinated-cron.constants';
-import * as messages from '../coordinated-cron.messages';
-import { JobLocation } from '../coordinated-cron.messages';
-import { isPositiveInteger, parseTenantTimeout, ResolvedCoordinatedCronOptions } from '../coordinated-cron.options';
-import { CoordinatedCronMetadata } from '../decorators/coordinated-cron.decorator';
-import { CoordinatedCronConfigurationError } from '../errors';
-import { CronWindow, PerTenantOptions } from '../interfaces';
-import { JobDefinition } from '../interfaces/job-definition.interface';
-import { CronSchedule } from '../scheduling/cron-schedule';
-import { parseDuration } from '../utils/duration';
+import { GAP_SAMPLE_TICKS } from '../coordinated-cron.constants.js';
+import * as messages from '../coordinated-cron.messages.js';
+import { type JobLocation } from '../coordinated-cron.messages.js';
+import { isPositiveInteger, parseTenantTimeout, type ResolvedCoordinatedCronOptions } from '../coordinated-cron.options.js';
+import { type CoordinatedCronMetadata } from '../decorators/coordinated-cron.decorator.js';
+import { CoordinatedCronConfigurationError } from '../errors/index.js';
+import { type CronWindow, type PerTenantOptions } from '../interfaces/index.js';
+import { type JobDefinition } from '../interfaces/job-definition.interface.js';
+import { CronSchedule } from '../scheduling/cron-schedule.js';
+import { parseDuration } from '../utils/duration.js';
 
 /** What the explorer found on one method. */
 export interface DecoratedMethod {

@@ -1,3 +1,3 @@
-export * from './coordinated-cron-configuration.error';
-export * from './lock-store.error';
-export * from './tenant-timeout.error';
+export * from './coordinated-cron-configuration.error.js';
+export * from './lock-store.error.js';
+export * from './tenant-timeout.error.js';

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import * as messages from '../coordinated-cron.messages';
-import { CoordinatedCronRegistry } from '../discovery/coordinated-cron.registry';
-import { JobRunReport } from '../interfaces';
-import { OccurrenceExecutor } from './occurrence.executor';
+import * as messages from '../coordinated-cron.messages.js';
+import { CoordinatedCronRegistry } from '../discovery/coordinated-cron.registry.js';
+import { type JobRunReport } from '../interfaces/index.js';
+import { OccurrenceExecutor } from './occurrence.executor.js';
 
 /** A registered job, as `CoordinatedCronRunner.jobs()` lists it. */
 export interface CoordinatedCronJobInfo {

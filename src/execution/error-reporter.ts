@@ -1,9 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { COORDINATED_CRON_RESOLVED_OPTIONS, LOGGER_CONTEXT } from '../coordinated-cron.constants';
-import * as messages from '../coordinated-cron.messages';
-import { ResolvedCoordinatedCronOptions } from '../coordinated-cron.options';
-import { CronContextValue } from '../interfaces';
-import { describeError } from '../utils/error-message';
+import { COORDINATED_CRON_RESOLVED_OPTIONS, LOGGER_CONTEXT } from '../coordinated-cron.constants.js';
+import * as messages from '../coordinated-cron.messages.js';
+import type { ResolvedCoordinatedCronOptions } from '../coordinated-cron.options.js';
+import { type CronContextValue } from '../interfaces/index.js';
+import { describeError } from '../utils/error-message.js';
 
 /**
  * One place where a failure becomes a log line with the run's identity and a call to the `onError` hook.

@@ -1,19 +1,19 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { COORDINATED_CRON_RESOLVED_OPTIONS, MIN_CLAIM_TTL_MS } from '../coordinated-cron.constants';
-import * as messages from '../coordinated-cron.messages';
-import { ResolvedCoordinatedCronOptions } from '../coordinated-cron.options';
-import { CronContextStore } from '../context/cron-context.store';
-import { CronContextValue, JobRunReport, RunOutcome, SkipReason, TenantRunSummary } from '../interfaces';
-import { JobDefinition } from '../interfaces/job-definition.interface';
-import { CoordinatedCronLock } from '../locking/coordinated-cron.lock';
-import { RunningLease } from '../locking/running-lease';
-import { claimTtlUntilNextWindow } from '../scheduling/cron-schedule';
-import { describeError } from '../utils/error-message';
-import { ErrorReporter } from './error-reporter';
-import { settle } from './settle';
-import { ShutdownCoordinator } from './shutdown.coordinator';
-import { TenantFanOutExecutor } from './tenant-fan-out.executor';
+import { COORDINATED_CRON_RESOLVED_OPTIONS, MIN_CLAIM_TTL_MS } from '../coordinated-cron.constants.js';
+import * as messages from '../coordinated-cron.messages.js';
+import type { ResolvedCoordinatedCronOptions } from '../coordinated-cron.options.js';
+import { CronContextStore } from '../context/cron-context.store.js';
+import { type CronContextValue, type JobRunReport, type RunOutcome, type SkipReason, type TenantRunSummary } from '../interfaces/index.js';
+import { type JobDefinition } from '../interfaces/job-definition.interface.js';
+import { CoordinatedCronLock } from '../locking/coordinated-cron.lock.js';
+import { RunningLease } from '../locking/running-lease.js';
+import { claimTtlUntilNextWindow } from '../scheduling/cron-schedule.js';
+import { describeError } from '../utils/error-message.js';
+import { ErrorReporter } from './error-reporter.js';
+import { settle } from './settle.js';
+import { ShutdownCoordinator } from './shutdown.coordinator.js';
+import { TenantFanOutExecutor } from './tenant-fan-out.executor.js';
 
 interface RunEnd {
   outcome: RunOutcome;

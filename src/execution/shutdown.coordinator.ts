@@ -1,7 +1,7 @@
-import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import { COORDINATED_CRON_RESOLVED_OPTIONS, LOGGER_CONTEXT } from '../coordinated-cron.constants';
-import * as messages from '../coordinated-cron.messages';
-import { ResolvedCoordinatedCronOptions } from '../coordinated-cron.options';
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { COORDINATED_CRON_RESOLVED_OPTIONS, LOGGER_CONTEXT } from '../coordinated-cron.constants.js';
+import * as messages from '../coordinated-cron.messages.js';
+import type { ResolvedCoordinatedCronOptions } from '../coordinated-cron.options.js';
 
 interface TrackedRun {
   abort(reason: Error): void;

@@ -1,19 +1,19 @@
-import { Inject, Injectable, OnModuleInit, Type } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleInit, type Type } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import { COORDINATED_CRON_RESOLVED_OPTIONS } from '../coordinated-cron.constants';
-import * as messages from '../coordinated-cron.messages';
-import { ResolvedCoordinatedCronOptions } from '../coordinated-cron.options';
-import { CronContextStore } from '../context/cron-context.store';
-import { CoordinatedCronConfigurationError, LockStoreError, TenantTimeoutError } from '../errors';
-import { CronContextValue, TenantRunSummary, TenantSettingsProvider } from '../interfaces';
-import { JobDefinition } from '../interfaces/job-definition.interface';
-import { CoordinatedCronLock } from '../locking/coordinated-cron.lock';
-import { describeError } from '../utils/error-message';
-import { shuffleInPlace } from '../utils/shuffle';
-import { ErrorReporter } from './error-reporter';
-import { settle, Settled } from './settle';
-import { ShutdownCoordinator } from './shutdown.coordinator';
-import { runPool } from './tenant-pool';
+import { COORDINATED_CRON_RESOLVED_OPTIONS } from '../coordinated-cron.constants.js';
+import * as messages from '../coordinated-cron.messages.js';
+import type { ResolvedCoordinatedCronOptions } from '../coordinated-cron.options.js';
+import { CronContextStore } from '../context/cron-context.store.js';
+import { CoordinatedCronConfigurationError, LockStoreError, TenantTimeoutError } from '../errors/index.js';
+import { type CronContextValue, type TenantRunSummary, type TenantSettingsProvider } from '../interfaces/index.js';
+import { type JobDefinition } from '../interfaces/job-definition.interface.js';
+import { CoordinatedCronLock } from '../locking/coordinated-cron.lock.js';
+import { describeError } from '../utils/error-message.js';
+import { shuffleInPlace } from '../utils/shuffle.js';
+import { ErrorReporter } from './error-reporter.js';
+import { settle, type Settled } from './settle.js';
+import { ShutdownCoordinator } from './shutdown.coordinator.js';
+import { runPool } from './tenant-pool.js';
 
 export interface FanOutResult {
   summary: TenantRunSummary;

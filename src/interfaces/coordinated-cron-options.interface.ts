@@ -1,7 +1,7 @@
-import { Type } from '@nestjs/common';
-import { CronContextValue } from './cron-context-value.interface';
-import { LockStore } from './lock-store.interface';
-import { TenantSettingsProvider } from './tenant-settings-provider.interface';
+import { type Type } from '@nestjs/common';
+import { type CronContextValue } from './cron-context-value.interface.js';
+import { type LockStore } from './lock-store.interface.js';
+import { type TenantSettingsProvider } from './tenant-settings-provider.interface.js';
 
 /** What a run does when the lock store errors or does not answer within `lockTimeout`. */
 export type LockFailurePolicy = 'skip' | 'run';

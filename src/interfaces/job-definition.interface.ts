@@ -1,4 +1,4 @@
-import { CronSchedule } from '../scheduling/cron-schedule';
+import { CronSchedule } from '../scheduling/cron-schedule.js';
 
 /** A validated job, as the explorer builds it from a decorated method. Internal. */
 export interface JobDefinition {

@@ -1,4 +1,4 @@
-import { CronContextValue } from './cron-context-value.interface';
+import { type CronContextValue } from './cron-context-value.interface.js';
 
 /** The argument a `@CoordinatedCron` method may take. */
 export interface CronRun {

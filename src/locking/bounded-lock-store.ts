@@ -1,7 +1,7 @@
-import { LockStoreError } from '../errors';
-import { LockStore } from '../interfaces';
-import { describeError } from '../utils/error-message';
-import { withTimeout } from '../utils/with-timeout';
+import { LockStoreError } from '../errors/index.js';
+import { type LockStore } from '../interfaces/index.js';
+import { describeError } from '../utils/error-message.js';
+import { withTimeout } from '../utils/with-timeout.js';
 
 /**
  * Wraps any lock store so that every call settles within `timeoutMs` and every failure is a `LockStoreError`.

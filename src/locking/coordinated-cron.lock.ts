@@ -1,15 +1,15 @@
 import { CACHE_MANAGER } from '@nestjs/cache-manager';
-import { Inject, Injectable, Logger, OnModuleInit, Optional } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleInit, Optional } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import { COORDINATED_CRON_RESOLVED_OPTIONS, LOGGER_CONTEXT } from '../coordinated-cron.constants';
-import * as messages from '../coordinated-cron.messages';
-import { ResolvedCoordinatedCronOptions } from '../coordinated-cron.options';
-import { ShutdownCoordinator } from '../execution/shutdown.coordinator';
-import { LockStore } from '../interfaces';
-import { BoundedLockStore } from './bounded-lock-store';
-import { claimKey, leaseKey, pendingKey } from './lock-keys';
-import { resolveLockStore } from './lock-store.resolver';
-import { RunningLease } from './running-lease';
+import { COORDINATED_CRON_RESOLVED_OPTIONS, LOGGER_CONTEXT } from '../coordinated-cron.constants.js';
+import * as messages from '../coordinated-cron.messages.js';
+import type { ResolvedCoordinatedCronOptions } from '../coordinated-cron.options.js';
+import { ShutdownCoordinator } from '../execution/shutdown.coordinator.js';
+import { type LockStore } from '../interfaces/index.js';
+import { BoundedLockStore } from './bounded-lock-store.js';
+import { claimKey, leaseKey, pendingKey } from './lock-keys.js';
+import { resolveLockStore } from './lock-store.resolver.js';
+import { RunningLease } from './running-lease.js';
 
 /**
  * Decides who runs: claims occurrences, holds running leases and keeps the pending-tenant sets, all through one

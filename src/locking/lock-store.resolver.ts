@@ -1,6 +1,6 @@
-import { LockStore } from '../interfaces';
-import { MemoryLockStore } from './memory-lock.store';
-import { RedisLockClient, RedisLockStore } from './redis-lock.store';
+import { type LockStore } from '../interfaces/index.js';
+import { MemoryLockStore } from './memory-lock.store.js';
+import { type RedisLockClient, RedisLockStore } from './redis-lock.store.js';
 
 /** A Keyv adapter that exposes a node-redis client, as `@keyv/redis` does. Matched by shape, not by class, so a
  * second copy of the package in node_modules is still recognised. */

@@ -1,4 +1,4 @@
-import { LockStore } from '../interfaces';
+import { type LockStore } from '../interfaces/index.js';
 
 interface Entry {
   token: string;

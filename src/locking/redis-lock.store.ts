@@ -1,5 +1,5 @@
-import { LockStoreError } from '../errors';
-import { LockStore } from '../interfaces';
+import { LockStoreError } from '../errors/index.js';
+import { type LockStore } from '../interfaces/index.js';
 
 /**
  * The subset of a node-redis v5 client (`@redis/client`, as used by `@keyv/redis`) that the lock needs.

@@ -1,5 +1,5 @@
-import { LockStore } from '../interfaces';
-import { describeError } from '../utils/error-message';
+import { type LockStore } from '../interfaces/index.js';
+import { describeError } from '../utils/error-message.js';
 
 /**
  * The "job is running" lease: held for the whole run, renewed in the background every third of its TTL, released

@@ -1,16 +1,16 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleInit, Optional } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleInit, Optional } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { COORDINATED_CRON_RESOLVED_OPTIONS, LOGGER_CONTEXT } from '../coordinated-cron.constants';
-import * as messages from '../coordinated-cron.messages';
-import { ResolvedCoordinatedCronOptions } from '../coordinated-cron.options';
-import { CoordinatedCronRegistry } from '../discovery/coordinated-cron.registry';
-import { CoordinatedCronConfigurationError } from '../errors';
-import { OccurrenceExecutor } from '../execution/occurrence.executor';
-import { ShutdownCoordinator } from '../execution/shutdown.coordinator';
-import { JobDefinition } from '../interfaces/job-definition.interface';
-import { describeError } from '../utils/error-message';
-import { CoordinatedCronJob } from './coordinated-cron.job';
-import { randomDelay } from './cron-schedule';
+import { COORDINATED_CRON_RESOLVED_OPTIONS, LOGGER_CONTEXT } from '../coordinated-cron.constants.js';
+import * as messages from '../coordinated-cron.messages.js';
+import type { ResolvedCoordinatedCronOptions } from '../coordinated-cron.options.js';
+import { CoordinatedCronRegistry } from '../discovery/coordinated-cron.registry.js';
+import { CoordinatedCronConfigurationError } from '../errors/index.js';
+import { OccurrenceExecutor } from '../execution/occurrence.executor.js';
+import { ShutdownCoordinator } from '../execution/shutdown.coordinator.js';
+import { type JobDefinition } from '../interfaces/job-definition.interface.js';
+import { describeError } from '../utils/error-message.js';
+import { CoordinatedCronJob } from './coordinated-cron.job.js';
+import { randomDelay } from './cron-schedule.js';
 
 /**
  * Decides when: registers each job as a `CronJob` in @nestjs/schedule's `SchedulerRegistry` at bootstrap, and on

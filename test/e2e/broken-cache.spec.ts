@@ -1,8 +1,8 @@
-import { ALL_JOBS, finishedOccurrenceCounts, groupByOccurrence, iso } from './harness/facts';
-import { freePort, OwnRedis } from './harness/redis';
-import { RunLine, SampleProcess } from './harness/sample-process';
-import { useScenarios } from './harness/scenario';
-import { sleep, waitFor } from './harness/wait';
+import { ALL_JOBS, finishedOccurrenceCounts, groupByOccurrence, iso } from './harness/facts.js';
+import { freePort, OwnRedis } from './harness/redis.js';
+import { type RunLine, SampleProcess } from './harness/sample-process.js';
+import { useScenarios } from './harness/scenario.js';
+import { sleep, waitFor } from './harness/wait.js';
 
 const LOCK_TIMEOUT_MS = 500;
 /** A claim already answered when Redis stopped may still start its body this long after the pause. */

@@ -1,6 +1,6 @@
-import { AUTOMATION_SCHEDULER, groupByOccurrence } from './harness/facts';
-import { useScenarios } from './harness/scenario';
-import { waitFor } from './harness/wait';
+import { AUTOMATION_SCHEDULER, groupByOccurrence } from './harness/facts.js';
+import { useScenarios } from './harness/scenario.js';
+import { waitFor } from './harness/wait.js';
 
 const LEASE_TTL_MS = 4500;
 /** The holder renews every third of the TTL, so at the kill the lease has at least two thirds of it left. */

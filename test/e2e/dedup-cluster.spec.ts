@@ -10,10 +10,10 @@ import {
   TENANT_JOBS,
   tickAfter,
   ticksBetween,
-} from './harness/facts';
-import { SampleProcess } from './harness/sample-process';
-import { useScenarios } from './harness/scenario';
-import { waitFor } from './harness/wait';
+} from './harness/facts.js';
+import { SampleProcess } from './harness/sample-process.js';
+import { useScenarios } from './harness/scenario.js';
+import { waitFor } from './harness/wait.js';
 
 const PERIOD_MS = 1000;
 const JITTER_MS = 500;

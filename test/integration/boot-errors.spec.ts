@@ -1,7 +1,7 @@
 import { Injectable, Scope } from '@nestjs/common';
 import { Cron } from '@nestjs/schedule';
-import { CoordinatedCron, CoordinatedCronConfigurationError, CoordinatedCronModuleOptions } from '../../src';
-import { createTestApp, TestAppOptions } from '../support/app';
+import { CoordinatedCron, CoordinatedCronConfigurationError, type CoordinatedCronModuleOptions } from '../../src/index.js';
+import { createTestApp, type TestAppOptions } from '../support/app.js';
 
 /** Boots an app and returns the error its boot failed with (creation or init), or fails the test. */
 async function bootError(spec: Partial<TestAppOptions> & Pick<TestAppOptions, 'providers'>): Promise<Error> {

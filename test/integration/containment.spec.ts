@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { ClsService } from 'nestjs-cls';
-import { CoordinatedCron, CoordinatedCronRunner, CronContext, CronContextValue, CronRun } from '../../src';
-import { createTestApp } from '../support/app';
-import { deleteKeys, REDIS_URL, uniquePrefix } from '../support/redis';
-import { failOnUnhandledRejections } from '../support/unhandled';
+import { CoordinatedCron, CoordinatedCronRunner, CronContext, type CronContextValue, type CronRun } from '../../src/index.js';
+import { createTestApp } from '../support/app.js';
+import { deleteKeys, REDIS_URL, uniquePrefix } from '../support/redis.js';
+import { failOnUnhandledRejections } from '../support/unhandled.js';
 
 describe('containment and job identity', () => {
   const unhandled = failOnUnhandledRejections();

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { CoordinatedCron, CoordinatedCronRunner, JobRunReport } from '../../src';
-import { createTestApp } from '../support/app';
-import { deleteKeys, REDIS_URL, uniquePrefix } from '../support/redis';
+import { CoordinatedCron, CoordinatedCronRunner, type JobRunReport } from '../../src/index.js';
+import { createTestApp } from '../support/app.js';
+import { deleteKeys, REDIS_URL, uniquePrefix } from '../support/redis.js';
 
 describe('duplicate suppression across instances (real Redis)', () => {
   it('two instances triggering the same 100 occurrences at the same instant run each exactly once', async () => {

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { CoordinatedCron, CoordinatedCronRunner, CronContextValue, JobRunReport } from '../../src';
-import { CapturingLogger, createTestApp } from '../support/app';
-import { uniquePrefix } from '../support/redis';
-import { freePort, OwnRedisServer } from '../support/redis-server';
-import { failOnUnhandledRejections } from '../support/unhandled';
+import { CoordinatedCron, CoordinatedCronRunner, type CronContextValue, type JobRunReport } from '../../src/index.js';
+import { CapturingLogger, createTestApp } from '../support/app.js';
+import { uniquePrefix } from '../support/redis.js';
+import { freePort, OwnRedisServer } from '../support/redis-server.js';
+import { failOnUnhandledRejections } from '../support/unhandled.js';
 
 const LOCK_TIMEOUT = 500;
 

@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { Injectable, Module } from '@nestjs/common';
 import { ScheduleModule, SchedulerRegistry } from '@nestjs/schedule';
 import { Test } from '@nestjs/testing';
@@ -6,13 +7,13 @@ import {
   CoordinatedCron,
   CoordinatedCronModule,
   CoordinatedCronRunner,
-  CronRun,
+  type CronRun,
   MemoryLockStore,
   PerTenant,
-  TenantSettingsProvider,
-} from '../../src';
-import { CapturingLogger, createTestApp } from '../support/app';
-import { deleteKeys, REDIS_URL, uniquePrefix } from '../support/redis';
+  type TenantSettingsProvider,
+} from '../../src/index.js';
+import { CapturingLogger, createTestApp } from '../support/app.js';
+import { deleteKeys, REDIS_URL, uniquePrefix } from '../support/redis.js';
 
 const yearly = '0 0 1 1 *';
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { CoordinatedCron, CoordinatedCronRunner, CronRun } from '../../src';
-import { createTestApp } from '../support/app';
-import { deleteKeys, REDIS_URL, uniquePrefix } from '../support/redis';
+import { CoordinatedCron, CoordinatedCronRunner, type CronRun } from '../../src/index.js';
+import { createTestApp } from '../support/app.js';
+import { deleteKeys, REDIS_URL, uniquePrefix } from '../support/redis.js';
 
 describe('overlap: a job never runs twice at once', () => {
   it('a run longer than the lease TTL keeps its lease; another instance reports overlap for every later occurrence', async () => {

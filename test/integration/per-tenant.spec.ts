@@ -1,24 +1,24 @@
-import { Injectable, INestApplicationContext, Type } from '@nestjs/common';
+import { Injectable, type INestApplicationContext, type Type } from '@nestjs/common';
 import { ClsService } from 'nestjs-cls';
 import { performance } from 'node:perf_hooks';
 import {
   CoordinatedCron,
   CoordinatedCronConfigurationError,
-  CoordinatedCronModuleOptions,
+  type CoordinatedCronModuleOptions,
   CoordinatedCronRunner,
   CronContext,
-  CronContextValue,
-  CronRun,
-  JobRunReport,
+  type CronContextValue,
+  type CronRun,
+  type JobRunReport,
   PerTenant,
-  PerTenantOptions,
-  TenantSettingsProvider,
+  type PerTenantOptions,
+  type TenantSettingsProvider,
   TenantTimeoutError,
-} from '../../src';
-import { pendingKey } from '../../src/locking/lock-keys';
-import { CapturingLogger, createTestApp } from '../support/app';
-import { connectRedis, deleteKeys, REDIS_URL, uniquePrefix } from '../support/redis';
-import { failOnUnhandledRejections } from '../support/unhandled';
+} from '../../src/index.js';
+import { pendingKey } from '../../src/locking/lock-keys.js';
+import { CapturingLogger, createTestApp } from '../support/app.js';
+import { connectRedis, deleteKeys, REDIS_URL, uniquePrefix } from '../support/redis.js';
+import { failOnUnhandledRejections } from '../support/unhandled.js';
 
 const JOB = 'tenant-sync';
 const CRON = '0 0 1 1 *';

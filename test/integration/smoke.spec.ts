@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { CoordinatedCron, CoordinatedCronRunner, CronContext, CronRun } from '../../src';
-import { createTestApp } from '../support/app';
-import { deleteKeys, REDIS_URL, uniquePrefix } from '../support/redis';
+import { CoordinatedCron, CoordinatedCronRunner, CronContext, type CronRun } from '../../src/index.js';
+import { createTestApp } from '../support/app.js';
+import { deleteKeys, REDIS_URL, uniquePrefix } from '../support/redis.js';
 
 describe('smoke', () => {
   it('runs a job once and reports duplicate the second time', async () => {

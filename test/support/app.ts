@@ -1,11 +1,11 @@
 import KeyvRedis from '@keyv/redis';
 import { CacheModule } from '@nestjs/cache-manager';
-import { DynamicModule, INestApplicationContext, LoggerService, Module, Provider, Type } from '@nestjs/common';
+import { type DynamicModule, type INestApplicationContext, type LoggerService, Module, type Provider, type Type } from '@nestjs/common';
 import { ScheduleModule, SchedulerRegistry } from '@nestjs/schedule';
 import { Test } from '@nestjs/testing';
 import { ClsModule } from 'nestjs-cls';
-import { CoordinatedCronModule, CoordinatedCronModuleOptions } from '../../src';
-import { REDIS_URL } from './redis';
+import { CoordinatedCronModule, type CoordinatedCronModuleOptions } from '../../src/index.js';
+import { REDIS_URL } from './redis.js';
 
 /** Collects every log line so tests can assert on what the library wrote. */
 export class CapturingLogger implements LoggerService {

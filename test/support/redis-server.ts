@@ -1,6 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { connectRedis } from './redis';
+import { connectRedis } from './redis.js';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

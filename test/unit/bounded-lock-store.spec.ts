@@ -1,5 +1,6 @@
-import { BoundedLockStore } from '../../src/locking/bounded-lock-store';
-import { LockStore, LockStoreError } from '../../src';
+import { jest } from '@jest/globals';
+import { BoundedLockStore } from '../../src/locking/bounded-lock-store.js';
+import { type LockStore, LockStoreError } from '../../src/index.js';
 
 type Operation = 'acquire' | 'extend' | 'release' | 'readSet' | 'writeSet';
 

@@ -1,4 +1,5 @@
-import { claimTtlUntilNextWindow, CronSchedule, randomDelay } from '../../src/scheduling/cron-schedule';
+import { jest } from '@jest/globals';
+import { claimTtlUntilNextWindow, CronSchedule, randomDelay } from '../../src/scheduling/cron-schedule.js';
 
 const at = (iso: string) => new Date(iso);
 const iso = (date: Date) => date.toISOString();

@@ -1,5 +1,5 @@
-import { assertUniqueNames, buildJobDefinition, DecoratedMethod } from '../../src/discovery/job-definition.factory';
-import { CoordinatedCronConfigurationError, CronWindowInput, PerTenantOptions, TenantSettingsProvider } from '../../src';
+import { assertUniqueNames, buildJobDefinition, type DecoratedMethod } from '../../src/discovery/job-definition.factory.js';
+import { CoordinatedCronConfigurationError, type CronWindowInput, type PerTenantOptions, type TenantSettingsProvider } from '../../src/index.js';
 
 class Settings implements TenantSettingsProvider {
   listTenants() {

@@ -1,12 +1,12 @@
 import { hostname } from 'node:os';
-import { resolveModuleOptions } from '../../src/coordinated-cron.options';
+import { resolveModuleOptions } from '../../src/coordinated-cron.options.js';
 import {
   CoordinatedCronConfigurationError,
-  CoordinatedCronModuleOptions,
-  LockStore,
+  type CoordinatedCronModuleOptions,
+  type LockStore,
   MemoryLockStore,
-  TenantSettingsProvider,
-} from '../../src';
+  type TenantSettingsProvider,
+} from '../../src/index.js';
 
 class Settings implements TenantSettingsProvider {
   listTenants() {

@@ -1,4 +1,5 @@
-import { shuffleInPlace } from '../../src/utils/shuffle';
+import { jest } from '@jest/globals';
+import { shuffleInPlace } from '../../src/utils/shuffle.js';
 
 /** Small seeded generator (mulberry32): statistical checks stay reproducible instead of flaky. */
 function seeded(seed: number): () => number {

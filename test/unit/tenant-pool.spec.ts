@@ -1,4 +1,5 @@
-import { runPool } from '../../src/execution/tenant-pool';
+import { jest } from '@jest/globals';
+import { runPool } from '../../src/execution/tenant-pool.js';
 
 /** A promise the test settles by hand, so ordering is decided by the test and never by a clock. */
 interface Deferred {

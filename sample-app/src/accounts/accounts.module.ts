@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
-import { AccountTenantSettings } from './account-tenant-settings';
-import { AccountsRepository } from './accounts.repository';
+import { AccountTenantSettings } from './account-tenant-settings.js';
+import { AccountsRepository } from './accounts.repository.js';
 
 @Module({
   providers: [AccountsRepository, AccountTenantSettings],

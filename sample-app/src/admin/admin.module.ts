@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { JobsController } from './jobs.controller';
+import { JobsController } from './jobs.controller.js';
 
 @Module({ controllers: [JobsController] })
 export class AdminModule {}

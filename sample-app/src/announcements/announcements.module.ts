@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { AnnouncementsRepository } from './announcements.repository';
+import { AnnouncementsRepository } from './announcements.repository.js';
 
 @Module({
   providers: [AnnouncementsRepository],

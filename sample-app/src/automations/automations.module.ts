@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { AutomationsRepository } from './automations.repository';
+import { AutomationsRepository } from './automations.repository.js';
 
 @Module({
   providers: [AutomationsRepository],

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { InvoicesRepository } from './invoices.repository';
+import { InvoicesRepository } from './invoices.repository.js';
 
 @Module({
   providers: [InvoicesRepository],

@@ -1,5 +1,5 @@
 import { Global, Module } from '@nestjs/common';
-import { SAMPLE_CONFIG, sampleConfig } from './sample-config';
+import { SAMPLE_CONFIG, sampleConfig } from './sample-config.js';
 
 @Global()
 @Module({

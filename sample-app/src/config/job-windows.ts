@@ -7,7 +7,7 @@ import {
   LOG_CLEANUP,
   SampleConfig,
   sampleConfig,
-} from './sample-config';
+} from './sample-config.js';
 
 /** Production-like windows: each replica picks its own moment inside the window, so they never wake together. */
 const NIGHTLY: Record<JobName, CronWindow> = {

@@ -1,5 +1,5 @@
 import { Global, Module } from '@nestjs/common';
-import { DatabaseService } from './database.service';
+import { DatabaseService } from './database.service.js';
 
 @Global()
 @Module({

@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import BetterSqlite3, { Database } from 'better-sqlite3';
-import { SAMPLE_CONFIG, SampleConfig } from '../config/sample-config';
-import { SCHEMA_SQL } from './schema';
-import { seedDatabase } from './seed';
+import BetterSqlite3, { type Database } from 'better-sqlite3';
+import { SAMPLE_CONFIG, type SampleConfig } from '../config/sample-config.js';
+import { SCHEMA_SQL } from './schema.js';
+import { seedDatabase } from './seed.js';
 
 @Injectable()
 export class DatabaseService implements OnApplicationShutdown {

@@ -1,5 +1,5 @@
 import { Global, Module } from '@nestjs/common';
-import { JobRunRecorder } from './job-run-recorder.service';
+import { JobRunRecorder } from './job-run-recorder.service.js';
 
 @Global()
 @Module({

@@ -1,7 +1,7 @@
 import { ConsoleLogger, ConsoleLoggerOptions } from '@nestjs/common';
 import type { CronContextValue } from 'nestjs-coordinated-cron';
 import { ClsServiceManager } from 'nestjs-cls';
-import { FLOW_CLS_KEY } from '../job-runs/job-run-recorder.service';
+import { FLOW_CLS_KEY } from '../job-runs/job-run-recorder.service.js';
 
 const LIBRARY_CONTEXT = 'CoordinatedCron';
 

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { LogsRepository } from './logs.repository';
+import { LogsRepository } from './logs.repository.js';
 
 @Module({
   providers: [LogsRepository],

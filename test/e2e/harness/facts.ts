@@ -1,5 +1,5 @@
-import { JobRunRow, Scenario } from './scenario';
-import { RunLine } from './sample-process';
+import { type JobRunRow, Scenario } from './scenario.js';
+import { type RunLine } from './sample-process.js';
 
 export const LOG_CLEANUP = 'log-cleanup';
 export const ANNOUNCEMENT_CLEANUP = 'announcement-cleanup';

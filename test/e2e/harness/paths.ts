@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-export const REPO_ROOT = resolve(__dirname, '..', '..', '..');
-export const LIBRARY_ENTRY = join(REPO_ROOT, 'dist', 'index.js');
+export const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+export const LIBRARY_ENTRY = join(REPO_ROOT, 'dist', 'cjs', 'index.js');
 export const SAMPLE_MAIN = join(REPO_ROOT, 'sample-app', 'dist', 'main.js');
 
 /** The suite runs the built artefacts, exactly what a user runs; a missing build is a setup error, not a skip. */

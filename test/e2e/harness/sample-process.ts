@@ -1,8 +1,8 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { SAMPLE_MAIN } from './paths';
-import { WaitAborted, waitFor } from './wait';
+import { SAMPLE_MAIN } from './paths.js';
+import { WaitAborted, waitFor } from './wait.js';
 
 /** One line an instance wrote; JSON lines from the sample's logger, anything else (a crash trace) as `raw`. */
 export interface LogEntry {

@@ -1,10 +1,10 @@
-import BetterSqlite3, { Database } from 'better-sqlite3';
+import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { assertBuilt } from './paths';
-import { assertRedisReachable, deleteKeys, REDIS_URL } from './redis';
-import { killAllTracked, LogEntry, RunLine, SampleProcess } from './sample-process';
+import { assertBuilt } from './paths.js';
+import { assertRedisReachable, deleteKeys, REDIS_URL } from './redis.js';
+import { killAllTracked, type LogEntry, type RunLine, SampleProcess } from './sample-process.js';
 
 let sequence = 0;
 

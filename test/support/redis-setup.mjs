@@ -1,14 +1,11 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+// Plain ESM JavaScript: jest loads a global setup outside its module transform.
 import { createClient } from '@redis/client';
 
 /**
- * Runs once before the suite: builds what the e2e tests spawn, and proves Redis answers. A missing Redis fails
- * the run here, loudly, instead of letting tests skip.
+ * Proves Redis answers before any test runs, and gives the run its key prefix. A missing Redis fails the run here,
+ * loudly, instead of letting tests skip.
  */
-export default async function globalSetup(): Promise<void> {
-  const root = join(__dirname, '..', '..');
+export default async function redisSetup() {
   process.env.REDIS_URL ??= 'redis://127.0.0.1:6379';
   // One prefix per jest run, shared by its workers, so concurrent runs on one Redis never collide.
   process.env.CC_TEST_RUN_ID ??= `cc-test-${process.pid}-${Date.now().toString(36)}`;
@@ -25,11 +22,5 @@ export default async function globalSetup(): Promise<void> {
     );
   } finally {
     if (client.isOpen) await client.close();
-  }
-
-  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  execFileSync(npm, ['run', 'build'], { cwd: root, stdio: 'inherit' });
-  if (existsSync(join(root, 'sample-app', 'tsconfig.json'))) {
-    execFileSync(npm, ['run', 'build:sample'], { cwd: root, stdio: 'inherit' });
   }
 }
