@@ -1,24 +1,27 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
-import { COORDINATED_CRON_RESOLVED_OPTIONS } from './coordinated-cron.constants.js';
+import { COORDINATED_CRON_RESOLVED_OPTIONS } from './common/constants.js';
 import {
   ASYNC_OPTIONS_TYPE,
   ConfigurableModuleClass,
   COORDINATED_CRON_MODULE_OPTIONS,
   OPTIONS_TYPE,
 } from './coordinated-cron.module-definition.js';
-import { resolveModuleOptions } from './coordinated-cron.options.js';
+import { resolveModuleOptions } from './options/module-options.js';
 import { CronContext } from './context/cron-context.js';
 import { CronContextStore } from './context/cron-context.store.js';
 import { CoordinatedCronExplorer } from './discovery/coordinated-cron.explorer.js';
-import { CoordinatedCronRegistry } from './discovery/coordinated-cron.registry.js';
+import { CoordinatedCronRegistry } from './definition/coordinated-cron.registry.js';
 import { CoordinatedCronRunner } from './execution/coordinated-cron.runner.js';
-import { ErrorReporter } from './execution/error-reporter.js';
+import { DrainBeforeCacheDisconnect } from './execution/drain-before-cache-disconnect.js';
+import { RunLog } from './execution/run-log.js';
+import { PendingTenants } from './execution/tenants/pending-tenants.js';
 import { OccurrenceExecutor } from './execution/occurrence.executor.js';
 import { ShutdownCoordinator } from './execution/shutdown.coordinator.js';
-import { TenantFanOutExecutor } from './execution/tenant-fan-out.executor.js';
+import { TenantFanOutExecutor } from './execution/tenants/tenant-fan-out.executor.js';
+import { LockStoreProvider } from './store/lock-store.provider.js';
 import { type CoordinatedCronModuleOptions } from './interfaces/index.js';
-import { CoordinatedCronLock } from './locking/coordinated-cron.lock.js';
+import { CoordinatedCronLock } from './coordination/coordinated-cron.lock.js';
 import { CoordinatedCronScheduler } from './scheduling/coordinated-cron.scheduler.js';
 
 /**
@@ -39,8 +42,11 @@ import { CoordinatedCronScheduler } from './scheduling/coordinated-cron.schedule
     CronContextStore,
     CronContext,
     ShutdownCoordinator,
-    ErrorReporter,
+    RunLog,
+    LockStoreProvider,
     CoordinatedCronLock,
+    DrainBeforeCacheDisconnect,
+    PendingTenants,
     TenantFanOutExecutor,
     OccurrenceExecutor,
     CoordinatedCronRunner,

@@ -1,13 +1,19 @@
 export { CoordinatedCronModule } from './coordinated-cron.module.js';
-export { COORDINATED_CRON_METADATA, PER_TENANT_METADATA } from './coordinated-cron.constants.js';
+export { COORDINATED_CRON_METADATA, PER_TENANT_METADATA } from './common/constants.js';
 export { CoordinatedCron } from './decorators/coordinated-cron.decorator.js';
-export type { CoordinatedCronMetadata } from './decorators/coordinated-cron.decorator.js';
 export { PerTenant } from './decorators/per-tenant.decorator.js';
 export { CronContext } from './context/cron-context.js';
 export { CoordinatedCronRunner } from './execution/coordinated-cron.runner.js';
 export type { CoordinatedCronJobInfo } from './execution/coordinated-cron.runner.js';
-export { MemoryLockStore } from './locking/memory-lock.store.js';
-export { RedisLockStore } from './locking/redis-lock.store.js';
-export type { RedisLockClient } from './locking/redis-lock.store.js';
-export { CoordinatedCronConfigurationError, LockStoreError, TenantTimeoutError } from './errors/index.js';
+export { MemoryLockStore } from './store/memory-lock.store.js';
+export { RedisLockStore } from './store/redis-lock.store.js';
+export {
+  CoordinatedCronConfigurationError,
+  LockStoreError,
+  MissingImportError,
+  TenantTimeoutError,
+} from './common/errors/index.js';
+export { JobDefinitionError } from './definition/errors/job-definition.error.js';
+export { TenantSettingsUnavailableError } from './execution/errors/tenant-settings-unavailable.error.js';
+export { ModuleOptionsError } from './options/errors/module-options.error.js';
 export * from './interfaces/index.js';

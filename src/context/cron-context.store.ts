@@ -1,8 +1,7 @@
 import { Injectable, type OnModuleInit, Optional } from '@nestjs/common';
 import { ClsService } from 'nestjs-cls';
-import { CRON_CONTEXT_CLS_KEY } from '../coordinated-cron.constants.js';
-import * as messages from '../coordinated-cron.messages.js';
-import { CoordinatedCronConfigurationError } from '../errors/index.js';
+import { CRON_CONTEXT_CLS_KEY } from '../common/constants.js';
+import { MissingImportError } from '../common/errors/index.js';
 import { type CronContextValue } from '../interfaces/index.js';
 
 /**
@@ -14,7 +13,7 @@ export class CronContextStore implements OnModuleInit {
   constructor(@Optional() private readonly cls?: ClsService) {}
 
   onModuleInit(): void {
-    if (!this.cls) throw new CoordinatedCronConfigurationError(messages.missingClsModule());
+    if (!this.cls) throw MissingImportError.clsModule();
   }
 
   /** Runs `work` in a fresh context holding `value`; a surrounding request context is not inherited. */

@@ -1,12 +1,6 @@
 import { SetMetadata } from '@nestjs/common';
-import { COORDINATED_CRON_METADATA } from '../coordinated-cron.constants.js';
-import { type CronWindowInput } from '../interfaces/index.js';
-
-/** What `@CoordinatedCron` records; validated at boot by the explorer. */
-export interface CoordinatedCronMetadata {
-  name: string;
-  window: CronWindowInput;
-}
+import { COORDINATED_CRON_METADATA } from '../common/constants.js';
+import { type CoordinatedCronMetadata, type CronWindowInput } from '../interfaces/index.js';
 
 /**
  * Makes a provider method a cron job that runs on exactly one instance per occurrence of `window`.

@@ -1,5 +1,5 @@
 import { SetMetadata } from '@nestjs/common';
-import { PER_TENANT_METADATA } from '../coordinated-cron.constants.js';
+import { PER_TENANT_METADATA } from '../common/constants.js';
 import { type PerTenantOptions } from '../interfaces/index.js';
 
 /**

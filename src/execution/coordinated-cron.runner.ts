@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import * as messages from '../coordinated-cron.messages.js';
-import { CoordinatedCronRegistry } from '../discovery/coordinated-cron.registry.js';
+import { CoordinatedCronRegistry } from '../definition/coordinated-cron.registry.js';
 import { type JobRunReport } from '../interfaces/index.js';
 import { OccurrenceExecutor } from './occurrence.executor.js';
 
@@ -29,9 +28,12 @@ export class CoordinatedCronRunner {
    */
   async trigger(name: string, opts: { occurrence?: Date } = {}): Promise<JobRunReport> {
     const job = this.registry.get(name);
-    if (!job) throw new Error(messages.unknownJob(name, this.registry.all().map((j) => j.name)));
+    if (!job) {
+      const known = this.registry.all().map((j) => j.name);
+      throw new Error(`no coordinated cron job named "${name}"; known jobs: ${known.join(', ') || '(none)'}`);
+    }
     if (opts.occurrence !== undefined && !(opts.occurrence instanceof Date && !Number.isNaN(opts.occurrence.getTime()))) {
-      throw new TypeError(messages.invalidOccurrence(name, opts.occurrence));
+      throw new TypeError(`trigger("${name}"): occurrence ${JSON.stringify(opts.occurrence)} is not a valid Date`);
     }
     const occurrence = opts.occurrence ?? job.schedule.occurrenceAt(new Date());
     return this.executor.run(job, occurrence);

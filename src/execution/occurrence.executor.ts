@@ -1,19 +1,18 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { COORDINATED_CRON_RESOLVED_OPTIONS, MIN_CLAIM_TTL_MS } from '../coordinated-cron.constants.js';
-import * as messages from '../coordinated-cron.messages.js';
-import type { ResolvedCoordinatedCronOptions } from '../coordinated-cron.options.js';
+import { COORDINATED_CRON_RESOLVED_OPTIONS, MIN_CLAIM_TTL_MS } from '../common/constants.js';
+import type { ResolvedCoordinatedCronOptions } from '../options/module-options.js';
 import { CronContextStore } from '../context/cron-context.store.js';
 import { type CronContextValue, type JobRunReport, type RunOutcome, type SkipReason, type TenantRunSummary } from '../interfaces/index.js';
-import { type JobDefinition } from '../interfaces/job-definition.interface.js';
-import { CoordinatedCronLock } from '../locking/coordinated-cron.lock.js';
-import { RunningLease } from '../locking/running-lease.js';
-import { claimTtlUntilNextWindow } from '../scheduling/cron-schedule.js';
-import { describeError } from '../utils/error-message.js';
-import { ErrorReporter } from './error-reporter.js';
-import { settle } from './settle.js';
+import { type JobDefinition } from '../definition/job-definition.js';
+import { CoordinatedCronLock } from '../coordination/coordinated-cron.lock.js';
+import { RunningLease } from '../coordination/running-lease.js';
+import { claimTtlUntilNextWindow } from '../definition/cron-schedule.js';
+import { describeError } from '../common/describe-error.js';
+import { RunLog } from './run-log.js';
+import { settle } from '../common/settle.js';
 import { ShutdownCoordinator } from './shutdown.coordinator.js';
-import { TenantFanOutExecutor } from './tenant-fan-out.executor.js';
+import { TenantFanOutExecutor } from './tenants/tenant-fan-out.executor.js';
 
 interface RunEnd {
   outcome: RunOutcome;
@@ -37,7 +36,7 @@ export class OccurrenceExecutor {
     private readonly shutdown: ShutdownCoordinator,
     private readonly contextStore: CronContextStore,
     private readonly fanOut: TenantFanOutExecutor,
-    private readonly reporter: ErrorReporter,
+    private readonly runLog: RunLog,
   ) {}
 
   async run(job: JobDefinition, occurrence: Date): Promise<JobRunReport> {
@@ -61,7 +60,7 @@ export class OccurrenceExecutor {
     } catch (error) {
       // Every step above is guarded; this is the last line that keeps a library bug from escaping.
       end = { outcome: 'failed', error: describeError(error) };
-      this.reporter.report(error, context, messages.runFailed(context, end.error as string));
+      this.runLog.failed(context, error);
     } finally {
       untrack();
     }
@@ -105,7 +104,7 @@ export class OccurrenceExecutor {
 
     this.runningHere.add(job.name);
     lease?.keepAlive((reason) => {
-      this.reporter.logger.error(messages.leaseLost(context, reason));
+      this.runLog.leaseLost(context, reason);
       controller.abort(new Error(`running lease lost: ${reason}`));
     });
     try {
@@ -121,26 +120,29 @@ export class OccurrenceExecutor {
   private async runPlain(job: JobDefinition, context: CronContextValue, signal: AbortSignal): Promise<RunEnd> {
     const result = await settle(() => job.handler({ signal, context }));
     if (result.ok) return { outcome: 'completed' };
-    const error = describeError(result.error);
-    this.reporter.report(result.error, context, messages.runFailed(context, error));
-    return { outcome: signal.aborted ? 'interrupted' : 'failed', error };
+    this.runLog.failed(context, result.error);
+    return { outcome: signal.aborted ? 'interrupted' : 'failed', error: describeError(result.error) };
   }
 
   private async runTenants(job: JobDefinition, context: CronContextValue, signal: AbortSignal): Promise<RunEnd> {
     const result = await this.fanOut.run(job, context, signal);
-    if (result.lockError) {
-      return this.onLockError(result.lockError, context) ?? { outcome: 'failed', error: result.lockError.message };
+    switch (result.kind) {
+      case 'lock-error':
+        return this.onLockError(result.error, context) ?? { outcome: 'failed', error: result.error.message };
+      case 'failed':
+        return { outcome: 'failed', error: result.error, tenants: result.summary };
+      case 'ran':
+        return { outcome: result.undone.length > 0 ? 'interrupted' : 'completed', tenants: result.summary };
     }
-    if (result.failure !== undefined) return { outcome: 'failed', error: result.failure, tenants: result.summary };
-    return { outcome: result.retry.length > 0 ? 'interrupted' : 'completed', tenants: result.summary };
   }
 
   /** Under `'skip'`, the run ends skipped; under `'run'`, it goes on uncoordinated (returns undefined). */
   private onLockError(error: unknown, context: CronContextValue): RunEnd | undefined {
-    const text = describeError(error);
-    this.reporter.notify(error, context);
-    if (this.options.lockFailure === 'skip') return { outcome: 'skipped', skipReason: 'lock-error', error: text };
-    this.reporter.logger.error(messages.lockErrorRunAnyway(context, text));
+    this.runLog.notify(error, context);
+    if (this.options.lockFailure === 'skip') {
+      return { outcome: 'skipped', skipReason: 'lock-error', error: describeError(error) };
+    }
+    this.runLog.lockErrorRunAnyway(context, error);
     return undefined;
   }
 
@@ -149,7 +151,7 @@ export class OccurrenceExecutor {
     try {
       await lease.release();
     } catch (error) {
-      this.reporter.logger.warn(messages.leaseReleaseFailed(context, describeError(error)));
+      this.runLog.leaseReleaseFailed(context, error);
     }
   }
 
@@ -164,13 +166,7 @@ export class OccurrenceExecutor {
     if (end.skipReason) report.skipReason = end.skipReason;
     if (end.error !== undefined) report.error = end.error;
     if (end.tenants) report.tenants = end.tenants;
-    const line = messages.runSummary(report, finishedAt.getTime() - startedAt.getTime());
-    const logger = this.reporter.logger;
-    if (end.skipReason === 'lock-error' || end.outcome === 'failed') logger.error(line);
-    else if (end.outcome === 'interrupted' || end.skipReason === 'overlap' || (end.tenants?.failed.length ?? 0) > 0) {
-      logger.warn(line);
-    } else if (end.outcome === 'skipped') logger.debug(line);
-    else logger.log(line);
+    this.runLog.runEnded(report, finishedAt.getTime() - startedAt.getTime());
     return report;
   }
 }

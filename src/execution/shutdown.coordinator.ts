@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
-import { COORDINATED_CRON_RESOLVED_OPTIONS, LOGGER_CONTEXT } from '../coordinated-cron.constants.js';
-import * as messages from '../coordinated-cron.messages.js';
-import type { ResolvedCoordinatedCronOptions } from '../coordinated-cron.options.js';
+import { COORDINATED_CRON_RESOLVED_OPTIONS, LOGGER_CONTEXT } from '../common/constants.js';
+import type { ResolvedCoordinatedCronOptions } from '../options/module-options.js';
 
 interface TrackedRun {
   abort(reason: Error): void;
@@ -69,9 +68,11 @@ export class ShutdownCoordinator implements OnModuleDestroy {
       }
     }
     if (this.runs.size === 0) return;
-    this.logger.log(messages.shutdownWaiting(this.runs.size, this.options.shutdownTimeout));
+    this.logger.log(
+      `shutdown: no new work starts; waiting up to ${this.options.shutdownTimeout}ms for ${this.runs.size} running job(s)`,
+    );
     if (await this.waitForRuns(this.options.shutdownTimeout)) return;
-    this.logger.warn(messages.shutdownTimedOut(this.runs.size));
+    this.logger.warn(`shutdown: ${this.runs.size} job(s) still running after shutdownTimeout; their signals are aborted`);
     const reason = new Error(`shutdown: still running after shutdownTimeout (${this.options.shutdownTimeout}ms)`);
     for (const run of this.runs) run.abort(reason);
     await this.waitForRuns(this.options.lockTimeout);

@@ -1,6 +1,7 @@
 import { type Type } from '@nestjs/common';
 import { type CronContextValue } from './cron-context-value.interface.js';
 import { type LockStore } from './lock-store.interface.js';
+import { type RedisConnection } from './redis-connection.interface.js';
 import { type TenantSettingsProvider } from './tenant-settings-provider.interface.js';
 
 /** What a run does when the lock store errors or does not answer within `lockTimeout`. */
@@ -31,7 +32,13 @@ export interface CoordinatedCronModuleOptions {
   /** Names this process in reports, logs and lock values. Default: `` `${hostname}:${pid}` ``. */
   instanceId?: string;
   /**
-   * Where occurrences are claimed. Default: the Redis client of the app's `CACHE_MANAGER` when its store is
+   * The Redis that holds the locks, handed over explicitly: a node-redis v5 client (`createClient`,
+   * `createCluster`, `createSentinel`), a `@keyv/redis` adapter, or a Keyv instance around one. The app owns the
+   * connection and closes it. Default: the `@keyv/redis` store of the app's `CACHE_MANAGER`, when there is one.
+   */
+  redis?: RedisConnection;
+  /**
+   * Where occurrences are claimed, for a store of your own; wins over `redis`. Default: the Redis client of the app's `CACHE_MANAGER` when its store is
    * `@keyv/redis`; otherwise an in-process store (duplicate suppression within this process only).
    */
   lockStore?: LockStore;

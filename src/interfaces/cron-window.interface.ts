@@ -22,3 +22,9 @@ export interface CronWindow {
 
 /** A bare cron expression is a window with no jitter. */
 export type CronWindowInput = string | CronWindow;
+
+/** What `@CoordinatedCron` records on a method; validated at boot. */
+export interface CoordinatedCronMetadata {
+  name: string;
+  window: CronWindowInput;
+}

@@ -1,16 +1,19 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleInit, Optional } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { COORDINATED_CRON_RESOLVED_OPTIONS, LOGGER_CONTEXT } from '../coordinated-cron.constants.js';
-import * as messages from '../coordinated-cron.messages.js';
-import type { ResolvedCoordinatedCronOptions } from '../coordinated-cron.options.js';
-import { CoordinatedCronRegistry } from '../discovery/coordinated-cron.registry.js';
-import { CoordinatedCronConfigurationError } from '../errors/index.js';
+import { COORDINATED_CRON_RESOLVED_OPTIONS, LOGGER_CONTEXT } from '../common/constants.js';
+import type { ResolvedCoordinatedCronOptions } from '../options/module-options.js';
+import { CoordinatedCronRegistry } from '../definition/coordinated-cron.registry.js';
+import { MissingImportError } from '../common/errors/index.js';
+import { JobDefinitionError } from '../definition/errors/job-definition.error.js';
 import { OccurrenceExecutor } from '../execution/occurrence.executor.js';
 import { ShutdownCoordinator } from '../execution/shutdown.coordinator.js';
-import { type JobDefinition } from '../interfaces/job-definition.interface.js';
-import { describeError } from '../utils/error-message.js';
+import { type JobDefinition } from '../definition/job-definition.js';
+import { describeError } from '../common/describe-error.js';
 import { CoordinatedCronJob } from './coordinated-cron.job.js';
-import { randomDelay } from './cron-schedule.js';
+import { randomDelay } from '../definition/cron-schedule.js';
+
+const callbackFailed = (job: JobDefinition, error: unknown) =>
+  `job=${job.name} run=- scheduled callback failed unexpectedly (contained): ${describeError(error)}`;
 
 /**
  * Decides when: registers each job as a `CronJob` in @nestjs/schedule's `SchedulerRegistry` at bootstrap, and on
@@ -32,7 +35,7 @@ export class CoordinatedCronScheduler implements OnModuleInit, OnApplicationBoot
   ) {}
 
   onModuleInit(): void {
-    if (!this.schedulerRegistry) throw new CoordinatedCronConfigurationError(messages.missingScheduleModule());
+    if (!this.schedulerRegistry) throw MissingImportError.scheduleModule();
     this.shutdown.onBegin(() => this.stop());
   }
 
@@ -41,7 +44,7 @@ export class CoordinatedCronScheduler implements OnModuleInit, OnApplicationBoot
     const jobs = this.registry.all();
     for (const job of jobs) {
       if (schedulerRegistry.doesExist('cron', job.name)) {
-        throw new CoordinatedCronConfigurationError(messages.schedulerNameTaken(job.name));
+        throw JobDefinitionError.schedulerNameTaken({ className: job.className, methodName: job.methodName, jobName: job.name });
       }
     }
     for (const job of jobs) {
@@ -50,7 +53,7 @@ export class CoordinatedCronScheduler implements OnModuleInit, OnApplicationBoot
       this.registered.push(job.name);
       cronJob.start();
     }
-    if (jobs.length > 0) this.logger.log(messages.jobsScheduled(jobs.length));
+    if (jobs.length > 0) this.logger.log(`${jobs.length} coordinated cron job(s) scheduled`);
   }
 
   /**
@@ -71,14 +74,14 @@ export class CoordinatedCronScheduler implements OnModuleInit, OnApplicationBoot
         this.waiting.add(timer);
       }
     } catch (error) {
-      this.logger.error(messages.scheduledCallbackFailed(job.name, describeError(error)));
+      this.logger.error(callbackFailed(job, error));
     }
   }
 
   private fire(job: JobDefinition, occurrence: Date): void {
     this.executor
       .run(job, occurrence)
-      .catch((error: unknown) => this.logger.error(messages.scheduledCallbackFailed(job.name, describeError(error))));
+      .catch((error: unknown) => this.logger.error(callbackFailed(job, error)));
   }
 
   private stop(): void {

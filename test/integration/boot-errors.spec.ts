@@ -76,7 +76,9 @@ describe('boot errors name the class, method and job, and the fix', () => {
       coordinated() {}
     }
     const error = await bootError({ providers: [Mixed] });
-    expect(error.message).toMatch(/Job "taken": @nestjs\/schedule's SchedulerRegistry already has a cron job of that name/);
+    expect(error.message).toMatch(
+      /^Job "taken" \(Mixed\.coordinated\): @nestjs\/schedule's SchedulerRegistry already has a cron job of that name .*Rename/,
+    );
   });
 
   it('the decorator on a request-scoped provider', async () => {

@@ -1,5 +1,5 @@
 import { jest } from '@jest/globals';
-import { claimTtlUntilNextWindow, CronSchedule, randomDelay } from '../../src/scheduling/cron-schedule.js';
+import { claimTtlUntilNextWindow, CronSchedule, randomDelay } from '../../src/definition/cron-schedule.js';
 
 const at = (iso: string) => new Date(iso);
 const iso = (date: Date) => date.toISOString();

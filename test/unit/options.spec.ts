@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { resolveModuleOptions } from '../../src/coordinated-cron.options.js';
+import { resolveModuleOptions } from '../../src/options/module-options.js';
 import {
   CoordinatedCronConfigurationError,
   type CoordinatedCronModuleOptions,

@@ -1,5 +1,5 @@
 import { jest } from '@jest/globals';
-import { runPool } from '../../src/execution/tenant-pool.js';
+import { runPool } from '../../src/common/run-pool.js';
 
 /** A promise the test settles by hand, so ordering is decided by the test and never by a clock. */
 interface Deferred {
@@ -18,8 +18,13 @@ function deferred(): Deferred {
   return { promise, resolve, reject };
 }
 
-/** Lets every queued continuation run; the pool only reacts through promise callbacks. */
+/**
+ * Lets every queued continuation run: promise callbacks, and the turn of the event loop the pool hands over when
+ * it has held the loop too long.
+ */
 async function flush(): Promise<void> {
+  for (let i = 0; i < 10; i++) await Promise.resolve();
+  await new Promise<void>((resolve) => setImmediate(resolve));
   for (let i = 0; i < 10; i++) await Promise.resolve();
 }
 
@@ -114,10 +119,18 @@ describe('runPool', () => {
       // A pool runs 100 on one lane while the other does 10+10+100 → both lanes end at 120.
       const durations = [100, 10, 10, 100, 10, 10];
       const finishedAt: number[] = [];
-      const done = runPool(durations, 2, () => true, async (ms) => {
-        await new Promise((resolve) => setTimeout(resolve, ms));
-        finishedAt.push(Date.now());
-      });
+      // The virtual clock would count the pool's own turns of the event loop as time: no turns here.
+      const noTurns = Number.POSITIVE_INFINITY;
+      const done = runPool(
+        durations,
+        2,
+        () => true,
+        async (ms) => {
+          await new Promise((resolve) => setTimeout(resolve, ms));
+          finishedAt.push(Date.now());
+        },
+        noTurns,
+      );
       await jest.advanceTimersByTimeAsync(1_000);
       await expect(done).resolves.toBe(6);
       expect(Math.max(...finishedAt)).toBe(120);
@@ -191,5 +204,45 @@ describe('runPool', () => {
     pool.finish('r3');
     await done;
     expect(pool.started).toEqual(['p1', 'p2', 'r1', 'r2', 'r3']);
+  });
+
+  describe('with work that never waits on I/O', () => {
+    it('hands the event loop a turn at least every turnMs, so timers still fire during the run', async () => {
+      const items = Array.from({ length: 300_000 }, (_, i) => i);
+      let processed = 0;
+      const seenByTimer: number[] = [];
+      const ticker = setInterval(() => seenByTimer.push(processed), 5);
+      try {
+        await runPool(items, 8, () => true, async () => {
+          processed += 1;
+        });
+      } finally {
+        clearInterval(ticker);
+      }
+      expect(processed).toBe(items.length);
+      // The interval fired while the pool was still working, not only once it had finished.
+      expect(seenByTimer.some((count) => count > 0 && count < items.length)).toBe(true);
+    });
+
+    it('keeps the whole run in one turn when turnMs is infinite (the behaviour the default avoids)', async () => {
+      const items = Array.from({ length: 50_000 }, (_, i) => i);
+      let processed = 0;
+      const seenByTimer: number[] = [];
+      const ticker = setInterval(() => seenByTimer.push(processed), 1);
+      try {
+        await runPool(
+          items,
+          8,
+          () => true,
+          async () => {
+            processed += 1;
+          },
+          Number.POSITIVE_INFINITY,
+        );
+      } finally {
+        clearInterval(ticker);
+      }
+      expect(seenByTimer.every((count) => count === 0 || count === items.length)).toBe(true);
+    });
   });
 });

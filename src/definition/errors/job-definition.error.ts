@@ -1,0 +1,125 @@
+import {
+  CoordinatedCronConfigurationError,
+  describeLocation,
+  type JobLocation,
+} from '../../common/errors/index.js';
+
+/**
+ * A `@CoordinatedCron` / `@PerTenant` method that cannot become a job. Every message starts with
+ * `Job "name" (Class.method)` and ends with the fix.
+ */
+export class JobDefinitionError extends CoordinatedCronConfigurationError {
+  override readonly name = 'JobDefinitionError';
+
+  private static at(where: JobLocation, text: string): JobDefinitionError {
+    return new JobDefinitionError(`${describeLocation(where)}: ${text}`);
+  }
+
+  static invalidName(where: JobLocation): JobDefinitionError {
+    return this.at(
+      where,
+      "@CoordinatedCron needs a non-empty string name as its first argument, e.g. @CoordinatedCron('nightly-cleanup', '0 3 * * *').",
+    );
+  }
+
+  static nameWithWhitespace(where: JobLocation): JobDefinitionError {
+    return this.at(
+      where,
+      "job names become lock keys, so they may not contain whitespace; use letters, digits, '-', '_', '.' or ':'.",
+    );
+  }
+
+  static missingWindow(where: JobLocation): JobDefinitionError {
+    return this.at(
+      where,
+      '@CoordinatedCron needs a window: a cron expression string or { cron, jitter?, timeZone?, lockTtl? }.',
+    );
+  }
+
+  static invalidCron(where: JobLocation, cron: unknown, reason: string): JobDefinitionError {
+    return this.at(
+      where,
+      `invalid cron expression ${JSON.stringify(cron)}: ${reason}. Use 5 fields (minute hour day-of-month month ` +
+        "day-of-week) or 6 with seconds first, e.g. '0 3 * * *'.",
+    );
+  }
+
+  static invalidDuration(where: JobLocation, field: string, value: unknown): JobDefinitionError {
+    return this.at(
+      where,
+      `${field} ${JSON.stringify(value)} is not a duration. Give non-negative milliseconds or a string such as ` +
+        "'90s', '15m' or '1h'.",
+    );
+  }
+
+  static jitterTooLong(where: JobLocation, jitterMs: number, gapMs: number): JobDefinitionError {
+    return this.at(
+      where,
+      `jitter ${jitterMs}ms is not shorter than the ${gapMs}ms between two ticks of its schedule, so windows would ` +
+        `overlap. Shorten the jitter below ${gapMs}ms or make the schedule sparser.`,
+    );
+  }
+
+  static duplicateName(where: JobLocation, first: JobLocation): JobDefinitionError {
+    return this.at(
+      where,
+      `the job name is already used by ${first.className}.${first.methodName}. Job names are lock keys and must be ` +
+        'unique in the application; rename one of them.',
+    );
+  }
+
+  static requestScoped(where: JobLocation): JobDefinitionError {
+    return this.at(
+      where,
+      '@CoordinatedCron is on a request-scoped (or transient-dependent) provider, which has no instance outside a ' +
+        'request. Move the method to a singleton provider (the default scope).',
+    );
+  }
+
+  static perTenantWithoutCron(where: JobLocation): JobDefinitionError {
+    return this.at(
+      where,
+      '@PerTenant() needs @CoordinatedCron(name, window) on the same method; add it, or remove @PerTenant().',
+    );
+  }
+
+  static perTenantWithoutSettings(where: JobLocation): JobDefinitionError {
+    return this.at(
+      where,
+      '@PerTenant() needs a tenant settings provider. Pass tenantSettings: YourTenantSettings (a class implementing ' +
+        'TenantSettingsProvider) to CoordinatedCronModule.forRoot / forRootAsync.',
+    );
+  }
+
+  static handlerShape(where: JobLocation, perTenant: boolean, arity: number): JobDefinitionError {
+    return this.at(
+      where,
+      perTenant
+        ? `a @PerTenant() method is called as (tenantId, { signal, context }); it declares ${arity} parameters. ` +
+            'Take at most those two.'
+        : 'a @CoordinatedCron method is called with nothing or one { signal, context } argument; it declares ' +
+            `${arity} parameters. Take at most that one (for per-tenant work add @PerTenant()).`,
+    );
+  }
+
+  static invalidConcurrency(where: JobLocation, value: unknown): JobDefinitionError {
+    return new JobDefinitionError(
+      `${describeLocation(where)}: @PerTenant concurrency ${JSON.stringify(value)} must be a positive integer, e.g. 5.`,
+    );
+  }
+
+  static invalidTenantTimeout(where: JobLocation, value: unknown): JobDefinitionError {
+    return new JobDefinitionError(
+      `${describeLocation(where)}: @PerTenant tenantTimeout ${JSON.stringify(value)} is not a duration. Give ` +
+        "positive milliseconds or a string such as '30s'.",
+    );
+  }
+
+  static schedulerNameTaken(where: JobLocation): JobDefinitionError {
+    return this.at(
+      where,
+      "@nestjs/schedule's SchedulerRegistry already has a cron job of that name (an @Cron or addCronJob). Rename " +
+        'one of them.',
+    );
+  }
+}

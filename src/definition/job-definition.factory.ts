@@ -1,0 +1,110 @@
+import { GAP_SAMPLE_TICKS } from '../common/constants.js';
+import { isPositiveInteger, parseTenantTimeout, type ResolvedCoordinatedCronOptions } from '../options/module-options.js';
+import { type JobLocation } from '../common/errors/index.js';
+import { type CoordinatedCronMetadata, type CronWindow, type PerTenantOptions } from '../interfaces/index.js';
+import { JobDefinitionError } from './errors/job-definition.error.js';
+import { type JobDefinition } from './job-definition.js';
+import { CronSchedule } from './cron-schedule.js';
+import { parseDuration } from '../common/duration.js';
+
+/** What the explorer found on one method. */
+export interface DecoratedMethod {
+  className: string;
+  methodName: string;
+  handler: (...args: unknown[]) => unknown;
+  cron?: CoordinatedCronMetadata;
+  perTenant?: PerTenantOptions;
+}
+
+/**
+ * Turns one decorated method into a job definition, or throws a boot error that names the class, method and job.
+ * Pure: no Nest, so every rule has a unit test. `now` anchors the schedule-gap check.
+ */
+export function buildJobDefinition(
+  found: DecoratedMethod,
+  options: Pick<ResolvedCoordinatedCronOptions, 'concurrency' | 'tenantTimeout' | 'tenantSettings'>,
+  now: Date = new Date(),
+): JobDefinition {
+  const where: JobLocation = { className: found.className, methodName: found.methodName };
+  if (!found.cron) {
+    throw JobDefinitionError.perTenantWithoutCron(where);
+  }
+  const { name, window } = found.cron;
+  if (typeof name !== 'string' || name.trim() === '') throw JobDefinitionError.invalidName(where);
+  where.jobName = name;
+  if (/\s/.test(name)) throw JobDefinitionError.nameWithWhitespace(where);
+
+  const spec = normalizeWindow(window, where);
+  let schedule: CronSchedule;
+  try {
+    schedule = CronSchedule.parse(spec.cron, spec.timeZone);
+  } catch (error) {
+    throw JobDefinitionError.invalidCron(where, spec.cron, error instanceof Error ? error.message : String(error));
+  }
+
+  const jitterMs = durationOf(where, 'jitter', spec.jitter) ?? 0;
+  if (jitterMs > 0) {
+    const gap = schedule.shortestGap(now, GAP_SAMPLE_TICKS);
+    if (jitterMs >= gap) throw JobDefinitionError.jitterTooLong(where, jitterMs, gap);
+  }
+  const lockTtlMs = durationOf(where, 'lockTtl', spec.lockTtl);
+  if (lockTtlMs === 0) throw JobDefinitionError.invalidDuration(where, 'lockTtl', spec.lockTtl);
+
+  const perTenant = found.perTenant ? perTenantSettings(found.perTenant, where, options) : undefined;
+  const arity = found.handler.length;
+  if (arity > (perTenant ? 2 : 1)) throw JobDefinitionError.handlerShape(where, perTenant !== undefined, arity);
+
+  return {
+    name,
+    className: found.className,
+    methodName: found.methodName,
+    cron: spec.cron,
+    timeZone: spec.timeZone,
+    schedule,
+    jitterMs,
+    lockTtlMs,
+    handler: found.handler,
+    perTenant,
+  };
+}
+
+/** Job names are unique across the app: they are lock keys. Throws on the second use of a name. */
+export function assertUniqueNames(jobs: readonly JobDefinition[]): void {
+  const seen = new Map<string, JobDefinition>();
+  for (const job of jobs) {
+    const first = seen.get(job.name);
+    if (first) {
+      throw JobDefinitionError.duplicateName(
+          { className: job.className, methodName: job.methodName, jobName: job.name },
+          { className: first.className, methodName: first.methodName },
+        );
+    }
+    seen.set(job.name, job);
+  }
+}
+
+function normalizeWindow(window: unknown, where: JobLocation): CronWindow {
+  if (typeof window === 'string') return { cron: window };
+  if (typeof window === 'object' && window !== null && 'cron' in window) return window as CronWindow;
+  throw JobDefinitionError.missingWindow(where);
+}
+
+function durationOf(where: JobLocation, field: string, value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = typeof value === 'number' || typeof value === 'string' ? parseDuration(value) : undefined;
+  if (ms === undefined) throw JobDefinitionError.invalidDuration(where, field, value);
+  return ms;
+}
+
+function perTenantSettings(
+  input: PerTenantOptions,
+  where: JobLocation,
+  options: Pick<ResolvedCoordinatedCronOptions, 'concurrency' | 'tenantTimeout' | 'tenantSettings'>,
+): NonNullable<JobDefinition['perTenant']> {
+  if (!options.tenantSettings) throw JobDefinitionError.perTenantWithoutSettings(where);
+  const concurrency = input.concurrency ?? options.concurrency;
+  if (!isPositiveInteger(concurrency)) throw JobDefinitionError.invalidConcurrency(where, input.concurrency);
+  const own = parseTenantTimeout(input.tenantTimeout);
+  if (own === null) throw JobDefinitionError.invalidTenantTimeout(where, input.tenantTimeout);
+  return { concurrency, tenantTimeoutMs: own ?? options.tenantTimeout };
+}

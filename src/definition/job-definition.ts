@@ -1,0 +1,22 @@
+import { CronSchedule } from './cron-schedule.js';
+
+/** A validated job, as the explorer builds it from a decorated method. Internal. */
+export interface JobDefinition {
+  name: string;
+  className: string;
+  methodName: string;
+  /** The original cron expression and zone, as given. */
+  cron: string;
+  timeZone?: string;
+  schedule: CronSchedule;
+  jitterMs: number;
+  /** Undefined: claimed until the next window opens. */
+  lockTtlMs?: number;
+  /** The decorated method, bound to its provider instance. */
+  handler: (...args: unknown[]) => unknown;
+  perTenant?: {
+    concurrency: number;
+    /** Undefined: no per-tenant time limit. */
+    tenantTimeoutMs?: number;
+  };
+}

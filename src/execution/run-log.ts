@@ -1,0 +1,165 @@
+import { Inject, Injectable, Logger, type LogLevel } from '@nestjs/common';
+import { COORDINATED_CRON_RESOLVED_OPTIONS, LOGGER_CONTEXT } from '../common/constants.js';
+import { describeError } from '../common/describe-error.js';
+import { type CronContextValue, type JobRunReport } from '../interfaces/index.js';
+import type { ResolvedCoordinatedCronOptions } from '../options/module-options.js';
+
+/** The identity tokens every run line starts with, so a log search for `run=<id>` finds every line of one run. */
+export function runTag(context: CronContextValue): string {
+  const tenant = context.tenantId === undefined ? '' : ` tenant=${context.tenantId}`;
+  return `job=${context.jobName} run=${context.runId}${tenant}`;
+}
+
+/** Ids are listed in full: a log line may be the last record of which tenants a run left undone. */
+function listIds(ids: readonly string[]): string {
+  return ids.join(',');
+}
+
+/** The one line that ends every run. */
+export function formatRunSummary(report: JobRunReport, durationMs: number): string {
+  const head = `${runTag(report)} occurrence=${report.occurrence} instance=${report.instanceId} outcome=${report.outcome}`;
+  const reason = report.skipReason ? ` reason=${report.skipReason}` : '';
+  const t = report.tenants;
+  const tenants = t
+    ? ` tenants=${t.total} succeeded=${t.succeeded.length} failed=${t.failed.length}` +
+      ` disabled=${t.disabled.length} unprocessed=${t.unprocessed.length}`
+    : '';
+  const error = report.error ? ` error=${JSON.stringify(report.error)}` : '';
+  return `${head}${reason}${tenants} duration=${durationMs}ms${error}`;
+}
+
+/**
+ * The level of a run's summary line: failures and lock errors are errors; what an operator should look at (an
+ * overlap, an interrupted run, failed tenants) is a warning; a duplicate skip is routine on every losing instance.
+ */
+export function summaryLevel(report: JobRunReport): Extract<LogLevel, 'log' | 'warn' | 'error' | 'debug'> {
+  if (report.skipReason === 'lock-error' || report.outcome === 'failed') return 'error';
+  if (report.outcome === 'interrupted' || report.skipReason === 'overlap') return 'warn';
+  if ((report.tenants?.failed.length ?? 0) > 0) return 'warn';
+  if (report.outcome === 'skipped') return 'debug';
+  return 'log';
+}
+
+/**
+ * Every line the library writes about a run, with its level, and the `onError` hook. Nothing else logs about runs,
+ * so the format lives in one place. The hook is user code: its own throw is logged, never propagated.
+ */
+@Injectable()
+export class RunLog {
+  private readonly logger = new Logger(LOGGER_CONTEXT);
+
+  constructor(@Inject(COORDINATED_CRON_RESOLVED_OPTIONS) private readonly options: ResolvedCoordinatedCronOptions) {}
+
+  runEnded(report: JobRunReport, durationMs: number): void {
+    this.logger[summaryLevel(report)](formatRunSummary(report, durationMs));
+  }
+
+  /** A job, or with `tenantId` in the context one tenant of it, failed: an error line and `onError`. */
+  failed(context: CronContextValue, error: unknown): void {
+    this.reportError(`${runTag(context)} failed: ${describeError(error)}`, error, context);
+  }
+
+  /** A step before any tenant ran (`listTenants`, `filterEnabled`) failed, and with it the run. */
+  stepFailed(context: CronContextValue, step: string, error: unknown): void {
+    this.reportError(`${runTag(context)} ${step} failed, run failed: ${describeError(error)}`, error, context);
+  }
+
+  /** The tenant in the context could not be checked, so it is failed rather than guessed enabled or disabled. */
+  eligibilityFailed(context: CronContextValue, error: unknown): void {
+    this.reportError(`${runTag(context)} isEnabled threw, tenant skipped: ${describeError(error)}`, error, context);
+  }
+
+  /** Tells `onError` without a line of its own: the run's summary line carries the error. */
+  notify(error: unknown, context: CronContextValue): void {
+    const hook = this.options.onError;
+    if (!hook) return;
+    const hookFailed = (hookError: unknown) =>
+      this.logger.error(`${runTag(context)} the onError hook threw: ${describeError(hookError)}`);
+    try {
+      const result = hook(error, context) as unknown;
+      // An async hook that rejects must not become an unhandled rejection.
+      if (result && typeof (result as PromiseLike<unknown>).then === 'function') {
+        (result as Promise<unknown>).catch(hookFailed);
+      }
+    } catch (hookError) {
+      hookFailed(hookError);
+    }
+  }
+
+  private reportError(line: string, error: unknown, context: CronContextValue): void {
+    this.logger.error(line, error instanceof Error ? error.stack : undefined);
+    this.notify(error, context);
+  }
+
+  lockErrorRunAnyway(context: CronContextValue, error: unknown): void {
+    this.logger.error(
+      `${runTag(context)} lock store failed, running without duplicate suppression (lockFailure=run): ` +
+        describeError(error),
+    );
+  }
+
+  leaseLost(context: CronContextValue, reason: string): void {
+    this.logger.error(
+      `${runTag(context)} running lease lost (${reason}); the run's signal is aborted and no new tenant starts`,
+    );
+  }
+
+  leaseReleaseFailed(context: CronContextValue, error: unknown): void {
+    this.logger.warn(
+      `${runTag(context)} could not release its running lease (${describeError(error)}); it expires by itself`,
+    );
+  }
+
+  tenantCutOff(context: CronContextValue, reason: string): void {
+    this.logger.warn(`${runTag(context)} failed: ${reason}`);
+  }
+
+  invalidTenantIds(context: CronContextValue, count: number, sample: readonly unknown[]): void {
+    this.logger.error(
+      `${runTag(context)} listTenants returned ${count} value(s) that are not non-empty strings (ignored): ` +
+        JSON.stringify(sample),
+    );
+  }
+
+  unknownEnabledIds(context: CronContextValue, ids: readonly string[]): void {
+    this.logger.warn(
+      `${runTag(context)} filterEnabled returned ${ids.length} id(s) that listTenants did not list (ignored): ` +
+        listIds(ids),
+    );
+  }
+
+  tenantsDisabled(context: CronContextValue, ids: readonly string[]): void {
+    this.logger.log(`${runTag(context)} ${ids.length} tenant(s) disabled for this job, skipped`);
+    this.logger.debug(`${runTag(context)} disabled tenants: ${listIds(ids)}`);
+  }
+
+  pendingTakenFirst(context: CronContextValue, ids: readonly string[]): void {
+    this.logger.log(
+      `${runTag(context)} ${ids.length} tenant(s) left unprocessed by an earlier run go first: ${listIds(ids)}`,
+    );
+  }
+
+  tenantsLeftUndone(context: CronContextValue, unprocessed: readonly string[], cutOff: readonly string[]): void {
+    const cut = cutOff.length > 0 ? ` cut-off=${cutOff.length} cut-off-ids=${listIds(cutOff)}` : '';
+    this.logger.warn(
+      `${runTag(context)} interrupted: unprocessed=${unprocessed.length} ids=${listIds(unprocessed)}${cut}` +
+        ' (kept in the pending set; the next run takes them first)',
+    );
+  }
+
+  pendingReadFailed(context: CronContextValue, error: unknown): void {
+    this.logger.error(
+      `${runTag(context)} could not read the pending set (${describeError(error)}); running without it and ` +
+        'leaving it as it is',
+    );
+    this.notify(error, context);
+  }
+
+  pendingWriteFailed(context: CronContextValue, ids: readonly string[], error: unknown): void {
+    this.logger.error(
+      `${runTag(context)} could not store ${ids.length} unprocessed tenant(s) in the pending set ` +
+        `(${describeError(error)}); they are: ${listIds(ids)}`,
+    );
+    this.notify(error, context);
+  }
+}

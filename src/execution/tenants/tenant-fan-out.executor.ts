@@ -1,0 +1,178 @@
+import { Inject, Injectable, type OnModuleInit, type Type } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { setMaxListeners } from 'node:events';
+import { COORDINATED_CRON_RESOLVED_OPTIONS } from '../../common/constants.js';
+import { runWithDeadline } from '../../common/deadline.js';
+import { describeError } from '../../common/describe-error.js';
+import { LockStoreError, TenantTimeoutError } from '../../common/errors/index.js';
+import { runPool } from '../../common/run-pool.js';
+import { CronContextStore } from '../../context/cron-context.store.js';
+import { type JobDefinition } from '../../definition/job-definition.js';
+import {
+  type CronContextValue,
+  type TenantRunSummary,
+  type TenantSettingsProvider,
+} from '../../interfaces/index.js';
+import type { ResolvedCoordinatedCronOptions } from '../../options/module-options.js';
+import { TenantSettingsUnavailableError } from '../errors/tenant-settings-unavailable.error.js';
+import { RunLog } from '../run-log.js';
+import { ShutdownCoordinator } from '../shutdown.coordinator.js';
+import { PendingTenants, type PendingRead } from './pending-tenants.js';
+import { decideEligibility, listTenants, orderTenants } from './tenant-selection.js';
+
+/** How one claimed `@PerTenant()` occurrence ended on this instance. */
+export type FanOutResult =
+  /** Tenants ran; `undone` (never started, or cut off) is empty unless shutdown or a lost lease cut the run short. */
+  | { kind: 'ran'; summary: TenantRunSummary; undone: string[] }
+  /** The settings provider failed before any tenant ran. */
+  | { kind: 'failed'; error: string; summary: TenantRunSummary }
+  /** The pending set could not be read and `lockFailure` is `'skip'`. */
+  | { kind: 'lock-error'; error: LockStoreError };
+
+/**
+ * Runs one claimed occurrence of a `@PerTenant()` job: select the tenants (list, filter, pending first, shuffle),
+ * then a bounded pool, each tenant in its own CLS child context, guard and deadline; finally record what was left
+ * undone. Knows nothing about how the occurrence was claimed.
+ */
+@Injectable()
+export class TenantFanOutExecutor implements OnModuleInit {
+  private settings?: TenantSettingsProvider;
+
+  constructor(
+    @Inject(COORDINATED_CRON_RESOLVED_OPTIONS) private readonly options: ResolvedCoordinatedCronOptions,
+    private readonly moduleRef: ModuleRef,
+    private readonly pending: PendingTenants,
+    private readonly shutdown: ShutdownCoordinator,
+    private readonly contextStore: CronContextStore,
+    private readonly runLog: RunLog,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    const type = this.options.tenantSettings;
+    if (type) this.settings = await this.instantiate(type);
+  }
+
+  async run(job: JobDefinition, context: CronContextValue, signal: AbortSignal): Promise<FanOutResult> {
+    const summary: TenantRunSummary = { total: 0, succeeded: [], failed: [], disabled: [], unprocessed: [] };
+    const settings = this.settings as TenantSettingsProvider;
+    const concurrency = job.perTenant?.concurrency ?? this.options.concurrency;
+
+    const listing = await listTenants(settings, job.name);
+    if (listing.kind === 'failed') {
+      this.runLog.stepFailed(context, 'listTenants', listing.error);
+      return { kind: 'failed', error: `listTenants failed: ${describeError(listing.error)}`, summary };
+    }
+    if (listing.invalid.length > 0) {
+      this.runLog.invalidTenantIds(context, listing.invalid.length, listing.invalid.slice(0, 5));
+    }
+    summary.total = listing.tenantIds.length;
+
+    const pendingBefore = await this.pending.read(job.name);
+    if (pendingBefore.kind === 'failed') {
+      if (this.options.lockFailure === 'skip') {
+        return { kind: 'lock-error', error: pendingBefore.error as LockStoreError };
+      }
+      this.runLog.pendingReadFailed(context, pendingBefore.error);
+    }
+
+    const eligibility = await decideEligibility(settings, job.name, listing.tenantIds, concurrency);
+    if (eligibility.kind === 'failed') {
+      this.runLog.stepFailed(context, 'filterEnabled', eligibility.error);
+      return { kind: 'failed', error: `filterEnabled failed: ${describeError(eligibility.error)}`, summary };
+    }
+    for (const { tenantId, error } of eligibility.undecided) {
+      summary.failed.push({ tenantId, error: `eligibility check failed: ${describeError(error)}` });
+      this.runLog.eligibilityFailed({ ...context, tenantId }, error);
+    }
+    if (eligibility.unknown.length > 0) this.runLog.unknownEnabledIds(context, eligibility.unknown);
+    summary.disabled = eligibility.disabled;
+    if (summary.disabled.length > 0) this.runLog.tenantsDisabled(context, summary.disabled);
+
+    const { order, pendingFirst } = orderTenants(
+      eligibility.enabled,
+      pendingBefore.kind === 'read' ? pendingBefore.tenantIds : undefined,
+    );
+    if (pendingFirst.length > 0) this.runLog.pendingTakenFirst(context, pendingFirst);
+    return this.runTenants(job, context, signal, summary, order, concurrency, pendingBefore);
+  }
+
+  private async runTenants(
+    job: JobDefinition,
+    context: CronContextValue,
+    signal: AbortSignal,
+    summary: TenantRunSummary,
+    order: string[],
+    concurrency: number,
+    pendingBefore: PendingRead,
+  ): Promise<FanOutResult> {
+    // Every tenant in flight listens for the run's abort; that many listeners is by design, not a leak.
+    setMaxListeners(concurrency + 10, signal);
+    const cutOff: string[] = [];
+    const started = await runPool(
+      order,
+      concurrency,
+      () => !this.shutdown.isShuttingDown && !signal.aborted,
+      (tenantId) => this.runTenant(job, { ...context, tenantId }, signal, summary, cutOff),
+    );
+    summary.unprocessed = order.slice(started);
+    const undone = summary.unprocessed.concat(cutOff);
+    if (undone.length > 0) this.runLog.tenantsLeftUndone(context, summary.unprocessed, cutOff);
+    await this.pending.keep(context, pendingBefore, undone);
+    return { kind: 'ran', summary, undone };
+  }
+
+  private async runTenant(
+    job: JobDefinition,
+    context: CronContextValue,
+    signal: AbortSignal,
+    summary: TenantRunSummary,
+    cutOff: string[],
+  ): Promise<void> {
+    const tenantId = context.tenantId as string;
+    const timeoutMs = job.perTenant?.tenantTimeoutMs;
+    const timeoutError = () => new TenantTimeoutError(`timed out after ${timeoutMs}ms`);
+    const end = await runWithDeadline(
+      (tenantSignal) =>
+        this.contextStore.runChild(context, async () => job.handler(tenantId, { signal: tenantSignal, context })),
+      { timeoutMs, signal, timeoutError },
+    );
+    switch (end.kind) {
+      case 'settled':
+        if (end.result.ok) summary.succeeded.push(tenantId);
+        else this.failTenant(summary, context, end.result.error);
+        return;
+      case 'timeout':
+        this.failTenant(summary, context, timeoutError());
+        return;
+      case 'aborted': {
+        cutOff.push(tenantId);
+        const reason = this.shutdown.isShuttingDown
+          ? `still running ${this.shutdown.elapsedMs}ms after shutdown began; its signal was aborted and it will be ` +
+            'retried by the next run'
+          : 'the run lost its lease; its signal was aborted and it will be retried';
+        summary.failed.push({ tenantId, error: reason });
+        this.runLog.tenantCutOff(context, reason);
+        return;
+      }
+    }
+  }
+
+  private failTenant(summary: TenantRunSummary, context: CronContextValue, error: unknown): void {
+    summary.failed.push({ tenantId: context.tenantId as string, error: describeError(error) });
+    this.runLog.failed(context, error);
+  }
+
+  /** An app provider of that class is reused; otherwise Nest builds one with the module's visible dependencies. */
+  private async instantiate(type: Type<TenantSettingsProvider>): Promise<TenantSettingsProvider> {
+    try {
+      return this.moduleRef.get(type, { strict: false });
+    } catch {
+      // Not registered anywhere: create it below.
+    }
+    try {
+      return await this.moduleRef.create(type);
+    } catch (error) {
+      throw new TenantSettingsUnavailableError(type.name, describeError(error));
+    }
+  }
+}

@@ -1,0 +1,26 @@
+/**
+ * The subset of a node-redis v5 client (`@redis/client`, as used by `@keyv/redis`) that the lock needs.
+ * Cluster and sentinel clients have the same methods.
+ */
+export interface RedisLockClient {
+  isOpen?: boolean;
+  isReady?: boolean;
+  set(key: string, value: string, options: { NX: true; PX: number }): Promise<unknown>;
+  eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
+  sMembers(key: string): Promise<string[]>;
+  multi(): {
+    del(key: string): unknown;
+    sAdd(key: string, members: string[]): unknown;
+    pExpire(key: string, ms: number): unknown;
+    exec(): Promise<unknown>;
+  };
+}
+
+/** A `@keyv/redis` adapter (`KeyvRedis`): it hands out its node-redis client, connecting on first use. */
+export interface KeyvRedisAdapterLike {
+  getClient(): Promise<RedisLockClient>;
+  client: RedisLockClient;
+}
+
+/** What the `redis` module option accepts: a node-redis client, a `@keyv/redis` adapter, or a Keyv around one. */
+export type RedisConnection = RedisLockClient | KeyvRedisAdapterLike | { store: KeyvRedisAdapterLike };
