@@ -165,7 +165,10 @@ function printTable(dbPath) {
 
   console.log('');
   for (const [job, stats] of perJob) {
-    const split = [...stats.byInstance].sort().map(([id, n]) => `${id}=${n}`).join(' ');
+    const split = [...stats.byInstance]
+      .sort()
+      .map(([id, n]) => `${id}=${n}`)
+      .join(' ');
     console.log(`${pad(job, 22)} ${String(stats.occurrences).padStart(3)} occurrence(s)   ${split}`);
   }
   console.log('');

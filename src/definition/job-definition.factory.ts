@@ -1,5 +1,9 @@
 import { GAP_SAMPLE_TICKS } from '../common/constants.js';
-import { isPositiveInteger, parseTenantTimeout, type ResolvedCoordinatedCronOptions } from '../options/module-options.js';
+import {
+  isPositiveInteger,
+  parseTenantTimeout,
+  type ResolvedCoordinatedCronOptions,
+} from '../options/module-options.js';
 import { type JobLocation } from '../common/errors/index.js';
 import { type CoordinatedCronMetadata, type CronWindow, type PerTenantOptions } from '../interfaces/index.js';
 import { JobDefinitionError } from './errors/job-definition.error.js';
@@ -75,9 +79,9 @@ export function assertUniqueNames(jobs: readonly JobDefinition[]): void {
     const first = seen.get(job.name);
     if (first) {
       throw JobDefinitionError.duplicateName(
-          { className: job.className, methodName: job.methodName, jobName: job.name },
-          { className: first.className, methodName: first.methodName },
-        );
+        { className: job.className, methodName: job.methodName, jobName: job.name },
+        { className: first.className, methodName: first.methodName },
+      );
     }
     seen.set(job.name, job);
   }

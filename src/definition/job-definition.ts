@@ -1,4 +1,4 @@
-import { CronSchedule } from './cron-schedule.js';
+import { type CronSchedule } from './cron-schedule.js';
 
 /** A validated job, as the explorer builds it from a decorated method. Internal. */
 export interface JobDefinition {

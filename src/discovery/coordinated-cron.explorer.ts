@@ -1,7 +1,11 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import { type InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
-import { COORDINATED_CRON_METADATA, COORDINATED_CRON_RESOLVED_OPTIONS, PER_TENANT_METADATA } from '../common/constants.js';
+import {
+  COORDINATED_CRON_METADATA,
+  COORDINATED_CRON_RESOLVED_OPTIONS,
+  PER_TENANT_METADATA,
+} from '../common/constants.js';
 import { CoordinatedCronRegistry } from '../definition/coordinated-cron.registry.js';
 import { JobDefinitionError } from '../definition/errors/job-definition.error.js';
 import { type JobDefinition } from '../definition/job-definition.js';

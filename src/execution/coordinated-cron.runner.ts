@@ -32,7 +32,10 @@ export class CoordinatedCronRunner {
       const known = this.registry.all().map((j) => j.name);
       throw new Error(`no coordinated cron job named "${name}"; known jobs: ${known.join(', ') || '(none)'}`);
     }
-    if (opts.occurrence !== undefined && !(opts.occurrence instanceof Date && !Number.isNaN(opts.occurrence.getTime()))) {
+    if (
+      opts.occurrence !== undefined &&
+      !(opts.occurrence instanceof Date && !Number.isNaN(opts.occurrence.getTime()))
+    ) {
       throw new TypeError(`trigger("${name}"): occurrence ${JSON.stringify(opts.occurrence)} is not a valid Date`);
     }
     const occurrence = opts.occurrence ?? job.schedule.occurrenceAt(new Date());

@@ -3,7 +3,13 @@ import { randomUUID } from 'node:crypto';
 import { COORDINATED_CRON_RESOLVED_OPTIONS, MIN_CLAIM_TTL_MS } from '../common/constants.js';
 import type { ResolvedCoordinatedCronOptions } from '../options/module-options.js';
 import { CronContextStore } from '../context/cron-context.store.js';
-import { type CronContextValue, type JobRunReport, type RunOutcome, type SkipReason, type TenantRunSummary } from '../interfaces/index.js';
+import {
+  type CronContextValue,
+  type JobRunReport,
+  type RunOutcome,
+  type SkipReason,
+  type TenantRunSummary,
+} from '../interfaces/index.js';
 import { type JobDefinition } from '../definition/job-definition.js';
 import { CoordinatedCronLock } from '../coordination/coordinated-cron.lock.js';
 import { RunningLease } from '../coordination/running-lease.js';
@@ -78,7 +84,8 @@ export class OccurrenceExecutor {
     let coordinated = true;
     try {
       const ttl = job.lockTtlMs ?? claimTtlUntilNextWindow(job.schedule, occurrence, new Date(), MIN_CLAIM_TTL_MS);
-      if (!(await this.lock.claim(job.name, occurrence, token, ttl))) return { outcome: 'skipped', skipReason: 'duplicate' };
+      if (!(await this.lock.claim(job.name, occurrence, token, ttl)))
+        return { outcome: 'skipped', skipReason: 'duplicate' };
     } catch (error) {
       const skip = this.onLockError(error, context);
       if (skip) return skip;
@@ -109,7 +116,9 @@ export class OccurrenceExecutor {
     });
     try {
       return await this.contextStore.run(context, () =>
-        job.perTenant ? this.runTenants(job, context, controller.signal) : this.runPlain(job, context, controller.signal),
+        job.perTenant
+          ? this.runTenants(job, context, controller.signal)
+          : this.runPlain(job, context, controller.signal),
       );
     } finally {
       await this.releaseLease(lease, context);

@@ -72,7 +72,9 @@ export class ShutdownCoordinator implements OnModuleDestroy {
       `shutdown: no new work starts; waiting up to ${this.options.shutdownTimeout}ms for ${this.runs.size} running job(s)`,
     );
     if (await this.waitForRuns(this.options.shutdownTimeout)) return;
-    this.logger.warn(`shutdown: ${this.runs.size} job(s) still running after shutdownTimeout; their signals are aborted`);
+    this.logger.warn(
+      `shutdown: ${this.runs.size} job(s) still running after shutdownTimeout; their signals are aborted`,
+    );
     const reason = new Error(`shutdown: still running after shutdownTimeout (${this.options.shutdownTimeout}ms)`);
     for (const run of this.runs) run.abort(reason);
     await this.waitForRuns(this.options.lockTimeout);

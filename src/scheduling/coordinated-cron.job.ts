@@ -1,5 +1,5 @@
 import { CronJob } from 'cron';
-import { CronSchedule } from '../definition/cron-schedule.js';
+import { type CronSchedule } from '../definition/cron-schedule.js';
 
 /** setTimeout's largest delay; longer waits are taken in steps. */
 const MAX_TIMER_MS = 2_147_483_647;

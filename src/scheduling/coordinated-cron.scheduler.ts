@@ -44,7 +44,11 @@ export class CoordinatedCronScheduler implements OnModuleInit, OnApplicationBoot
     const jobs = this.registry.all();
     for (const job of jobs) {
       if (schedulerRegistry.doesExist('cron', job.name)) {
-        throw JobDefinitionError.schedulerNameTaken({ className: job.className, methodName: job.methodName, jobName: job.name });
+        throw JobDefinitionError.schedulerNameTaken({
+          className: job.className,
+          methodName: job.methodName,
+          jobName: job.name,
+        });
       }
     }
     for (const job of jobs) {
@@ -79,9 +83,7 @@ export class CoordinatedCronScheduler implements OnModuleInit, OnApplicationBoot
   }
 
   private fire(job: JobDefinition, occurrence: Date): void {
-    this.executor
-      .run(job, occurrence)
-      .catch((error: unknown) => this.logger.error(callbackFailed(job, error)));
+    this.executor.run(job, occurrence).catch((error: unknown) => this.logger.error(callbackFailed(job, error)));
   }
 
   private stop(): void {

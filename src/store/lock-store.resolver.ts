@@ -25,7 +25,11 @@ export function resolveLockStore(
   if (explicit.redis !== undefined) {
     const getClient = redisClientGetter(explicit.redis);
     if (!getClient) {
-      throw ModuleOptionsError.invalid('redis', '[object]', 'a node-redis client, a @keyv/redis adapter or a Keyv around one');
+      throw ModuleOptionsError.invalid(
+        'redis',
+        '[object]',
+        'a node-redis client, a @keyv/redis adapter or a Keyv around one',
+      );
     }
     return { source: 'redis-option', store: new RedisLockStore(getClient) };
   }

@@ -10,7 +10,10 @@ export default async function redisSetup() {
   // One prefix per jest run, shared by its workers, so concurrent runs on one Redis never collide.
   process.env.CC_TEST_RUN_ID ??= `cc-test-${process.pid}-${Date.now().toString(36)}`;
 
-  const client = createClient({ url: process.env.REDIS_URL, socket: { connectTimeout: 3000, reconnectStrategy: false } });
+  const client = createClient({
+    url: process.env.REDIS_URL,
+    socket: { connectTimeout: 3000, reconnectStrategy: false },
+  });
   client.on('error', () => undefined);
   try {
     await client.connect();
@@ -19,6 +22,7 @@ export default async function redisSetup() {
     throw new Error(
       `Tests need Redis at REDIS_URL=${process.env.REDIS_URL} and it does not answer (${String(error)}). ` +
         `Start one: redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no`,
+      { cause: error },
     );
   } finally {
     if (client.isOpen) await client.close();

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DatabaseService } from '../database/database.service.js';
+import { type DatabaseService } from '../database/database.service.js';
 
 export interface AccountJobSetting {
   enabled: boolean;
@@ -11,10 +11,7 @@ export class AccountsRepository {
   constructor(private readonly database: DatabaseService) {}
 
   activeAccountIds(): string[] {
-    return this.database.db
-      .prepare('SELECT id FROM accounts WHERE active = 1 ORDER BY id')
-      .pluck()
-      .all() as string[];
+    return this.database.db.prepare('SELECT id FROM accounts WHERE active = 1 ORDER BY id').pluck().all() as string[];
   }
 
   /** Accounts with the job switched off; an account without a settings row has it on. */

@@ -3,9 +3,9 @@ import {
   ANNOUNCEMENT_CLEANUP,
   AUTOMATION_SCHEDULER,
   BILLING_ARCHIVE,
-  JobName,
+  type JobName,
   LOG_CLEANUP,
-  SampleConfig,
+  type SampleConfig,
   sampleConfig,
 } from './sample-config.js';
 

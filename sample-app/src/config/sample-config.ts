@@ -18,7 +18,7 @@
  *   PORT                      HTTP port (3000; 0: any free port; off: no HTTP server)
  *   LOG_FORMAT (text | json), LOG_LEVEL (error | warn | log | debug | verbose; default debug)
  */
-import { LogLevel } from '@nestjs/common';
+import { type LogLevel } from '@nestjs/common';
 import { resolve } from 'node:path';
 
 export const LOG_CLEANUP = 'log-cleanup';
@@ -110,7 +110,10 @@ function isJobName(value: string): value is JobName {
 function jobList(env: Env): ReadonlySet<JobName> {
   const raw = text(env, 'SAMPLE_JOBS');
   if (raw === undefined || raw === 'all') return new Set(JOB_NAMES);
-  const names = raw.split(',').map((name) => name.trim()).filter(Boolean);
+  const names = raw
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
   for (const name of names) {
     if (!isJobName(name)) {
       throw new ConfigError(`SAMPLE_JOBS: unknown job "${name}"; known: ${JOB_NAMES.join(', ')}`);

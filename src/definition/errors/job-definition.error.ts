@@ -1,8 +1,4 @@
-import {
-  CoordinatedCronConfigurationError,
-  describeLocation,
-  type JobLocation,
-} from '../../common/errors/index.js';
+import { CoordinatedCronConfigurationError, describeLocation, type JobLocation } from '../../common/errors/index.js';
 
 /**
  * A `@CoordinatedCron` / `@PerTenant` method that cannot become a job. Every message starts with

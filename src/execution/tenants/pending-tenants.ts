@@ -30,11 +30,7 @@ export class PendingTenants {
    * old contents are unknown (the read failed and the run went on), they are left alone unless this run has
    * tenants to keep, which then replace them. A failed write is logged with every id it could not keep.
    */
-  async keep(
-    context: CronContextValue,
-    before: PendingRead | undefined,
-    undone: readonly string[],
-  ): Promise<void> {
+  async keep(context: CronContextValue, before: PendingRead | undefined, undone: readonly string[]): Promise<void> {
     const wasEmptyOrUnknown = before === undefined || before.kind === 'failed' || before.tenantIds.length === 0;
     if (undone.length === 0 && wasEmptyOrUnknown) return;
     try {

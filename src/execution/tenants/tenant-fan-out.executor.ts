@@ -8,11 +8,7 @@ import { LockStoreError, TenantTimeoutError } from '../../common/errors/index.js
 import { runPool } from '../../common/run-pool.js';
 import { CronContextStore } from '../../context/cron-context.store.js';
 import { type JobDefinition } from '../../definition/job-definition.js';
-import {
-  type CronContextValue,
-  type TenantRunSummary,
-  type TenantSettingsProvider,
-} from '../../interfaces/index.js';
+import { type CronContextValue, type TenantRunSummary, type TenantSettingsProvider } from '../../interfaces/index.js';
 import type { ResolvedCoordinatedCronOptions } from '../../options/module-options.js';
 import { TenantSettingsUnavailableError } from '../errors/tenant-settings-unavailable.error.js';
 import { RunLog } from '../run-log.js';

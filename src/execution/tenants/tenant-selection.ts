@@ -5,8 +5,7 @@ import { type TenantSettingsProvider } from '../../interfaces/index.js';
 
 /** `listTenants`, read: distinct non-empty string ids; anything else is bad data, dropped and counted. */
 export type TenantListing =
-  | { kind: 'listed'; tenantIds: string[]; invalid: unknown[] }
-  | { kind: 'failed'; error: unknown };
+  { kind: 'listed'; tenantIds: string[]; invalid: unknown[] } | { kind: 'failed'; error: unknown };
 
 /** A tenant whose eligibility could not be decided. */
 export interface IneligibleTenant {
@@ -59,16 +58,21 @@ export async function decideEligibility(
   }
   const verdicts = new Map<string, boolean>();
   const undecided: IneligibleTenant[] = [];
-  await runPool(tenantIds, concurrency, () => true, async (tenantId) => {
-    const answer = await settle(() => settings.isEnabled(jobName, tenantId));
-    if (answer.ok && typeof answer.value === 'boolean') verdicts.set(tenantId, answer.value);
-    else {
-      const error = answer.ok
-        ? new TypeError(`isEnabled returned ${JSON.stringify(answer.value)}, expected true or false`)
-        : answer.error;
-      undecided.push({ tenantId, error });
-    }
-  });
+  await runPool(
+    tenantIds,
+    concurrency,
+    () => true,
+    async (tenantId) => {
+      const answer = await settle(() => settings.isEnabled(jobName, tenantId));
+      if (answer.ok && typeof answer.value === 'boolean') verdicts.set(tenantId, answer.value);
+      else {
+        const error = answer.ok
+          ? new TypeError(`isEnabled returned ${JSON.stringify(answer.value)}, expected true or false`)
+          : answer.error;
+        undecided.push({ tenantId, error });
+      }
+    },
+  );
   const enabled: string[] = [];
   const disabled: string[] = [];
   for (const id of tenantIds) {
