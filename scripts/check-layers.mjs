@@ -20,7 +20,8 @@ export const LAYERS = [
 ];
 const ROOT_RANK = LAYERS.length;
 
-const src = resolve(fileURLToPath(new URL('../src', import.meta.url)));
+// A folder may be named for the check's own test; the library's src/ otherwise.
+const src = resolve(process.argv[2] ?? fileURLToPath(new URL('../src', import.meta.url)));
 const rankOf = new Map(LAYERS.flatMap((folders, rank) => folders.map((folder) => [folder, rank])));
 
 function layerOf(file) {

@@ -1,5 +1,5 @@
 import { jest } from '@jest/globals';
-import { shuffleInPlace } from '../../src/common/shuffle.js';
+import { shuffleInPlace } from './shuffle.js';
 
 /** Small seeded generator (mulberry32): statistical checks stay reproducible instead of flaky. */
 function seeded(seed: number): () => number {

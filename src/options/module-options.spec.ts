@@ -1,12 +1,12 @@
 import { hostname } from 'node:os';
-import { resolveModuleOptions } from '../../src/options/module-options.js';
+import { resolveModuleOptions } from './module-options.js';
 import {
   CoordinatedCronConfigurationError,
   type CoordinatedCronModuleOptions,
   type LockStore,
   MemoryLockStore,
   type TenantSettingsProvider,
-} from '../../src/index.js';
+} from '../index.js';
 
 class Settings implements TenantSettingsProvider {
   listTenants() {

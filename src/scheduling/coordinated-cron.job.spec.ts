@@ -1,8 +1,8 @@
 import { jest } from '@jest/globals';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { CronJob } from 'cron';
-import { CoordinatedCronJob } from '../../src/scheduling/coordinated-cron.job.js';
-import { CronSchedule } from '../../src/definition/cron-schedule.js';
+import { CoordinatedCronJob } from './coordinated-cron.job.js';
+import { CronSchedule } from '../definition/cron-schedule.js';
 
 const at = (iso: string) => new Date(iso);
 

@@ -1,4 +1,4 @@
-import { MemoryLockStore } from '../../src/index.js';
+import { MemoryLockStore } from '../index.js';
 
 /** A clock the test moves by hand, so expiry is exact rather than raced against real time. */
 function manualClock(start = 1_000_000) {

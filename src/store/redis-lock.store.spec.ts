@@ -1,0 +1,96 @@
+import { LockStoreError } from '../common/errors/index.js';
+import { type RedisLockClient } from '../interfaces/index.js';
+import { RedisLockStore } from './redis-lock.store.js';
+
+/** Records what the store sends; answers what the test sets. Real Redis behaviour is covered by integration tests. */
+function fakeClient(overrides: Partial<RedisLockClient> = {}) {
+  const calls: Array<[string, ...unknown[]]> = [];
+  const multiCalls: Array<[string, ...unknown[]]> = [];
+  const client: RedisLockClient = {
+    isOpen: true,
+    isReady: true,
+    set: async (...args) => (calls.push(['set', ...args]), 'OK'),
+    eval: async (...args) => (calls.push(['eval', ...args]), 1),
+    sMembers: async (key) => (calls.push(['sMembers', key]), ['a']),
+    multi: () => ({
+      del: (key: string) => multiCalls.push(['del', key]),
+      sAdd: (key: string, members: string[]) => multiCalls.push(['sAdd', key, members]),
+      pExpire: (key: string, ms: number) => multiCalls.push(['pExpire', key, ms]),
+      exec: async () => (multiCalls.push(['exec']), []),
+    }),
+    ...overrides,
+  };
+  return { client, calls, multiCalls };
+}
+
+describe('RedisLockStore', () => {
+  it('claims with one SET NX PX, the TTL rounded up to a whole positive millisecond', async () => {
+    const { client, calls } = fakeClient();
+    const store = new RedisLockStore(() => client);
+    await expect(store.acquire('k', 'tok', 1500.2)).resolves.toBe(true);
+    expect(calls).toEqual([['set', 'k', 'tok', { NX: true, PX: 1501 }]]);
+  });
+
+  it('reports a lost claim when Redis answers anything but OK', async () => {
+    const { client } = fakeClient({ set: async () => null });
+    await expect(new RedisLockStore(() => client).acquire('k', 'tok', 10)).resolves.toBe(false);
+  });
+
+  it('extends and releases through compare-and-act scripts keyed on the holder token', async () => {
+    const { client, calls } = fakeClient();
+    const store = new RedisLockStore(() => client);
+    await expect(store.extend('k', 'tok', 300)).resolves.toBe(true);
+    await expect(store.release('k', 'tok')).resolves.toBe(true);
+    const [extend, release] = calls;
+    expect(extend[0]).toBe('eval');
+    expect(extend[1]).toMatch(/redis\.call\('get', KEYS\[1\]\) == ARGV\[1\].*pexpire/);
+    expect(extend[2]).toEqual({ keys: ['k'], arguments: ['tok', '300'] });
+    expect(release[1]).toMatch(/redis\.call\('get', KEYS\[1\]\) == ARGV\[1\].*del/);
+    expect(release[2]).toEqual({ keys: ['k'], arguments: ['tok'] });
+  });
+
+  it('answers false when the script did nothing (another holder, or expired)', async () => {
+    const { client } = fakeClient({ eval: async () => 0 });
+    const store = new RedisLockStore(() => client);
+    await expect(store.extend('k', 'tok', 300)).resolves.toBe(false);
+    await expect(store.release('k', 'tok')).resolves.toBe(false);
+  });
+
+  it('replaces a set in one transaction, and an empty list only deletes it', async () => {
+    const { client, multiCalls } = fakeClient();
+    const store = new RedisLockStore(() => client);
+    await store.writeSet('s', ['a', 'b']);
+    expect(multiCalls.map((c) => c[0])).toEqual(['del', 'sAdd', 'pExpire', 'exec']);
+    multiCalls.length = 0;
+    await store.writeSet('s', []);
+    expect(multiCalls.map((c) => c[0])).toEqual(['del', 'exec']);
+    await expect(store.readSet('s')).resolves.toEqual(['a']);
+  });
+
+  it('fails at once, never queues, when the client is closed or reconnecting', async () => {
+    const closed = fakeClient({ isOpen: false, isReady: false });
+    await expect(new RedisLockStore(() => closed.client).acquire('k', 't', 10)).rejects.toThrow(LockStoreError);
+    expect(closed.calls).toEqual([]);
+    const reconnecting = fakeClient({ isOpen: true, isReady: false });
+    await expect(new RedisLockStore(() => reconnecting.client).acquire('k', 't', 10)).rejects.toThrow(
+      /not ready \(reconnecting\)/,
+    );
+    expect(reconnecting.calls).toEqual([]);
+  });
+
+  it('shares one connect between concurrent first calls', async () => {
+    const { client } = fakeClient();
+    let connects = 0;
+    let open!: () => void;
+    const opened = new Promise<void>((resolve) => (open = resolve));
+    const store = new RedisLockStore(async () => {
+      connects += 1;
+      await opened;
+      return client;
+    });
+    const claims = [store.acquire('a', 't', 10), store.acquire('b', 't', 10), store.acquire('c', 't', 10)];
+    open();
+    await expect(Promise.all(claims)).resolves.toEqual([true, true, true]);
+    expect(connects).toBe(1);
+  });
+});
