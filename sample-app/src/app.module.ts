@@ -1,8 +1,8 @@
 import KeyvRedis from '@keyv/redis';
 import { CacheModule } from '@nestjs/cache-manager';
-import { type DynamicModule, Module, type Type } from '@nestjs/common';
+import { DynamicModule, Module, Type } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
-import { CoordinatedCronModule, type CoordinatedCronModuleOptions } from 'nestjs-coordinated-cron';
+import { CoordinatedCronModule, CoordinatedCronModuleOptions } from 'nestjs-coordinated-cron';
 import { ClsModule } from 'nestjs-cls';
 import { AccountTenantSettings } from './accounts/account-tenant-settings.js';
 import { AccountsModule } from './accounts/accounts.module.js';
@@ -18,10 +18,10 @@ import {
   ANNOUNCEMENT_CLEANUP,
   AUTOMATION_SCHEDULER,
   BILLING_ARCHIVE,
-  type JobName,
+  JobName,
   LOG_CLEANUP,
   SAMPLE_CONFIG,
-  type SampleConfig,
+  SampleConfig,
 } from './config/sample-config.js';
 import { DatabaseModule } from './database/database.module.js';
 import { JobRunsModule } from './job-runs/job-runs.module.js';

@@ -1,8 +1,8 @@
-import { type INestApplication, Logger } from '@nestjs/common';
+import { INestApplication, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { CoordinatedCronRunner, CronContext } from 'nestjs-coordinated-cron';
 import { AppModule } from './app.module.js';
-import { type SampleConfig, sampleConfig } from './config/sample-config.js';
+import { SampleConfig, sampleConfig } from './config/sample-config.js';
 import { SampleLogger } from './logging/sample-logger.js';
 
 async function bootstrap(config: SampleConfig): Promise<void> {

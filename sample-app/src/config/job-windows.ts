@@ -3,9 +3,9 @@ import {
   ANNOUNCEMENT_CLEANUP,
   AUTOMATION_SCHEDULER,
   BILLING_ARCHIVE,
-  type JobName,
+  JobName,
   LOG_CLEANUP,
-  type SampleConfig,
+  SampleConfig,
   sampleConfig,
 } from './sample-config.js';
 

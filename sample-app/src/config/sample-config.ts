@@ -18,7 +18,7 @@
  *   PORT                      HTTP port (3000; 0: any free port; off: no HTTP server)
  *   LOG_FORMAT (text | json), LOG_LEVEL (error | warn | log | debug | verbose; default debug)
  */
-import { type LogLevel } from '@nestjs/common';
+import { LogLevel } from '@nestjs/common';
 import { resolve } from 'node:path';
 
 export const LOG_CLEANUP = 'log-cleanup';

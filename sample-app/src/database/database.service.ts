@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { SAMPLE_CONFIG, type SampleConfig } from '../config/sample-config.js';
 import { SCHEMA_SQL } from './schema.js';

@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import { type JobName, LOG_CLEANUP, type SeedConfig, TENANT_JOB_NAMES } from '../config/sample-config.js';
+import { JobName, LOG_CLEANUP, SeedConfig, TENANT_JOB_NAMES } from '../config/sample-config.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const PLANS = ['free', 'team', 'business'];

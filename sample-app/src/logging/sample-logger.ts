@@ -1,4 +1,4 @@
-import { ConsoleLogger, type ConsoleLoggerOptions } from '@nestjs/common';
+import { ConsoleLogger, ConsoleLoggerOptions } from '@nestjs/common';
 import type { CronContextValue } from 'nestjs-coordinated-cron';
 import { ClsServiceManager } from 'nestjs-cls';
 import { FLOW_CLS_KEY } from '../job-runs/job-run-recorder.service.js';
