@@ -23,6 +23,7 @@ import * as fanout from './scenarios/fanout';
 import * as latency from './scenarios/latency';
 import * as lockCost from './scenarios/lock-cost';
 import * as overhead from './scenarios/overhead';
+import * as scale from './scenarios/scale';
 import * as traffic from './scenarios/traffic';
 
 interface Figure {
@@ -42,6 +43,7 @@ const FIGURES: Figure[] = [
   { fig: 5, key: 'boot', title: 'boot cost', run: (ctx) => boot.run(ctx, CONFIG.boot) },
   { fig: 6, key: 'latency', title: 'start latency and idle cost', monitor: true, run: (ctx) => latency.run(ctx, CONFIG.latency) },
   { fig: 7, key: 'bullmq', title: 'BullMQ job schedulers', monitor: true, run: (ctx) => bullmq.run(ctx, CONFIG.bullmq) },
+  { fig: 8, key: 'scale', title: 'a million tenants in one run', run: (ctx) => scale.run(ctx, CONFIG.scale) },
 ];
 
 const USAGE = 'usage: npm run bench [-- --json] [-- --update] [-- --only=1,2,...]';
@@ -161,7 +163,7 @@ async function main(): Promise<void> {
 
   const wallSeconds = (performance.now() - t0) / 1000;
   const summaries = summariseAll(results);
-  const rows = buildRows(summaries, errors).filter((r) => !opts.only || opts.only.has(r.fig));
+  const rows = buildRows(summaries, errors, CONFIG.scale.tenants).filter((r) => !opts.only || opts.only.has(r.fig));
   const summary = jsonSummary(summaries);
   process.stdout.write(`\n${textTable(rows)}\n\n`);
   process.stdout.write(

@@ -100,6 +100,17 @@ function methods(c: Config, s: Summaries): string[] {
       ` processes with default options (only \`connection\` and a run-scoped \`prefix\` set; client: ioredis, BullMQ's` +
       ` default), the same Redis and the same ${(c.bullmq.ticks * c.bullmq.periodMs) / 1000} s window mechanics as figure 6, run after it.` +
       ` The tick is the millisecond timestamp in the scheduler's job id.`,
+    `8. **Scale.** One \`trigger()\` of a \`@PerTenant({ concurrency: ${c.scale.concurrency} })\` job over ${count(c.scale.tenants)} no-op` +
+      ` async tenants (batch \`filterEnabled\` provider, \`@keyv/redis\` as the app's cache store, Nest's default logger), in a` +
+      ` fresh process started with \`--expose-gc\` after a 1,000-tenant warm-up; ${c.scale.reps} repetition${c.scale.reps === 1 ? '' : 's'}` +
+      ` (one keeps the whole run under 5 minutes). Tenants per second is ${count(c.scale.tenants)} over the \`trigger()\` call; peak RSS` +
+      ` growth as in figure 2. In that process \`perf_hooks.monitorEventLoopDelay\` (10 ms resolution) runs from just before` +
+      ` the call until 30 ms after it, so a stall lasting the whole call is recorded when the loop next turns: its max is the` +
+      ` longest time the process could run nothing else (timers, lease renewal, requests). Meanwhile a separate process` +
+      ` with its own Redis connection sends \`PING\` every 5 ms, without waiting for earlier replies, and keeps the longest` +
+      ` wait for a reply; the baseline is the same PING over ${c.scale.idleMs / 1000} s just before the run, the run's process up` +
+      ` and idle. A long PING wait would mean the run kept Redis itself busy; a long loop delay with short PING waits is a` +
+      ` stall inside the run's own process.`,
   ];
 }
 
@@ -121,7 +132,7 @@ function countingNote(machine: MachineFacts): string[] {
       ` inflate both start latencies through CPU contention that neither system causes alone. Each system gets its own 40 s,` +
       ` back to back, and each 40 s window is cut into five 8 s repetitions of 4 ticks (each repetition's p99 of 4 samples` +
       ` is its worst tick; the pooled 20-tick percentiles are listed under diagnostics). MONITOR adds a few microseconds of` +
-      ` server work per command; it runs during both systems' windows alike and not during figures 1, 2, 3 and 5.`,
+      ` server work per command; it runs during both systems' windows alike and not during figures 1, 2, 3, 5 and 8.`,
   ];
 }
 
@@ -179,6 +190,16 @@ function diagnostics(s: Summaries, machine: MachineFacts): string[] {
     }
     out.push(line);
   }
+  if (s.scale) {
+    const f = s.scale;
+    out.push(
+      `- Scale: the \`trigger()\` call took ${fmtSummary(f.elapsedMs, 0)} ms for ${count(f.tenants)} tenants, from an RSS of` +
+        ` ${fmtSummary(f.rssBeforeMB, 1)} MB (the tenant id list included). Event-loop delay p99 ${fmtSummary(f.loopP99, 1)} ms,` +
+        ` max ${fmtSummary(f.loopMax, 1)} ms. PING from the other process: ${fmtSummary(f.pingCount, 0)} sent during the run,` +
+        ` p99 wait ${fmtSummary(f.pingP99, 2)} ms, longest ${fmtSummary(f.pingMax, 2)} ms (idle: longest ${fmtSummary(f.idlePingMax, 2)} ms).` +
+        ` The run's process wrote ${f.logLines.join(', ')} stdout lines (boot included).`,
+    );
+  }
   return out;
 }
 
@@ -226,7 +247,7 @@ export function render({ config, machine: m, rows, summaries, errors, command, w
     lines.push(
       '',
       `> The machine was busy while this ran (load average above ${(m.cores * 0.75).toFixed(1)} on ${m.cores} cores):` +
-        ' timing figures (1, 2, 3, 5, 6, 7) are pessimistic for both the library and its baselines.',
+        ' timing figures (1, 2, 3, 5, 6, 7, 8) are pessimistic for both the library and its baselines.',
     );
   }
   lines.push(
@@ -252,8 +273,8 @@ export function render({ config, machine: m, rows, summaries, errors, command, w
     markdownTable(rows),
     '',
     `Each figure is the median of its repetitions (fan-out ${config.fanout.reps}, overhead ${config.overhead.reps}, lock` +
-      ` ${config.lock.reps}, traffic ${config.traffic.reps}, boot ${config.boot.reps}, latency and BullMQ ${config.latency.slices}),` +
-      ' with the minimum and maximum in parentheses.',
+      ` ${config.lock.reps}, traffic ${config.traffic.reps}, boot ${config.boot.reps}, latency and BullMQ ${config.latency.slices},` +
+      ` scale ${config.scale.reps}), with the minimum and maximum in parentheses.`,
     '',
     '## Targets missed',
     '',

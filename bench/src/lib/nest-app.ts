@@ -41,7 +41,7 @@ export async function createApp(opts: {
 
 /**
  * One `@PerTenant()` job on a never-due schedule, run only through `trigger`, over whatever `listed.ids` holds at
- * trigger time (so a warm-up can run on a short list without rebuilding the app): figures 1 and 2 drive the
+ * trigger time (so a warm-up can run on a short list without rebuilding the app): figures 1, 2 and 8 drive the
  * library's whole per-tenant path this way. The settings provider enables every tenant through the batch form.
  */
 export async function perTenantJobApp(opts: {

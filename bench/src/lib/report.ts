@@ -105,7 +105,22 @@ export function summariseAll(results: Results) {
       idleRoundTripMs: w.idleRoundTripMs,
       idleWakeLateMs: w.idleWakeLateMs,
     };
-  return { fanout, overhead, lock, traffic, boot, latency: window(results.latency), bullmq: window(results.bullmq) };
+  const f8 = results.scale;
+  const scale = f8 && {
+    tenants: f8.reps[0]?.tenants ?? NaN,
+    tps: pick(f8.reps, (r) => r.tenantsPerSec),
+    elapsedMs: pick(f8.reps, (r) => r.elapsedMs),
+    rss: pick(f8.reps, (r) => r.rssGrowthMB),
+    rssBeforeMB: pick(f8.reps, (r) => r.rssBeforeMB),
+    pingMax: pick(f8.reps, (r) => r.ping.maxMs),
+    pingP99: pick(f8.reps, (r) => r.ping.p99Ms),
+    pingCount: pick(f8.reps, (r) => r.ping.count),
+    idlePingMax: pick(f8.reps, (r) => r.idlePing.maxMs),
+    loopMax: pick(f8.reps, (r) => r.loopDelayMaxMs),
+    loopP99: pick(f8.reps, (r) => r.loopDelayP99Ms),
+    logLines: f8.reps.map((r) => r.logLines),
+  };
+  return { fanout, overhead, lock, traffic, boot, latency: window(results.latency), bullmq: window(results.bullmq), scale };
 }
 
 export type Summaries = ReturnType<typeof summariseAll>;
@@ -131,10 +146,10 @@ const NONE = summarise([]);
 const BLANK = Symbol('blank');
 type Cell = Summary | typeof BLANK | undefined;
 
-export const FIGURE_OF: Record<FigureKey, number> = { fanout: 1, overhead: 2, lock: 3, traffic: 4, boot: 5, latency: 6, bullmq: 7 };
+export const FIGURE_OF: Record<FigureKey, number> = { fanout: 1, overhead: 2, lock: 3, traffic: 4, boot: 5, latency: 6, bullmq: 7, scale: 8 };
 
 /** Table rows: figure, metric, library, baseline, target. A missing scenario yields n/a cells, never a number. */
-export function buildRows(s: Summaries, errors: Errors): Row[] {
+export function buildRows(s: Summaries, errors: Errors, scaleTenants: number): Row[] {
   const rows: Row[] = [];
   const errorOf = new Map(Object.entries(errors).map(([k, v]) => [FIGURE_OF[k as FigureKey], v]));
   // BLANK leaves a cell empty on purpose; anything missing means the figure was not measured (n/a).
@@ -144,7 +159,7 @@ export function buildRows(s: Summaries, errors: Errors): Row[] {
   };
   const one = (v: number | undefined): Summary | undefined => (v === undefined ? undefined : summarise([v]));
 
-  const { fanout: f1, overhead: f2, lock: f3, traffic: f4, boot: f5, latency: f6, bullmq: b } = s;
+  const { fanout: f1, overhead: f2, lock: f3, traffic: f4, boot: f5, latency: f6, bullmq: b, scale: f8 } = s;
   row(1, 'fan-out makespan / lower bound', f1?.library, 'fixed batches of 16', f1?.batches, { op: '<=', value: 1.05 }, 3);
   row(1, 'same, minimal pool (reference)', BLANK, 'minimal pool', f1?.pool, null, 3);
   row(2, 'no-op tenants per second', f2?.libraryTps, 'bare loop, same concurrency', f2?.bareTps, { op: '>=', value: 100000 }, 0);
@@ -169,6 +184,10 @@ export function buildRows(s: Summaries, errors: Errors): Row[] {
   row(7, 'missed ticks per repetition (4 ticks)', f6?.misses, 'BullMQ', b?.misses, null, 0);
   row(7, 'duplicate runs, whole window', one(f6?.duplicatesTotal), 'BullMQ', one(b?.duplicatesTotal), null, 0);
   row(7, 'missed ticks, whole window', one(f6?.missesTotal), 'BullMQ', one(b?.missesTotal), null, 0);
+  row(8, `${fmt(scaleTenants, 0)} no-op tenants in one run, per second`, f8?.tps, '', BLANK, null, 0);
+  row(8, 'peak RSS growth (MB)', f8?.rss, '', BLANK, null, 1);
+  row(8, 'longest PING wait, another process (ms)', f8?.pingMax, 'same PING, idle', f8?.idlePingMax, null, 2);
+  row(8, 'event-loop delay max, run process (ms)', f8?.loopMax, '', BLANK, null, 1);
   return rows;
 }
 
@@ -255,6 +274,12 @@ export function jsonSummary(s: Summaries) {
       p99Ms: m(s.bullmq?.p99, 2),
       duplicates: m(s.bullmq?.duplicates, 2),
       misses: m(s.bullmq?.misses, 2),
+    },
+    scale: {
+      tenantsPerSec: m(s.scale?.tps, 0),
+      rssGrowthMB: m(s.scale?.rss, 1),
+      maxPingMs: m(s.scale?.pingMax, 2),
+      loopDelayMaxMs: m(s.scale?.loopMax, 1),
     },
   };
 }

@@ -2,6 +2,7 @@ import type { BootRuns } from '../scenarios/boot';
 import type { FanOutResult } from '../scenarios/fanout';
 import type { LockRep } from '../scenarios/lock-cost';
 import type { OverheadRuns } from '../scenarios/overhead';
+import type { ScaleRep } from '../scenarios/scale';
 import type { TrafficResult } from '../scenarios/traffic';
 import type { WindowResult } from './tick-window';
 
@@ -14,6 +15,7 @@ export interface Results {
   boot?: BootRuns;
   latency?: WindowResult & { logLines: number };
   bullmq?: WindowResult;
+  scale?: { reps: ScaleRep[] };
 }
 
 export type FigureKey = keyof Results;
