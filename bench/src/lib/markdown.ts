@@ -261,8 +261,9 @@ export function render({ config, machine: m, rows, summaries, errors, command, w
     '```',
     '',
     'The bench is a package of its own in `bench/` (TypeScript, compiled by `tsc` into `bench/dist`). The root script' +
-      ' installs it with `npm ci --prefix bench` when `bench/node_modules` is missing, builds the library when `dist/` is' +
-      ' missing or older than `src/`, then compiles and runs the bench. It uses the library only through what the' +
+      ' installs it with `npm ci --prefix bench` when `bench/node_modules` is missing, builds the library when `dist/` has' +
+      ' no build (an existing build is measured as it is, with a warning when `src/` is newer), then compiles and runs the' +
+      ' bench. It uses the library only through what the' +
       ' package exports (`CoordinatedCronModule`, `CoordinatedCron`, `PerTenant`, `CoordinatedCronRunner`, the run' +
       " context passed to a job, `RedisLockStore`, the report types); nothing inside the library is patched or" +
       ' observed. Redis must answer at `REDIS_URL`. Every key the bench writes starts with a prefix unique to the run' +
