@@ -1,0 +1,292 @@
+import { relative } from 'node:path';
+import { type Config } from '../config';
+import { type MachineFacts } from './machine';
+import { fmt, fmtSummary, markdownTable, verdict, type Row, type Summaries } from './report';
+import { type CommandCounts } from './redis';
+import { type Errors } from './results';
+import { REPO_ROOT } from './library';
+
+function list(obj: CommandCounts | undefined): string {
+  const entries = Object.entries(obj ?? {}).sort((a, b) => b[1] - a[1]);
+  return entries.length ? entries.map(([k, v]) => `${k} ${Math.round(v * 100) / 100}`).join(', ') : 'none';
+}
+
+function perOccurrence(obj: CommandCounts | undefined, n: number): CommandCounts {
+  return Object.fromEntries(Object.entries(obj ?? {}).map(([k, v]) => [k, v / n]));
+}
+
+const count = (n: number): string => n.toLocaleString('en-US');
+
+/** Why a missed target was missed, from what the same run measured around it. */
+function missExplanations(s: Summaries, rows: readonly Row[], config: Config, machine: MachineFacts): string[] {
+  const out: string[] = [];
+  for (const r of rows) {
+    const v = verdict(r);
+    if (!v.startsWith('MISSED') && v !== 'ERROR') continue;
+    const head = `- **${r.fig}. ${r.metric}**: median ${fmt(r.lib?.median, r.digits)}, target ${r.target?.op} ${r.target?.value}; ${v}.`;
+    let why = '';
+    if (v === 'ERROR') why = ` The scenario failed: ${r.error}`;
+    else if (r.fig === 1 && s.fanout) {
+      const f = s.fanout;
+      why =
+        ` In the same run the minimal pool on the same timers reached ${fmt(f.pool.median, 3)}, so the pool shape is not` +
+        ` the cause. Measured inside each tenant, the timers' real durations give a lower bound ${fmt(f.libraryWorkInflation.median, 3)}x` +
+        ` the nominal one under the library against ${fmt(f.poolWorkInflation.median, 3)}x under the minimal pool: the` +
+        ` event loop is busier per tenant on the library path (CLS child context, guard, timeout plumbing, report` +
+        ` bookkeeping), which delays every timer callback a little. Against the work actually done, the library's` +
+        ` makespan is ${fmt(f.libraryVsMeasuredWork.median, 3)}x its lower bound (minimal pool ${fmt(f.poolVsMeasuredWork.median, 3)}x).`;
+    } else if (r.fig === 2 && s.overhead) {
+      why = ` The library spends ${fmt(s.overhead.libraryUsPerTenant.median, 2)} us per no-op tenant on this machine.`;
+    } else if (r.fig === 3 && s.lock) {
+      why = ` RedisLockStore.acquire costs ${fmt((s.lock.libP50.median ?? NaN) - (s.lock.rawP50.median ?? NaN), 1)} us more than the raw command at p50.`;
+    } else if (r.fig === 4 && s.traffic) {
+      why = ` Losing instances sent, per occurrence: ${list(perOccurrence(s.traffic.byCommandLoser, s.traffic.outcomes['skipped/duplicate'] || 1))}.`;
+    } else if (r.fig === 5 && s.boot) {
+      why = ` That is ${fmt(((s.boot.coordinated.median ?? NaN) - (s.boot.plain.median ?? NaN)) / config.boot.jobs, 3)} ms of extra boot time per job.`;
+    } else if (r.fig === 6 && s.latency && r.metric.includes('p50')) {
+      const l = s.latency;
+      why =
+        ` Five processes wake on the same tick on ${machine.cores} cores, so each waits for CPU. This machine is also slow` +
+        ` to wake from idle by itself, before any library code runs: the harness's own plain \`setTimeout\`, aimed at a` +
+        ` wall-clock instant after 1.6 s of idle, fired ${fmt(l.idleWakeLateMs.p50, 2)} ms late at p50 (worst` +
+        ` ${fmt(l.idleWakeLateMs.max, 2)} ms), and its bare ECHO right after took ${fmt(l.idleRoundTripMs.p50, 2)} ms (worst` +
+        ` ${fmt(l.idleRoundTripMs.max, 2)} ms) against ${fmt(s.lock ? (s.lock.rawP50.median ?? NaN) / 1000 : NaN, 3)} ms for` +
+        ` back-to-back commands in figure 3.`;
+    } else if (r.fig === 6 && s.latency) {
+      why = ` Idle traffic by command: ${list(s.latency.idleByCommand)}.`;
+    }
+    out.push(head + why);
+  }
+  return out;
+}
+
+function methods(c: Config, s: Summaries): string[] {
+  const f = s.fanout;
+  return [
+    `1. **Fan-out.** ${count(c.fanout.tenants)} tenants, each a \`setTimeout\` of a lognormal duration` +
+      ` (xorshift32 seed ${c.fanout.seed}, Box-Muller, median 4 ms, sigma 1; sum ${fmt(f?.sumMs, 0)} ms,` +
+      ` longest ${fmt(f?.longestMs, 1)} ms, lower bound ${fmt(f?.lowerBoundMs, 1)} ms).` +
+      ` The library side is \`CoordinatedCronRunner.trigger()\` of a \`@PerTenant({ concurrency: ${c.fanout.concurrency} })\` job whose` +
+      ` settings provider enables all tenants: claim, lease, CLS, per-tenant child context and guard, report. Makespan` +
+      ` is the whole \`trigger()\` call. The baseline awaits fixed slices of ${c.fanout.concurrency} with \`Promise.allSettled\`;` +
+      ` a minimal pool (same timers, no library) is printed as the floor this timer allows. All three run in one process,` +
+      ` in rotating order, ${c.fanout.reps} times. Node counts a timer from the event loop's cached clock, so a tenant's` +
+      ` timer can end slightly before its nominal duration has passed since the tenant started: the nominal lower bound` +
+      ` is not strict and a ratio a little under 1 is possible. The diagnostics also give makespan against the durations` +
+      ` measured inside each tenant, which is a strict bound.`,
+    `2. **Per-tenant overhead.** ${count(c.overhead.tenants)} no-op async tenants at concurrency` +
+      ` ${c.overhead.concurrency} through \`trigger()\` (batch \`filterEnabled\` provider, Nest's default logger and levels),` +
+      ` against the minimal pool calling the same handler. One fresh process per repetition and side (started with` +
+      ` \`--expose-gc\`, collected before the run, one 1,000-tenant warm-up first). RSS growth is the peak (kernel` +
+      ` high-water mark \`maxRSS\`, and 5 ms samples) minus the RSS just before the run, so it is an upper bound.`,
+    `3. **Lock cost.** ${count(c.lock.claims)} sequential claims of fresh keys per repetition through the library's public` +
+      ` \`RedisLockStore.acquire(key, token, ttlMs)\`, the store built as \`new RedisLockStore(() => client)\` around the` +
+      ` node-redis client of a \`@keyv/redis\` store (the client the library uses when that store is the app's cache),` +
+      ` interleaved one for one (alternating which goes first) with \`client.set(key, token, { NX: true, PX })\` on that same` +
+      ` client. Both sides use keys of the same length. 500 warm-up pairs first. This is the store's claim alone: building` +
+      ` the occurrence key and bounding the call by \`lockTimeout\` happen inside the module and are not in this figure.`,
+    `4. **Redis traffic.** ${c.traffic.instances} processes, each a Nest app with the library and its own \`@keyv/redis\`` +
+      ` connection, trigger the same occurrence at the same moment; ${c.traffic.occurrences} occurrences per repetition,` +
+      ` ${c.traffic.reps} repetitions, 3 warm-up occurrences. Each instance's report says whether it won.`,
+    `5. **Boot cost.** One fresh process per boot, ${c.boot.reps} boots of each kind in ABBA order. Time from` +
+      ` \`NestFactory.createApplicationContext()\` to the end of its \`init()\` (module init and bootstrap hooks, which is` +
+      ` where both the library and @nestjs/schedule register their ${c.boot.jobs} cron jobs). Both apps have the same` +
+      ` imports (ScheduleModule, ClsModule, CacheModule with @keyv/redis); the library app adds \`CoordinatedCronModule\`.`,
+    `6. **Start latency and idle cost.** ${c.latency.instances} processes serve one job on \`*/2 * * * * *\` with jitter off for` +
+      ` ${(c.latency.ticks * c.latency.periodMs) / 1000} s (${c.latency.ticks} ticks). Latency is the winner's job-body start (wall clock with` +
+      ` sub-millisecond precision) minus the tick in \`context.occurrence\`. Traffic between 300 ms after a tick and 100 ms` +
+      ` before the next is idle traffic.`,
+    `7. **BullMQ.** \`Queue.upsertJobScheduler(id, { pattern: '*/2 * * * * *' })\` once, then ${c.bullmq.instances} worker` +
+      ` processes with default options (only \`connection\` and a run-scoped \`prefix\` set; client: ioredis, BullMQ's` +
+      ` default), the same Redis and the same ${(c.bullmq.ticks * c.bullmq.periodMs) / 1000} s window mechanics as figure 6, run after it.` +
+      ` The tick is the millisecond timestamp in the scheduler's job id.`,
+    `8. **Scale.** One \`trigger()\` of a \`@PerTenant({ concurrency: ${c.scale.concurrency} })\` job over ${count(c.scale.tenants)} no-op` +
+      ` async tenants (batch \`filterEnabled\` provider, \`@keyv/redis\` as the app's cache store, Nest's default logger), in a` +
+      ` fresh process started with \`--expose-gc\` after a 1,000-tenant warm-up; ${c.scale.reps} repetition${c.scale.reps === 1 ? '' : 's'}` +
+      ` (one keeps the whole run under 5 minutes). Tenants per second is ${count(c.scale.tenants)} over the \`trigger()\` call; peak RSS` +
+      ` growth as in figure 2. In that process \`perf_hooks.monitorEventLoopDelay\` (10 ms resolution) runs from just before` +
+      ` the call until 30 ms after it, so a stall lasting the whole call is recorded when the loop next turns: its max is the` +
+      ` longest time the process could run nothing else (timers, lease renewal, requests). Meanwhile a separate process` +
+      ` with its own Redis connection sends \`PING\` every 5 ms, without waiting for earlier replies, and keeps the longest` +
+      ` wait for a reply; the baseline is the same PING over ${c.scale.idleMs / 1000} s just before the run, the run's process up` +
+      ` and idle. A long PING wait would mean the run kept Redis itself busy; a long loop delay with short PING waits is a` +
+      ` stall inside the run's own process.`,
+  ];
+}
+
+function countingNote(machine: MachineFacts): string[] {
+  return [
+    `**How commands are counted (figures 4, 6, 7).** \`INFO commandstats\` counts every command the server executes, including` +
+      ` those a Lua script runs, but it is server-wide: any other client of the same Redis lands in the deltas, and it cannot` +
+      ` say which instance sent what. So the bench reads Redis \`MONITOR\` during those figures and charges each command to` +
+      ` the connection that sent it; commands run inside a script (MONITOR prints them as \`lua\` lines right after their` +
+      ` EVAL/EVALSHA, nothing can interleave) go to the script's caller. The result counts exactly what commandstats would` +
+      ` count if only the bench were connected. Traffic is cut into segments by ECHO markers sent from the harness` +
+      ` connection, so segment boundaries are exact, not timed. A connection belongs to the bench when it touches a key under` +
+      ` this run's prefix or carries a client name starting with it; each library instance names its \`@keyv/redis\`` +
+      ` connection, which maps commands to instances (winner or loser by the instance's own report). The commandstats delta` +
+      ` of the same windows (without the harness's own INFO/ECHO) is recorded next to it as a cross-check; it equals the` +
+      ` attributed count plus the other clients' commands.`,
+    `**Why the five library instances and the five BullMQ workers do not share the window.** Running both in the same 40 s` +
+      ` would be possible with this attribution, but ten processes waking on the same tick on ${machine.cores} cores would` +
+      ` inflate both start latencies through CPU contention that neither system causes alone. Each system gets its own 40 s,` +
+      ` back to back, and each 40 s window is cut into five 8 s repetitions of 4 ticks (each repetition's p99 of 4 samples` +
+      ` is its worst tick; the pooled 20-tick percentiles are listed under diagnostics). MONITOR adds a few microseconds of` +
+      ` server work per command; it runs during both systems' windows alike and not during figures 1, 2, 3, 5 and 8.`,
+  ];
+}
+
+function diagnostics(s: Summaries, machine: MachineFacts): string[] {
+  const out: string[] = [];
+  if (s.fanout) {
+    const f = s.fanout;
+    out.push(
+      `- Fan-out: makespans library ${fmtSummary(f.libraryMakespanMs, 0)} ms, batches ${fmtSummary(f.batchesMakespanMs, 0)} ms,` +
+        ` minimal pool ${fmtSummary(f.poolMakespanMs, 0)} ms. Lower bound from the durations measured inside the tenants` +
+        ` / nominal lower bound: library ${fmtSummary(f.libraryWorkInflation, 3)}, minimal pool ${fmtSummary(f.poolWorkInflation, 3)}` +
+        ` (Node timers can fire slightly early or late). Makespan / lower bound from measured durations: library` +
+        ` ${fmtSummary(f.libraryVsMeasuredWork, 3)}, minimal pool ${fmtSummary(f.poolVsMeasuredWork, 3)}.`,
+    );
+  }
+  if (s.overhead) {
+    out.push(
+      `- Overhead: ${fmtSummary(s.overhead.libraryUsPerTenant, 2)} us per tenant on the library path; the library app` +
+        ` wrote ${s.overhead.logLines.join(', ')} stdout lines per process (boot included).`,
+    );
+  }
+  if (s.traffic) {
+    const t = s.traffic;
+    const winners = t.outcomes.completed || 1;
+    const losers = Object.entries(t.outcomes).reduce((n, [k, v]) => (k === 'completed' ? n : n + v), 0) || 1;
+    out.push(
+      `- Redis traffic: outcomes ${list(t.outcomes)}; occurrences without exactly one winner: ${t.badOccurrences}.` +
+        ` Per winning occurrence: ${list(perOccurrence(t.byCommandWinner, winners))}. Per losing instance and` +
+        ` occurrence: ${list(perOccurrence(t.byCommandLoser, losers))}; the worst single loser sent ${t.loserMax}.` +
+        ` commandstats delta per occurrence ${fmtSummary(t.commandstats, 2)} (other clients' commands in these windows:` +
+        ` ${t.foreign}; bench commands not mapped to an instance: ${t.unattributed}).`,
+    );
+  }
+  if (s.boot) out.push(`- Boot ratios per ABBA pair: ${s.boot.ratio.values.map((v) => fmt(v, 3)).join(', ')}.`);
+  for (const [w, label] of [
+    [s.latency, 'Library (fig. 6)'],
+    [s.bullmq, 'BullMQ (fig. 7)'],
+  ] as const) {
+    if (!w) continue;
+    const ticks = w.pooled.ticks;
+    let line =
+      `- ${label}: pooled over ${ticks} ticks p50 ${fmt(w.pooled.p50Ms, 2)} ms, p99 ${fmt(w.pooled.p99Ms, 2)} ms, worst` +
+      ` ${fmt(w.pooled.maxMs, 2)} ms; duplicates ${w.duplicatesTotal}, misses ${w.missesTotal} in ${ticks} ticks. Commands` +
+      ` per occurrence by kind: ${list(perOccurrence(w.totalByCommand, ticks))}. Idle commands: ${list(w.idleByCommand)}.` +
+      ` Attributed ${w.attributedTotal} commands; commandstats delta ${w.commandstatsTotal}; other clients ${w.foreign}.` +
+      ` After 1.6 s of idle the harness's own timer fired ${fmt(w.idleWakeLateMs.p50, 2)} ms late (p50, worst` +
+      ` ${fmt(w.idleWakeLateMs.max, 2)} ms) and its bare ECHO took ${fmt(w.idleRoundTripMs.p50, 2)} ms (p50, worst` +
+      ` ${fmt(w.idleRoundTripMs.max, 2)} ms).`;
+    if (w === s.bullmq) {
+      const hz = Number(machine.redisHz);
+      line +=
+        ` BullMQ workers wait for a due delayed job with a blocking command whose timeout Redis checks on its \`hz\`` +
+        ` clock (hz ${machine.redisHz} here, every ${hz > 0 ? Math.round(1000 / hz) : '?'} ms), which bounds how` +
+        ` promptly a scheduled job can start.`;
+    }
+    out.push(line);
+  }
+  if (s.scale) {
+    const f = s.scale;
+    out.push(
+      `- Scale: the \`trigger()\` call took ${fmtSummary(f.elapsedMs, 0)} ms for ${count(f.tenants)} tenants, from an RSS of` +
+        ` ${fmtSummary(f.rssBeforeMB, 1)} MB (the tenant id list included). Event-loop delay p99 ${fmtSummary(f.loopP99, 1)} ms,` +
+        ` max ${fmtSummary(f.loopMax, 1)} ms. PING from the other process: ${fmtSummary(f.pingCount, 0)} sent during the run,` +
+        ` p99 wait ${fmtSummary(f.pingP99, 2)} ms, longest ${fmtSummary(f.pingMax, 2)} ms (idle: longest ${fmtSummary(f.idlePingMax, 2)} ms).` +
+        ` The run's process wrote ${f.logLines.join(', ')} stdout lines (boot included).`,
+    );
+  }
+  return out;
+}
+
+export interface RenderInput {
+  config: Config;
+  machine: MachineFacts;
+  rows: Row[];
+  summaries: Summaries;
+  errors: Errors;
+  command: string;
+  wallSeconds: number;
+  startedAt: Date;
+  loadAtEnd: number[];
+  background: { perSec: number; clients: number };
+  build: { builtAt: Date | null; source: string; git: string };
+}
+
+export function render({ config, machine: m, rows, summaries, errors, command, wallSeconds, startedAt, loadAtEnd, background, build }: RenderInput): string {
+  const busy = Math.max(m.loadAverageAtStart[0], loadAtEnd[0]) > m.cores * 0.75;
+  const misses = missExplanations(summaries, rows, config, m);
+  const lines = [
+    '# Benchmarks',
+    '',
+    `Command \`${command}\`, run on ${startedAt.toISOString()}; the whole run took ${wallSeconds.toFixed(0)} s.` +
+      ' A run with `--update` rewrites this file; any other run writes `bench/results/latest.md` and `latest.json`' +
+      ' (not tracked) instead. The numbers are one run on one machine, not a promise.',
+    '',
+    '## Machine',
+    '',
+    `- CPU: ${m.cpu}, ${m.cores} cores available to Node`,
+    `- Memory: ${m.memoryGB.toFixed(1)} GB`,
+    `- OS: ${m.os}`,
+    `- Node: ${m.node}`,
+    `- Redis: ${m.redis} (hz ${m.redisHz}) at the URL in \`REDIS_URL\` (default \`redis://127.0.0.1:6379\`)`,
+    `- Packages (the bench's own, in \`bench/node_modules\`): ${Object.entries(m.packages).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+    `- Library: the build in \`${relative(REPO_ROOT, build.source) || build.source}\` of` +
+      ` ${build.builtAt ? build.builtAt.toISOString() : 'n/a'} (git ${build.git}), copied once at the start so every` +
+      ' figure measures the same build, and loaded as `require(\'nestjs-coordinated-cron\')` through its exports map',
+    `- Load average (1/5/15 min) at start ${m.loadAverageAtStart.map((x) => x.toFixed(2)).join(' / ')}, at end` +
+      ` ${loadAtEnd.map((x) => x.toFixed(2)).join(' / ')}`,
+    `- Other clients' traffic on this Redis before the run: ${background.perSec.toFixed(1)} commands/s` +
+      ` (${background.clients} other connections)`,
+  ];
+  if (busy) {
+    lines.push(
+      '',
+      `> The machine was busy while this ran (load average above ${(m.cores * 0.75).toFixed(1)} on ${m.cores} cores):` +
+        ' timing figures (1, 2, 3, 5, 6, 7, 8) are pessimistic for both the library and its baselines.',
+    );
+  }
+  lines.push(
+    '',
+    '## Command',
+    '',
+    '```',
+    'npm run bench                # prints the table, writes bench/results/latest.md and latest.json',
+    'npm run bench -- --json      # same, plus the medians as one JSON object on the last stdout line',
+    'npm run bench -- --update    # rewrites this file instead of bench/results/',
+    '```',
+    '',
+    'The bench is a package of its own in `bench/` (TypeScript, compiled by `tsc` into `bench/dist`). The root script' +
+      ' installs it with `npm ci --prefix bench` when `bench/node_modules` is missing, builds the library when `dist/` has' +
+      ' no build (an existing build is measured as it is, with a warning when `src/` is newer), then compiles and runs the' +
+      ' bench. It uses the library only through what the' +
+      ' package exports (`CoordinatedCronModule`, `CoordinatedCron`, `PerTenant`, `CoordinatedCronRunner`, the run' +
+      " context passed to a job, `RedisLockStore`, the report types); nothing inside the library is patched or" +
+      ' observed. Redis must answer at `REDIS_URL`. Every key the bench writes starts with a prefix unique to the run' +
+      ' and is deleted at the end; nothing else in the database is touched.',
+    '',
+    '## Results',
+    '',
+    markdownTable(rows),
+    '',
+    `Each figure is the median of its repetitions (fan-out ${config.fanout.reps}, overhead ${config.overhead.reps}, lock` +
+      ` ${config.lock.reps}, traffic ${config.traffic.reps}, boot ${config.boot.reps}, latency and BullMQ ${config.latency.slices},` +
+      ` scale ${config.scale.reps}), with the minimum and maximum in parentheses.`,
+    '',
+    '## Targets missed',
+    '',
+    ...(misses.length ? misses : ['None in this run.']),
+  );
+  const failed = Object.entries(errors);
+  if (failed.length) {
+    lines.push('', '## Scenarios that failed', '');
+    for (const [k, e] of failed) lines.push(`- ${k}: ${String(e).split('\n')[0]}`);
+  }
+  lines.push('', '## How each figure is measured', '', ...methods(config, summaries), '', ...countingNote(m).flatMap((p) => [p, '']));
+  lines.push('## Diagnostics from the same run', '', ...diagnostics(summaries, m), '');
+  return lines.join('\n');
+}

@@ -1,0 +1,285 @@
+import { type Errors, type FigureKey, type Results } from './results';
+import { type CommandCounts } from './redis';
+import { summarise, type Summary } from './stats';
+import { type WindowResult } from './tick-window';
+
+const pick = <T>(list: readonly T[], fn: (x: T) => number): Summary => summarise(list.map(fn));
+const sumOf = <T>(list: readonly T[], fn: (x: T) => number): number => list.reduce((n, x) => n + fn(x), 0);
+
+export interface WindowSummary {
+  p50: Summary;
+  p99: Summary;
+  idle: Summary;
+  perOccurrence: Summary;
+  duplicates: Summary;
+  misses: Summary;
+  idleWholeWindow: number;
+  duplicatesTotal: number;
+  missesTotal: number;
+  foreign: number;
+  commandstatsTotal: number;
+  attributedTotal: number;
+  pooled: WindowResult['pooled'];
+  totalByCommand: CommandCounts;
+  idleByCommand: CommandCounts;
+  idleRoundTripMs: WindowResult['idleRoundTripMs'];
+  idleWakeLateMs: WindowResult['idleWakeLateMs'];
+}
+
+/** Medians, mins and maxes of every figure, from the raw per-repetition results of each scenario. */
+export function summariseAll(results: Results) {
+  const f1 = results.fanout;
+  const fanout = f1 && {
+    library: pick(f1.reps, (r) => r.library.ratio),
+    batches: pick(f1.reps, (r) => r.batches.ratio),
+    pool: pick(f1.reps, (r) => r.pool.ratio),
+    libraryMakespanMs: pick(f1.reps, (r) => r.library.makespanMs),
+    batchesMakespanMs: pick(f1.reps, (r) => r.batches.makespanMs),
+    poolMakespanMs: pick(f1.reps, (r) => r.pool.makespanMs),
+    libraryVsMeasuredWork: pick(f1.reps, (r) => r.library.makespanMs / r.library.actualLowerBoundMs),
+    poolVsMeasuredWork: pick(f1.reps, (r) => r.pool.makespanMs / r.pool.actualLowerBoundMs),
+    libraryWorkInflation: pick(f1.reps, (r) => r.library.actualLowerBoundMs / f1.lowerBoundMs),
+    poolWorkInflation: pick(f1.reps, (r) => r.pool.actualLowerBoundMs / f1.lowerBoundMs),
+    lowerBoundMs: f1.lowerBoundMs,
+    sumMs: f1.sumMs,
+    longestMs: f1.longestMs,
+  };
+  const f2 = results.overhead;
+  const overhead = f2 && {
+    libraryTps: pick(f2.library, (r) => r.tenantsPerSec),
+    bareTps: pick(f2.bare, (r) => r.tenantsPerSec),
+    libraryRss: pick(f2.library, (r) => r.rssGrowthMB),
+    bareRss: pick(f2.bare, (r) => r.rssGrowthMB),
+    libraryUsPerTenant: pick(f2.library, (r) => (r.elapsedMs * 1000) / r.calls),
+    logLines: f2.libraryLogLines,
+  };
+  const f3 = results.lock;
+  const lock = f3 && {
+    libP50: pick(f3.reps, (r) => r.libP50Us),
+    rawP50: pick(f3.reps, (r) => r.rawP50Us),
+    libP99: pick(f3.reps, (r) => r.libP99Us),
+    rawP99: pick(f3.reps, (r) => r.rawP99Us),
+    p50Ratio: pick(f3.reps, (r) => r.p50Ratio),
+    p99Ratio: pick(f3.reps, (r) => r.p99Ratio),
+  };
+  const f4 = results.traffic;
+  const traffic = f4 && {
+    loser: pick(f4.reps, (r) => r.loserCommandsPerOccurrence),
+    loserMax: Math.max(...f4.reps.map((r) => r.loserMaxCommands)),
+    winner: pick(f4.reps, (r) => r.winnerCommandsPerOccurrence),
+    total: pick(f4.reps, (r) => r.totalPerOccurrence),
+    commandstats: pick(f4.reps, (r) => r.commandstatsPerOccurrence),
+    foreign: sumOf(f4.reps, (r) => r.foreignCommands),
+    unattributed: sumOf(f4.reps, (r) => r.unattributedCommands),
+    badOccurrences: sumOf(f4.reps, (r) => r.occurrencesWithoutExactlyOneWinner),
+    outcomes: f4.reps.reduce<Record<string, number>>((acc, r) => {
+      for (const [k, v] of Object.entries(r.outcomes)) acc[k] = (acc[k] ?? 0) + v;
+      return acc;
+    }, {}),
+    byCommandWinner: f4.byCommandWinner,
+    byCommandLoser: f4.byCommandLoser,
+  };
+  const f5 = results.boot;
+  const boot = f5 && {
+    coordinated: summarise(f5.boots.coordinated),
+    plain: summarise(f5.boots.plain),
+    ratio: summarise(f5.ratios),
+  };
+  const window = (w: WindowResult | undefined): WindowSummary | undefined =>
+    w && {
+      p50: pick(w.slices, (x) => x.p50Ms),
+      p99: pick(w.slices, (x) => x.p99Ms),
+      idle: pick(w.slices, (x) => x.idleCommandsPerSec),
+      perOccurrence: pick(w.slices, (x) => x.commandsPerOccurrence),
+      duplicates: pick(w.slices, (x) => x.duplicates),
+      misses: pick(w.slices, (x) => x.misses),
+      idleWholeWindow: sumOf(w.slices, (x) => x.idleCommands) / sumOf(w.slices, (x) => x.idleSeconds),
+      duplicatesTotal: sumOf(w.slices, (x) => x.duplicates),
+      missesTotal: sumOf(w.slices, (x) => x.misses),
+      foreign: sumOf(w.slices, (x) => x.foreignCommands),
+      commandstatsTotal: sumOf(w.slices, (x) => x.commandstatsDelta),
+      attributedTotal: sumOf(w.slices, (x) => x.commands),
+      pooled: w.pooled,
+      totalByCommand: w.totalByCommand,
+      idleByCommand: w.idleByCommand,
+      idleRoundTripMs: w.idleRoundTripMs,
+      idleWakeLateMs: w.idleWakeLateMs,
+    };
+  const f8 = results.scale;
+  const scale = f8 && {
+    tenants: f8.reps[0]?.tenants ?? NaN,
+    tps: pick(f8.reps, (r) => r.tenantsPerSec),
+    elapsedMs: pick(f8.reps, (r) => r.elapsedMs),
+    rss: pick(f8.reps, (r) => r.rssGrowthMB),
+    rssBeforeMB: pick(f8.reps, (r) => r.rssBeforeMB),
+    pingMax: pick(f8.reps, (r) => r.ping.maxMs),
+    pingP99: pick(f8.reps, (r) => r.ping.p99Ms),
+    pingCount: pick(f8.reps, (r) => r.ping.count),
+    idlePingMax: pick(f8.reps, (r) => r.idlePing.maxMs),
+    loopMax: pick(f8.reps, (r) => r.loopDelayMaxMs),
+    loopP99: pick(f8.reps, (r) => r.loopDelayP99Ms),
+    logLines: f8.reps.map((r) => r.logLines),
+  };
+  return { fanout, overhead, lock, traffic, boot, latency: window(results.latency), bullmq: window(results.bullmq), scale };
+}
+
+export type Summaries = ReturnType<typeof summariseAll>;
+
+export interface Target {
+  op: '<=' | '>=' | '<' | '==';
+  value: number;
+}
+
+export interface Row {
+  fig: number;
+  metric: string;
+  /** null: the cell is left empty on purpose. */
+  lib: Summary | null;
+  baseLabel: string;
+  base: Summary | null;
+  target: Target | null;
+  digits: number;
+  error: string | null;
+}
+
+const NONE = summarise([]);
+const BLANK = Symbol('blank');
+type Cell = Summary | typeof BLANK | undefined;
+
+export const FIGURE_OF: Record<FigureKey, number> = { fanout: 1, overhead: 2, lock: 3, traffic: 4, boot: 5, latency: 6, bullmq: 7, scale: 8 };
+
+/** Table rows: figure, metric, library, baseline, target. A missing scenario yields n/a cells, never a number. */
+export function buildRows(s: Summaries, errors: Errors, scaleTenants: number): Row[] {
+  const rows: Row[] = [];
+  const errorOf = new Map(Object.entries(errors).map(([k, v]) => [FIGURE_OF[k as FigureKey], v]));
+  // BLANK leaves a cell empty on purpose; anything missing means the figure was not measured (n/a).
+  const cell = (v: Cell): Summary | null => (v === BLANK ? null : (v ?? NONE));
+  const row = (fig: number, metric: string, lib: Cell, baseLabel: string, base: Cell, target: Target | null, digits: number): void => {
+    rows.push({ fig, metric, lib: cell(lib), baseLabel, base: cell(base), target, digits, error: errorOf.get(fig) ?? null });
+  };
+  const one = (v: number | undefined): Summary | undefined => (v === undefined ? undefined : summarise([v]));
+
+  const { fanout: f1, overhead: f2, lock: f3, traffic: f4, boot: f5, latency: f6, bullmq: b, scale: f8 } = s;
+  row(1, 'fan-out makespan / lower bound', f1?.library, 'fixed batches of 16', f1?.batches, { op: '<=', value: 1.05 }, 3);
+  row(1, 'same, minimal pool (reference)', BLANK, 'minimal pool', f1?.pool, null, 3);
+  row(2, 'no-op tenants per second', f2?.libraryTps, 'bare loop, same concurrency', f2?.bareTps, { op: '>=', value: 100000 }, 0);
+  row(2, 'peak RSS growth (MB)', f2?.libraryRss, 'bare loop', f2?.bareRss, { op: '<', value: 64 }, 1);
+  row(3, 'claim latency p50 (us)', f3?.libP50, 'raw SET NX PX', f3?.rawP50, null, 1);
+  row(3, 'claim latency p99 (us)', f3?.libP99, 'raw SET NX PX', f3?.rawP99, null, 1);
+  row(3, 'p50 ratio library / raw', f3?.p50Ratio, '', BLANK, { op: '<=', value: 1.3 }, 3);
+  row(3, 'p99 ratio library / raw', f3?.p99Ratio, '', BLANK, null, 3);
+  row(4, 'commands / occurrence, losing instance', f4?.loser, '', BLANK, { op: '<=', value: 2 }, 2);
+  row(4, 'commands / occurrence, winning instance', f4?.winner, '', BLANK, null, 2);
+  row(4, 'commands / occurrence, all five', f4?.total, 'BullMQ, all five (fig. 7)', b?.perOccurrence, null, 2);
+  row(5, 'app.init() with 500 jobs (ms)', f5?.coordinated, '500 plain @Cron', f5?.plain, null, 0);
+  row(5, 'boot ratio', f5?.ratio, '', BLANK, { op: '<=', value: 2 }, 3);
+  row(6, 'start latency p50 (ms)', f6?.p50, 'BullMQ (fig. 7)', b?.p50, { op: '<=', value: 10 }, 2);
+  row(6, 'start latency p99 (ms)', f6?.p99, 'BullMQ (fig. 7)', b?.p99, null, 2);
+  row(6, 'idle commands / s', f6?.idle, 'BullMQ (fig. 7)', b?.idle, { op: '==', value: 0 }, 2);
+  row(7, 'commands / occurrence, all instances', f6?.perOccurrence, 'BullMQ', b?.perOccurrence, null, 2);
+  // Periodic housekeeping (BullMQ's stalled-job check runs every 30 s) falls into few 8 s repetitions, so the
+  // median can hide it; the rate over all idle stretches of the window shows it.
+  row(7, 'idle commands / s, whole window', one(f6?.idleWholeWindow), 'BullMQ', one(b?.idleWholeWindow), null, 2);
+  row(7, 'duplicate runs per repetition (4 ticks)', f6?.duplicates, 'BullMQ', b?.duplicates, null, 0);
+  row(7, 'missed ticks per repetition (4 ticks)', f6?.misses, 'BullMQ', b?.misses, null, 0);
+  row(7, 'duplicate runs, whole window', one(f6?.duplicatesTotal), 'BullMQ', one(b?.duplicatesTotal), null, 0);
+  row(7, 'missed ticks, whole window', one(f6?.missesTotal), 'BullMQ', one(b?.missesTotal), null, 0);
+  row(8, `${fmt(scaleTenants, 0)} no-op tenants in one run, per second`, f8?.tps, '', BLANK, null, 0);
+  row(8, 'peak RSS growth (MB)', f8?.rss, '', BLANK, null, 1);
+  row(8, 'longest PING wait, another process (ms)', f8?.pingMax, 'same PING, idle', f8?.idlePingMax, null, 2);
+  row(8, 'event-loop delay max, run process (ms)', f8?.loopMax, '', BLANK, null, 1);
+  return rows;
+}
+
+export function fmt(v: number | null | undefined, digits: number): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return 'n/a';
+  return v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+export function fmtSummary(sum: Summary | null | undefined, digits: number): string {
+  if (!sum || sum.median === null) return 'n/a';
+  if (sum.min === sum.max) return fmt(sum.median, digits);
+  return `${fmt(sum.median, digits)} (${fmt(sum.min, digits)}..${fmt(sum.max, digits)})`;
+}
+
+export function verdict(r: Row): string {
+  if (!r.target) return '';
+  const m = r.lib?.median;
+  if (m === null || m === undefined) return r.error ? 'ERROR' : 'n/a';
+  const t = r.target.value;
+  const met = { '<=': m <= t, '>=': m >= t, '<': m < t, '==': m === t }[r.target.op];
+  if (met) return 'met';
+  if (t === 0) return `MISSED (${fmt(m, r.digits)} vs 0)`;
+  const pct = ((m - t) / t) * 100;
+  return `MISSED by ${fmt(Math.abs(m - t), r.digits)} (${pct > 0 ? '+' : ''}${pct.toFixed(1)}%)`;
+}
+
+function targetText(t: Target | null): string {
+  if (!t) return '';
+  return `${t.op === '==' ? '=' : t.op} ${t.value.toLocaleString('en-US')}`;
+}
+
+function tableCells(rows: readonly Row[]): string[][] {
+  const shown = (r: Row, sum: Summary | null): string => {
+    if (sum === null) return '';
+    return r.error && sum.median === null ? 'ERROR' : fmtSummary(sum, r.digits);
+  };
+  return rows.map((r) => [String(r.fig), r.metric, shown(r, r.lib), r.baseLabel, shown(r, r.base), targetText(r.target), verdict(r)]);
+}
+
+const HEAD = ['#', 'figure', 'library median (min..max)', 'baseline', 'baseline median (min..max)', 'target', 'result'];
+
+export function textTable(rows: readonly Row[]): string {
+  const cells = [HEAD, ...tableCells(rows)];
+  const widths = HEAD.map((_, i) => Math.max(...cells.map((c) => c[i].length)));
+  const line = (c: string[]): string => c.map((x, i) => x.padEnd(widths[i])).join('  ').trimEnd();
+  return [line(cells[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
+}
+
+export function markdownTable(rows: readonly Row[]): string {
+  const esc = (x: string): string => x.replace(/\|/g, '\\|');
+  const out = [`| ${HEAD.join(' | ')} |`, `|${HEAD.map(() => '---').join('|')}|`];
+  for (const c of tableCells(rows)) out.push(`| ${c.map(esc).join(' | ')} |`);
+  return out.join('\n');
+}
+
+function round(v: number | null | undefined, digits: number): number | null {
+  if (v === null || v === undefined || !Number.isFinite(v)) return null;
+  const f = 10 ** digits;
+  return Math.round(v * f) / f;
+}
+
+/** Medians only, null where a figure could not be measured. Field names are a contract: add, never rename. */
+export function jsonSummary(s: Summaries) {
+  const m = (sum: Summary | undefined, digits: number): number | null => round(sum?.median, digits);
+  return {
+    fanout: { ratio: m(s.fanout?.library, 3), batchRatio: m(s.fanout?.batches, 3) },
+    overhead: {
+      tenantsPerSec: m(s.overhead?.libraryTps, 0),
+      bareTenantsPerSec: m(s.overhead?.bareTps, 0),
+      rssGrowthMB: m(s.overhead?.libraryRss, 1),
+    },
+    lock: { p50Ratio: m(s.lock?.p50Ratio, 3), p99Ratio: m(s.lock?.p99Ratio, 3) },
+    redis: {
+      loserCommandsPerOccurrence: m(s.traffic?.loser, 2),
+      winnerCommandsPerOccurrence: m(s.traffic?.winner, 2),
+    },
+    boot: { ratio: m(s.boot?.ratio, 3) },
+    latency: { p50Ms: m(s.latency?.p50, 2), p99Ms: m(s.latency?.p99, 2) },
+    idle: { commandsPerSec: m(s.latency?.idle, 2) },
+    bullmq: {
+      commandsPerOccurrence: m(s.bullmq?.perOccurrence, 2),
+      idleCommandsPerSec: m(s.bullmq?.idle, 2),
+      p50Ms: m(s.bullmq?.p50, 2),
+      p99Ms: m(s.bullmq?.p99, 2),
+      duplicates: m(s.bullmq?.duplicates, 2),
+      misses: m(s.bullmq?.misses, 2),
+    },
+    scale: {
+      tenantsPerSec: m(s.scale?.tps, 0),
+      rssGrowthMB: m(s.scale?.rss, 1),
+      maxPingMs: m(s.scale?.pingMax, 2),
+      loopDelayMaxMs: m(s.scale?.loopMax, 1),
+    },
+  };
+}

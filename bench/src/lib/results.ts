@@ -1,0 +1,23 @@
+import type { BootRuns } from '../scenarios/boot';
+import type { FanOutResult } from '../scenarios/fanout';
+import type { LockRep } from '../scenarios/lock-cost';
+import type { OverheadRuns } from '../scenarios/overhead';
+import type { ScaleRep } from '../scenarios/scale';
+import type { TrafficResult } from '../scenarios/traffic';
+import type { WindowResult } from './tick-window';
+
+/** Raw results of every figure that ran, by figure key; a figure that failed has an entry in `Errors` instead. */
+export interface Results {
+  fanout?: FanOutResult;
+  overhead?: OverheadRuns;
+  lock?: { reps: LockRep[] };
+  traffic?: TrafficResult;
+  boot?: BootRuns;
+  latency?: WindowResult & { logLines: number };
+  bullmq?: WindowResult;
+  scale?: { reps: ScaleRep[] };
+}
+
+export type FigureKey = keyof Results;
+
+export type Errors = Partial<Record<FigureKey, string>>;
