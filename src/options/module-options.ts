@@ -2,6 +2,7 @@ import { type Type } from '@nestjs/common';
 import { hostname } from 'node:os';
 import {
   DEFAULT_CONCURRENCY,
+  DEFAULT_HISTORY_SIZE,
   DEFAULT_KEY_PREFIX,
   DEFAULT_LEASE_TTL_MS,
   DEFAULT_LOCK_TIMEOUT_MS,
@@ -33,6 +34,8 @@ export interface ResolvedCoordinatedCronOptions {
   concurrency: number;
   tenantSettings?: Type<TenantSettingsProvider>;
   tenantTimeout?: number;
+  historySize: number;
+  traceTenants: boolean;
 }
 
 function fail(name: string, value: unknown, expected: string): never {
@@ -105,7 +108,16 @@ export function resolveModuleOptions(
     throw ModuleOptionsError.invalidTenantTimeout(input.tenantTimeout);
   }
 
+  const historySize = input.historySize ?? DEFAULT_HISTORY_SIZE;
+  if (typeof historySize !== 'number' || !Number.isInteger(historySize) || historySize < 0 || historySize > 10_000) {
+    fail('historySize', historySize, 'an integer from 0 to 10000');
+  }
+  const traceTenants = input.traceTenants ?? false;
+  if (typeof traceTenants !== 'boolean') fail('traceTenants', traceTenants, 'true or false');
+
   return {
+    historySize,
+    traceTenants,
     keyPrefix,
     jitter,
     lockFailure,
