@@ -10,6 +10,7 @@ export const ADMIN_PAGE_HTML = String.raw`<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
+<link rel="icon" href="data:,">
 <title>Coordinated cron</title>
 <style>
   :root { --ok: #1a7f37; --fail: #cf222e; --skip: #8c959f; --warn: #bf8700; --ink: #1f2328; --line: #d0d7de; --bg: #f6f8fa; }
