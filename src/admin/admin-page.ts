@@ -218,7 +218,7 @@ export const ADMIN_PAGE_HTML = String.raw`<!doctype html>
       ]));
     }
     var rows = job.recent.slice(0, 15).map(function (r) {
-      return el('tr', null, [
+      return el('tr', { 'data-run-id': r.runId }, [
         el('td', { text: time(r.startedAt) }),
         el('td', { className: 'o-' + r.outcome, text: r.outcome + (r.skipReason ? ' (' + r.skipReason + ')' : '') }),
         el('td', { text: r.instanceId }),
