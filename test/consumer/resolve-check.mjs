@@ -9,12 +9,16 @@ const result = {
   requireResolved: require.resolve('nestjs-coordinated-cron'),
 };
 try {
-  result.esmKeys = Object.keys(await import('nestjs-coordinated-cron')).filter((k) => k !== 'default').sort();
+  result.esmKeys = Object.keys(await import('nestjs-coordinated-cron'))
+    .filter((k) => k !== 'default')
+    .sort();
 } catch (error) {
   result.esmError = String(error?.stack ?? error);
 }
 try {
-  result.cjsKeys = Object.keys(require('nestjs-coordinated-cron')).filter((k) => k !== '__esModule').sort();
+  result.cjsKeys = Object.keys(require('nestjs-coordinated-cron'))
+    .filter((k) => k !== '__esModule')
+    .sort();
 } catch (error) {
   result.cjsError = String(error?.stack ?? error);
 }

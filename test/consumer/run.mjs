@@ -117,7 +117,12 @@ function cleanEnv(extra = {}) {
 function run(scope, label, command, args, { cwd, env, timeoutMs = 5 * 60_000, logDir } = {}) {
   return new Promise((resolve, reject) => {
     const t0 = Date.now();
-    const child = spawn(command, args, { cwd, env: env ?? cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn(command, args, {
+      cwd,
+      env: env ?? cleanEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
     child.detachedGroup = true;
     children.add(child);
     let output = '';
@@ -149,9 +154,7 @@ function run(scope, label, command, args, { cwd, env, timeoutMs = 5 * 60_000, lo
       }
       if (timedOut || code !== 0) {
         const why = timedOut ? `did not finish within ${seconds(timeoutMs)}` : `exited with ${code ?? signal}`;
-        reject(
-          new Failure(`${label}: \`${command} ${args.join(' ')}\` in ${cwd} ${why}${logNote}\n${tail(output)}`),
-        );
+        reject(new Failure(`${label}: \`${command} ${args.join(' ')}\` in ${cwd} ${why}${logNote}\n${tail(output)}`));
         return;
       }
       say(scope, `${label}: ok (${seconds(elapsed)})`);
@@ -245,10 +248,13 @@ async function redisSession(url, work) {
     timer.unref();
   });
   try {
-    await Promise.race([new Promise((resolve, reject) => {
-      socket.once('connect', resolve);
-      socket.once('error', reject);
-    }), timeout]);
+    await Promise.race([
+      new Promise((resolve, reject) => {
+        socket.once('connect', resolve);
+        socket.once('error', reject);
+      }),
+      timeout,
+    ]);
     if (target.password) {
       await command('AUTH', ...(target.username ? [target.username] : []), target.password);
     }
@@ -334,7 +340,10 @@ function checkTarball(file) {
       if (!entries.has(p)) problems.push(`missing from the tarball: ${p}`);
     }
   }
-  for (const [half, type] of [['esm', 'module'], ['cjs', 'commonjs']]) {
+  for (const [half, type] of [
+    ['esm', 'module'],
+    ['cjs', 'commonjs'],
+  ]) {
     const marker = entries.get(`dist/${half}/package.json`);
     if (marker === undefined) continue;
     const parsed = JSON.parse(marker);
@@ -427,16 +436,23 @@ async function clusterRun(scope, appDir, prefix) {
     const dead = procs.find((proc) => proc.exit);
     if (dead) {
       killChildren();
-      throw new Failure(`cluster: ${describeProc(dead)}\n  exited with ${dead.exit.code ?? dead.exit.signal} during boot`);
+      throw new Failure(
+        `cluster: ${describeProc(dead)}\n  exited with ${dead.exit.code ?? dead.exit.signal} during boot`,
+      );
     }
     if (Date.now() > bootDeadline) {
       killChildren();
-      throw new Failure(`cluster: not every process printed CONSUMER_READY within 30s\n${procs.map(describeProc).join('\n')}`);
+      throw new Failure(
+        `cluster: not every process printed CONSUMER_READY within 30s\n${procs.map(describeProc).join('\n')}`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   const readyAt = Math.max(...procs.map((proc) => proc.ready));
-  say(scope, `cluster: 2 processes up (pids ${procs.map((p) => p.child.pid).join(', ')}), running ${seconds(CLUSTER_RUN_MS)}`);
+  say(
+    scope,
+    `cluster: 2 processes up (pids ${procs.map((p) => p.child.pid).join(', ')}), running ${seconds(CLUSTER_RUN_MS)}`,
+  );
   await new Promise((resolve) => setTimeout(resolve, CLUSTER_RUN_MS));
   for (const proc of procs) if (!proc.exit) proc.child.kill('SIGTERM');
   const stopAt = Date.now();
@@ -464,7 +480,8 @@ function checkCluster({ procs, readyAt, stopAt, describeProc }) {
     const errorLines = text
       .split('\n')
       .filter((line) => /\sERROR\s|Unhandled|uncaught|^\s*(Type|Reference|Syntax)?Error\b/i.test(line));
-    if (errorLines.length) problems.push(`process ${proc.index} logged errors:\n${errorLines.map((l) => `    | ${l}`).join('\n')}`);
+    if (errorLines.length)
+      problems.push(`process ${proc.index} logged errors:\n${errorLines.map((l) => `    | ${l}`).join('\n')}`);
   }
 
   const runs = [];
@@ -492,7 +509,8 @@ function checkCluster({ procs, readyAt, stopAt, describeProc }) {
   const plain = count(PLAIN_JOB, (entry) => entry.occurrence);
   const tenants = count(TENANT_JOB, (entry) => `${entry.occurrence} ${entry.tenant}`);
   for (const [occurrence, ranOn] of plain) {
-    if (ranOn.length !== 1) problems.push(`${PLAIN_JOB} ${occurrence} ran ${ranOn.length} times (pids ${ranOn.join(', ')})`);
+    if (ranOn.length !== 1)
+      problems.push(`${PLAIN_JOB} ${occurrence} ran ${ranOn.length} times (pids ${ranOn.join(', ')})`);
   }
   for (const [key, ranOn] of tenants) {
     if (ranOn.length !== 1) problems.push(`${TENANT_JOB} ${key} ran ${ranOn.length} times (pids ${ranOn.join(', ')})`);
@@ -507,7 +525,8 @@ function checkCluster({ procs, readyAt, stopAt, describeProc }) {
   for (const occurrence of expected) {
     if (!plain.has(occurrence)) problems.push(`${PLAIN_JOB} ${occurrence}: no process ran it`);
     for (const tenant of ENABLED_TENANTS) {
-      if (!tenants.has(`${occurrence} ${tenant}`)) problems.push(`${TENANT_JOB} ${occurrence} ${tenant}: no process ran it`);
+      if (!tenants.has(`${occurrence} ${tenant}`))
+        problems.push(`${TENANT_JOB} ${occurrence} ${tenant}: no process ran it`);
     }
   }
   const seenOccurrences = new Set(runs.map((entry) => entry.occurrence));
@@ -547,27 +566,45 @@ async function runLeg(name, tarball, root) {
   if (/\btrue\b/.test(peerLoosening)) {
     throw new Failure(`npm config sets legacy-peer-deps or force (${peerLoosening.trim()}); the install must be plain`);
   }
-  const installOutput = await run(scope, 'npm install', 'npm', NPM_INSTALL, { cwd: appDir, logDir, timeoutMs: 8 * 60_000 });
+  const installOutput = await run(scope, 'npm install', 'npm', NPM_INSTALL, {
+    cwd: appDir,
+    logDir,
+    timeoutMs: 8 * 60_000,
+  });
   // npm can settle a peer conflict with only a warning; for these apps that counts as a failed install.
   const peerWarnings = installOutput.split('\n').filter((line) => /ERESOLVE|peer dep/i.test(line));
   if (peerWarnings.length) throw new Failure(`npm install warned about peers:\n${tail(peerWarnings.join('\n'), 30)}`);
   const engineWarnings = [...installOutput.matchAll(/EBADENGINE\s+package: '([^']+)',\s*\n.*required: (\{[^}]*\})/g)];
   if (engineWarnings.length) {
-    say(scope, `npm install: engine warnings on Node ${process.versions.node} (not failures): ${engineWarnings
-      .map((match) => `${match[1]} ${match[2].replace(/\s+/g, ' ')}`)
-      .join('; ')}`);
+    say(
+      scope,
+      `npm install: engine warnings on Node ${process.versions.node} (not failures): ${engineWarnings
+        .map((match) => `${match[1]} ${match[2].replace(/\s+/g, ' ')}`)
+        .join('; ')}`,
+    );
   }
   await run(scope, 'nest build', 'npm', ['run', 'build'], { cwd: appDir, logDir, timeoutMs: 3 * 60_000 });
   if (!existsSync(path.join(appDir, 'dist', 'main.js'))) throw new Failure('nest build did not produce dist/main.js');
 
   // Both module systems must find their own half, and the halves must agree on what they export.
   cpSync(path.join(HERE, 'resolve-check.mjs'), path.join(appDir, 'resolve-check.mjs'));
-  const resolveOutput = await run(scope, 'resolve check (import and require)', process.execPath, ['resolve-check.mjs'], {
-    cwd: appDir,
-    logDir,
-    timeoutMs: 60_000,
-  });
-  const resolved = JSON.parse(resolveOutput.split('\n').find((line) => line.startsWith('RESOLVE_CHECK ')).slice(14));
+  const resolveOutput = await run(
+    scope,
+    'resolve check (import and require)',
+    process.execPath,
+    ['resolve-check.mjs'],
+    {
+      cwd: appDir,
+      logDir,
+      timeoutMs: 60_000,
+    },
+  );
+  const resolved = JSON.parse(
+    resolveOutput
+      .split('\n')
+      .find((line) => line.startsWith('RESOLVE_CHECK '))
+      .slice(14),
+  );
   const resolveProblems = [];
   if (!/[\\/]dist[\\/]esm[\\/]index\.js$/.test(resolved.importResolved)) {
     resolveProblems.push(`import resolves to ${resolved.importResolved}, not dist/esm/index.js`);
@@ -575,8 +612,10 @@ async function runLeg(name, tarball, root) {
   if (!/[\\/]dist[\\/]cjs[\\/]index\.js$/.test(resolved.requireResolved)) {
     resolveProblems.push(`require resolves to ${resolved.requireResolved}, not dist/cjs/index.js`);
   }
-  if (resolved.esmError) resolveProblems.push(`import('nestjs-coordinated-cron') throws:\n${tail(resolved.esmError, 15)}`);
-  if (resolved.cjsError) resolveProblems.push(`require('nestjs-coordinated-cron') throws:\n${tail(resolved.cjsError, 15)}`);
+  if (resolved.esmError)
+    resolveProblems.push(`import('nestjs-coordinated-cron') throws:\n${tail(resolved.esmError, 15)}`);
+  if (resolved.cjsError)
+    resolveProblems.push(`require('nestjs-coordinated-cron') throws:\n${tail(resolved.cjsError, 15)}`);
   if (resolved.esmKeys && resolved.cjsKeys && resolved.esmKeys.join() !== resolved.cjsKeys.join()) {
     const onlyEsm = resolved.esmKeys.filter((k) => !resolved.cjsKeys.includes(k));
     const onlyCjs = resolved.cjsKeys.filter((k) => !resolved.esmKeys.includes(k));
@@ -588,7 +627,9 @@ async function runLeg(name, tarball, root) {
   mkdirSync(typecheckDir);
   cpSync(path.join(HERE, 'typecheck', 'consumer.ts'), path.join(typecheckDir, 'consumer.ts'));
   const tsc = path.join(appDir, 'node_modules', 'typescript', 'bin', 'tsc');
-  const tsVersion = JSON.parse(readFileSync(path.join(appDir, 'node_modules', 'typescript', 'package.json'), 'utf8')).version;
+  const tsVersion = JSON.parse(
+    readFileSync(path.join(appDir, 'node_modules', 'typescript', 'package.json'), 'utf8'),
+  ).version;
   for (const check of leg.typecheck) {
     const config = path.join(typecheckDir, `tsconfig.${check.resolution}.json`);
     writeFileSync(config, `${JSON.stringify(typecheckConfig(check), null, 2)}\n`);
@@ -633,7 +674,8 @@ async function runLeg(name, tarball, root) {
     if (keys.length === 0) problems.unshift(`no key under ${clusterPrefix} in Redis: the lock did not use Redis`);
     const clusterLog = path.join(logDir, 'cluster.log');
     writeFileSync(clusterLog, result.procs.map((p) => `${p.stdout}\n--- stderr\n${p.stderr}`).join('\n=====\n'));
-    if (problems.length) throw new Failure(`cluster (full output: ${clusterLog}): ${summary}\n  ${problems.join('\n  ')}`);
+    if (problems.length)
+      throw new Failure(`cluster (full output: ${clusterLog}): ${summary}\n  ${problems.join('\n  ')}`);
     say(scope, `cluster: ok (${seconds(Date.now() - t0)}): ${summary}`);
   } finally {
     await redisDeleteMatching(`${clusterPrefix}*`).catch(() => undefined);
@@ -647,7 +689,9 @@ async function main() {
   const requested = process.argv.slice(2);
   const unknown = requested.filter((name) => !LEGS[name]);
   if (unknown.length) {
-    console.error(`usage: node test/consumer/run.mjs [${Object.keys(LEGS).join('|')}]...  (unknown: ${unknown.join(', ')})`);
+    console.error(
+      `usage: node test/consumer/run.mjs [${Object.keys(LEGS).join('|')}]...  (unknown: ${unknown.join(', ')})`,
+    );
     process.exit(2);
   }
   const legs = requested.length ? [...new Set(requested)] : Object.keys(LEGS);
@@ -693,7 +737,11 @@ async function main() {
       await runLeg(name, tarball, root);
       results.set(name, { ok: true, ms: Date.now() - t0 });
     } catch (error) {
-      results.set(name, { ok: false, message: error instanceof Failure ? error.message : error.stack, ms: Date.now() - t0 });
+      results.set(name, {
+        ok: false,
+        message: error instanceof Failure ? error.message : error.stack,
+        ms: Date.now() - t0,
+      });
     }
     const result = results.get(name);
     say(name, `${result.ok ? 'PASSED' : 'FAILED'} in ${seconds(result.ms)}`);

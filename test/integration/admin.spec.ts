@@ -213,7 +213,9 @@ describe('CoordinatedCronAdminModule: page', () => {
     expect(page.headers['x-content-type-options']).toBe('nosniff');
     const html = page.text;
     expect(html).toMatch(/^<!doctype html>/);
-    expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=(?!"data:)|@import|https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
+    expect(html).not.toMatch(
+      /<script[^>]+src=|<link[^>]+href=(?!"data:)|@import|https?:\/\/(?!www\.w3\.org\/2000\/svg)/,
+    );
     expect(html).toMatch(/<style>/);
     expect(html).toMatch(/createElementNS\(SVG/);
   });

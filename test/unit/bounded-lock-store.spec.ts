@@ -105,7 +105,10 @@ describe('BoundedLockStore', () => {
   describe('an inner rejection', () => {
     it.each(calls)('%s becomes a LockStoreError that keeps the cause', async (operation, call) => {
       const cause = new Error('READONLY You cannot write against a read only replica');
-      const store = new BoundedLockStore(innerStore({ [operation]: jest.fn(async () => Promise.reject(cause)) }), 1_000);
+      const store = new BoundedLockStore(
+        innerStore({ [operation]: jest.fn(async () => Promise.reject(cause)) }),
+        1_000,
+      );
       const error = await call(store).then(
         () => undefined,
         (e: unknown) => e,

@@ -22,7 +22,9 @@ describe('CronSchedule.parse', () => {
   });
 
   it('rejects a time zone that is not IANA', () => {
-    expect(() => CronSchedule.parse('0 3 * * *', 'Europe/Atlantis')).toThrow('"Europe/Atlantis" is not an IANA time zone');
+    expect(() => CronSchedule.parse('0 3 * * *', 'Europe/Atlantis')).toThrow(
+      '"Europe/Atlantis" is not an IANA time zone',
+    );
   });
 });
 
@@ -165,8 +167,12 @@ describe('claimTtlUntilNextWindow', () => {
     const occurrence = at('2025-06-01T03:00:00Z');
     expect(claimTtlUntilNextWindow(daily, occurrence, at('2026-01-01T12:00:00Z'), 1_000)).toBe(1_000);
     // Right before the next window the remaining time wins only while it is above the minimum.
-    expect(claimTtlUntilNextWindow(daily, at('2026-01-01T03:00:00Z'), at('2026-01-02T02:59:59.500Z'), 1_000)).toBe(1_000);
-    expect(claimTtlUntilNextWindow(daily, at('2026-01-01T03:00:00Z'), at('2026-01-02T02:59:58.000Z'), 1_000)).toBe(2_000);
+    expect(claimTtlUntilNextWindow(daily, at('2026-01-01T03:00:00Z'), at('2026-01-02T02:59:59.500Z'), 1_000)).toBe(
+      1_000,
+    );
+    expect(claimTtlUntilNextWindow(daily, at('2026-01-01T03:00:00Z'), at('2026-01-02T02:59:58.000Z'), 1_000)).toBe(
+      2_000,
+    );
   });
 });
 

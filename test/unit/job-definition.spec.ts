@@ -1,5 +1,14 @@
-import { assertUniqueNames, buildJobDefinition, type DecoratedMethod } from '../../src/definition/job-definition.factory.js';
-import { CoordinatedCronConfigurationError, type CronWindowInput, type PerTenantOptions, type TenantSettingsProvider } from '../../src/index.js';
+import {
+  assertUniqueNames,
+  buildJobDefinition,
+  type DecoratedMethod,
+} from '../../src/definition/job-definition.factory.js';
+import {
+  CoordinatedCronConfigurationError,
+  type CronWindowInput,
+  type PerTenantOptions,
+  type TenantSettingsProvider,
+} from '../../src/index.js';
 
 class Settings implements TenantSettingsProvider {
   listTenants() {
@@ -22,12 +31,18 @@ function method(
     className: 'ReportJobs',
     methodName: 'sendDigest',
     handler: (extra.handler ?? (() => undefined)) as (...args: unknown[]) => unknown,
-    cron: extra.cron === false ? undefined : { name: (extra.name ?? 'digest') as string, window: window as CronWindowInput },
+    cron:
+      extra.cron === false
+        ? undefined
+        : { name: (extra.name ?? 'digest') as string, window: window as CronWindowInput },
     perTenant: extra.perTenant,
   };
 }
 
-function bootError(found: DecoratedMethod, options: typeof WITH_SETTINGS | typeof WITHOUT_SETTINGS = WITH_SETTINGS): string {
+function bootError(
+  found: DecoratedMethod,
+  options: typeof WITH_SETTINGS | typeof WITHOUT_SETTINGS = WITH_SETTINGS,
+): string {
   try {
     buildJobDefinition(found, options, NOW);
   } catch (error) {
@@ -72,7 +87,11 @@ describe('buildJobDefinition', () => {
   });
 
   it('accepts jitter and lockTtl as plain milliseconds, and six-field expressions', () => {
-    const job = buildJobDefinition(method({ cron: '*/30 * * * * *', jitter: 29_999, lockTtl: 1 }), WITHOUT_SETTINGS, NOW);
+    const job = buildJobDefinition(
+      method({ cron: '*/30 * * * * *', jitter: 29_999, lockTtl: 1 }),
+      WITHOUT_SETTINGS,
+      NOW,
+    );
     expect(job).toMatchObject({ jitterMs: 29_999, lockTtlMs: 1 });
   });
 
@@ -158,7 +177,9 @@ describe('buildJobDefinition', () => {
     });
 
     it('accepts a jitter just below the gap', () => {
-      expect(buildJobDefinition(method({ cron: '*/10 * * * * *', jitter: 9_999 }), WITHOUT_SETTINGS, NOW).jitterMs).toBe(9_999);
+      expect(
+        buildJobDefinition(method({ cron: '*/10 * * * * *', jitter: 9_999 }), WITHOUT_SETTINGS, NOW).jitterMs,
+      ).toBe(9_999);
     });
 
     it('treats jitter 0 as no window at all', () => {
@@ -177,7 +198,9 @@ describe('buildJobDefinition', () => {
     it('accepts up to two parameters on a per-tenant job and rejects three', () => {
       const two = method('0 3 * * *', { perTenant: {}, handler: (_t: never, _r: never) => undefined });
       expect(buildJobDefinition(two, WITH_SETTINGS, NOW).perTenant).toBeDefined();
-      const message = bootError(method('0 3 * * *', { perTenant: {}, handler: (_t: never, _r: never, _x: never) => undefined }));
+      const message = bootError(
+        method('0 3 * * *', { perTenant: {}, handler: (_t: never, _r: never, _x: never) => undefined }),
+      );
       expectLocated(message);
       expect(message).toContain('called as (tenantId, { signal, context }); it declares 3 parameters');
     });
@@ -191,7 +214,8 @@ describe('buildJobDefinition', () => {
         tenantTimeoutMs: 4_000,
       });
       expect(
-        buildJobDefinition(method('0 3 * * *', { perTenant: { concurrency: 2, tenantTimeout: '90s' } }), options, NOW).perTenant,
+        buildJobDefinition(method('0 3 * * *', { perTenant: { concurrency: 2, tenantTimeout: '90s' } }), options, NOW)
+          .perTenant,
       ).toEqual({ concurrency: 2, tenantTimeoutMs: 90_000 });
     });
 
@@ -214,11 +238,14 @@ describe('buildJobDefinition', () => {
       expect(message).toContain('Pass tenantSettings');
     });
 
-    it.each([0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, '3'])('rejects decorator concurrency %p', (concurrency) => {
-      const message = bootError(method('0 3 * * *', { perTenant: { concurrency: concurrency as number } }));
-      expectLocated(message);
-      expect(message).toContain(`@PerTenant concurrency ${JSON.stringify(concurrency)} must be a positive integer`);
-    });
+    it.each([0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, '3'])(
+      'rejects decorator concurrency %p',
+      (concurrency) => {
+        const message = bootError(method('0 3 * * *', { perTenant: { concurrency: concurrency as number } }));
+        expectLocated(message);
+        expect(message).toContain(`@PerTenant concurrency ${JSON.stringify(concurrency)} must be a positive integer`);
+      },
+    );
 
     it.each(['soon', '', 0, -10, '-1s', true])('rejects decorator tenantTimeout %p', (tenantTimeout) => {
       const message = bootError(method('0 3 * * *', { perTenant: { tenantTimeout: tenantTimeout as string } }));

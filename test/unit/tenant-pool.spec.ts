@@ -185,9 +185,23 @@ describe('runPool', () => {
 
   it('handles fewer items than slots and an empty list', async () => {
     const seen: number[] = [];
-    await expect(runPool([7, 8], 10, () => true, async (n) => void seen.push(n))).resolves.toBe(2);
+    await expect(
+      runPool(
+        [7, 8],
+        10,
+        () => true,
+        async (n) => void seen.push(n),
+      ),
+    ).resolves.toBe(2);
     expect(seen).toEqual([7, 8]);
-    await expect(runPool([], 3, () => true, async () => undefined)).resolves.toBe(0);
+    await expect(
+      runPool(
+        [],
+        3,
+        () => true,
+        async () => undefined,
+      ),
+    ).resolves.toBe(0);
   });
 
   it('starts items in list order, so whatever leads the list goes first', async () => {
@@ -213,9 +227,14 @@ describe('runPool', () => {
       const seenByTimer: number[] = [];
       const ticker = setInterval(() => seenByTimer.push(processed), 5);
       try {
-        await runPool(items, 8, () => true, async () => {
-          processed += 1;
-        });
+        await runPool(
+          items,
+          8,
+          () => true,
+          async () => {
+            processed += 1;
+          },
+        );
       } finally {
         clearInterval(ticker);
       }

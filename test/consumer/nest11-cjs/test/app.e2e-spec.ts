@@ -3,15 +3,7 @@ import { type INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { App } from 'supertest/types';
 import { CoordinatedCronRunner } from 'nestjs-coordinated-cron';
-import {
-  AppModule,
-  DISABLED_TENANT,
-  PLAIN_JOB,
-  RunLog,
-  TENANT_JOB,
-  TENANTS,
-  type RunEntry,
-} from './../src/app.module';
+import { AppModule, DISABLED_TENANT, PLAIN_JOB, RunLog, TENANT_JOB, TENANTS, type RunEntry } from './../src/app.module';
 
 // A past tick no schedule timer will reach, unique per spec run so the claim is always fresh.
 const OCCURRENCE = new Date(Date.UTC(2001, 0, 1, 0, 0, 0) + (Date.now() % 1_000_000) * 1000);
@@ -49,7 +41,10 @@ describe('AppModule with nestjs-coordinated-cron (e2e)', () => {
   });
 
   it('registers both decorated jobs', () => {
-    const names = first.get(CoordinatedCronRunner).jobs().map((job) => job.name);
+    const names = first
+      .get(CoordinatedCronRunner)
+      .jobs()
+      .map((job) => job.name);
     expect(names.sort()).toEqual([TENANT_JOB, PLAIN_JOB].sort());
   });
 

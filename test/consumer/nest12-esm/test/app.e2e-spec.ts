@@ -49,7 +49,10 @@ describe('AppModule with nestjs-coordinated-cron (e2e)', () => {
   });
 
   it('registers both decorated jobs', () => {
-    const names = first.get(CoordinatedCronRunner).jobs().map((job) => job.name);
+    const names = first
+      .get(CoordinatedCronRunner)
+      .jobs()
+      .map((job) => job.name);
     expect(names.sort()).toEqual([TENANT_JOB, PLAIN_JOB].sort());
   });
 
