@@ -1,5 +1,5 @@
 import { Injectable, type INestApplicationContext, type Type } from '@nestjs/common';
-import { type ClsService } from 'nestjs-cls';
+import { ClsService } from 'nestjs-cls';
 import { performance } from 'node:perf_hooks';
 import {
   CoordinatedCron,

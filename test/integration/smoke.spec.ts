@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { CoordinatedCron, CoordinatedCronRunner, type CronContext, type CronRun } from '../../src/index.js';
+import { CoordinatedCron, CoordinatedCronRunner, CronContext, type CronRun } from '../../src/index.js';
 import { createTestApp } from '../support/app.js';
 import { deleteKeys, REDIS_URL, uniquePrefix } from '../support/redis.js';
 
