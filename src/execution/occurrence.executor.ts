@@ -74,9 +74,14 @@ export class OccurrenceExecutor {
     const controller = new AbortController();
     const untrack = this.shutdown.track((reason) => controller.abort(reason));
     let end: RunEnd;
+    // Set when a store call failed: the history write is then skipped, or a dead store would hold the report back
+    // for a second lockTimeout.
+    const store = { failed: false };
     try {
       try {
-        end = await trace.activate(() => this.attempt(job, occurrence, context, controller, request, startedAt, trace));
+        end = await trace.activate(() =>
+          this.attempt(job, occurrence, context, controller, request, startedAt, trace, store),
+        );
       } catch (error) {
         // Every step above is guarded; this is the last line that keeps a library bug from escaping.
         end = { outcome: 'failed', error: describeError(error) };
@@ -84,7 +89,7 @@ export class OccurrenceExecutor {
       }
       const report = this.finish(context, startedAt, end, trace);
       // Still tracked: a drain waits for this write before the store may be disconnected.
-      await this.remember(report);
+      if (!store.failed) await this.remember(report);
       return report;
     } finally {
       untrack();
@@ -110,6 +115,7 @@ export class OccurrenceExecutor {
     request: RunRequest,
     startedAt: Date,
     trace: RunTrace,
+    store: { failed: boolean },
   ): Promise<RunEnd> {
     const token = `${this.options.instanceId}:${context.runId}`;
 
@@ -123,6 +129,7 @@ export class OccurrenceExecutor {
       if (claim.kind === 'paused') return { outcome: 'skipped', skipReason: 'paused' };
     } catch (error) {
       this.telemetry.recordLockError(job.name, 'claim', error);
+      store.failed = true;
       const skip = this.onLockError(error, context);
       if (skip) return skip;
       coordinated = false;
@@ -136,6 +143,7 @@ export class OccurrenceExecutor {
         if (!lease) return { outcome: 'skipped', skipReason: 'overlap' };
       } catch (error) {
         this.telemetry.recordLockError(job.name, 'lease', error);
+        store.failed = true;
         const skip = this.onLockError(error, context);
         if (skip) return skip;
       }
@@ -171,7 +179,7 @@ export class OccurrenceExecutor {
     try {
       return await this.contextStore.run(context, () =>
         job.perTenant
-          ? this.runTenants(job, context, controller.signal, observer)
+          ? this.runTenants(job, context, controller.signal, observer, store)
           : this.runPlain(job, context, controller.signal),
       );
     } finally {
@@ -193,10 +201,13 @@ export class OccurrenceExecutor {
     context: CronContextValue,
     signal: AbortSignal,
     observer: FanOutObserver,
+    store: { failed: boolean },
   ): Promise<RunEnd> {
     const result = await this.fanOut.run(job, context, signal, observer);
     switch (result.kind) {
       case 'lock-error':
+        store.failed = true;
+        this.telemetry.recordLockError(job.name, 'pending', result.error);
         return this.onLockError(result.error, context) ?? { outcome: 'failed', error: result.error.message };
       case 'failed':
         return { outcome: 'failed', error: result.error, tenants: result.summary };

@@ -94,7 +94,7 @@ export function resolveModuleOptions(
     fail('redis', input.redis, 'a node-redis client, a @keyv/redis adapter or a Keyv around one');
   }
   if (input.lockStore !== undefined && !isLockStore(input.lockStore)) {
-    fail('lockStore', '[object]', 'an object with acquire, extend, release, readSet and writeSet methods');
+    fail('lockStore', '[object]', `an object with ${LOCK_STORE_METHODS.join(', ')} methods`);
   }
   const concurrency = input.concurrency ?? DEFAULT_CONCURRENCY;
   if (!isPositiveInteger(concurrency)) {
@@ -134,11 +134,24 @@ export function resolveModuleOptions(
   };
 }
 
+const LOCK_STORE_METHODS = [
+  'acquire',
+  'extend',
+  'release',
+  'readSet',
+  'writeSet',
+  // Fleet control: claim with the pause check, pause record, history, progress.
+  'claim',
+  'readValue',
+  'writeValue',
+  'deleteKey',
+  'pushCapped',
+  'readList',
+  'writeHash',
+  'readHash',
+] as const;
+
 function isLockStore(value: unknown): value is LockStore {
   const store = value as Partial<LockStore> | null;
-  return (
-    typeof store === 'object' &&
-    store !== null &&
-    (['acquire', 'extend', 'release', 'readSet', 'writeSet'] as const).every((m) => typeof store[m] === 'function')
-  );
+  return typeof store === 'object' && store !== null && LOCK_STORE_METHODS.every((m) => typeof store[m] === 'function');
 }
