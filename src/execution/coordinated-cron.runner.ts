@@ -159,13 +159,32 @@ export class CoordinatedCronRunner {
     return job;
   }
 
+  /**
+   * The run takes its lease one store command before it writes its progress record, and the two reads above are
+   * separate commands: a describe can fall between. Then the record is read again, briefly, until it names the run.
+   */
+  private async progressOf(
+    jobName: string,
+    holder: string | undefined,
+    progress: Record<string, string>,
+  ): Promise<Record<string, string>> {
+    if (holder === undefined) return progress;
+    const runId = holder.slice(holder.lastIndexOf(':') + 1);
+    for (let retry = 0; progress.runId !== runId && retry < 3; retry++) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+      progress = await this.lock.readProgress(jobName);
+    }
+    return progress;
+  }
+
   private async describeJob(job: JobDefinition): Promise<JobDescription> {
-    const [pause, history, holder, progress] = await Promise.all([
+    const [pause, history, holder, firstProgress] = await Promise.all([
       this.lock.readPause(job.name),
       this.options.historySize > 0 ? this.lock.readHistory(job.name) : Promise.resolve([]),
       this.lock.readLeaseHolder(job.name),
       this.lock.readProgress(job.name),
     ]);
+    const progress = await this.progressOf(job.name, holder, firstProgress);
     const recent = history.flatMap((entry) => parseJson<JobRunReport>(entry) ?? []);
     const counts = { completed: 0, failed: 0, skipped: 0, interrupted: 0 };
     for (const report of recent) if (report.outcome in counts) counts[report.outcome] += 1;

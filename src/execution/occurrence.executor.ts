@@ -165,7 +165,7 @@ export class OccurrenceExecutor {
           this.telemetry.recordLockError(job.name, 'progress', error);
         })
       : undefined;
-    progress?.start();
+    await progress?.start();
     const observer: FanOutObserver = {
       selected: (total) => progress?.selected(total),
       tenantStarted: (tenantId) => {

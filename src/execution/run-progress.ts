@@ -21,8 +21,9 @@ export class RunProgress {
     private readonly onError: (error: unknown) => void,
   ) {}
 
-  start(): void {
-    this.write({
+  /** Resolves once the first record is written (or failed), so a describe() that sees the lease also sees it. */
+  start(): Promise<void> {
+    return this.write({
       runId: this.context.runId,
       instanceId: this.context.instanceId,
       startedAt: this.startedAt.toISOString(),
@@ -53,7 +54,7 @@ export class RunProgress {
     // Nothing new, or the previous write still in flight: skip this beat rather than queue commands.
     if (state === this.written || this.writing) return;
     this.written = state;
-    this.write({
+    void this.write({
       runId: this.context.runId,
       instanceId: this.context.instanceId,
       startedAt: this.startedAt.toISOString(),
@@ -62,9 +63,9 @@ export class RunProgress {
     });
   }
 
-  private write(fields: Record<string, string>): void {
+  private write(fields: Record<string, string>): Promise<void> {
     this.writing = true;
-    this.lock
+    return this.lock
       .writeProgress(this.context.jobName, fields)
       .catch(this.onError)
       .finally(() => (this.writing = false));
