@@ -38,6 +38,12 @@ export default tseslint.config(
     },
   },
   {
+    // Nest reads constructor types at runtime (decorator metadata): with these flags the type-imports rule leaves a
+    // class that is only named in a decorated constructor as a value import, which the injector needs.
+    files: ['sample-app/**/*.ts', 'test/**/*.ts'],
+    languageOptions: { parserOptions: { emitDecoratorMetadata: true, experimentalDecorators: true } },
+  },
+  {
     files: ['test/**/*.ts', 'src/**/*.spec.ts'],
     rules: {
       // Test doubles and fixtures stand in for anything.

@@ -232,7 +232,8 @@ async function main() {
     console.log(`cluster: ${instance.id} exited ${signal ? `by ${signal}` : `with code ${code}`}`);
   });
 
-  let duplicates = 0;
+  // No database at all counts as a failure, like a duplicate would.
+  let duplicates;
   if (existsSync(dbPath)) {
     duplicates = printTable(dbPath);
     for (const suffix of ['', '-wal', '-shm']) rmSync(`${dbPath}${suffix}`, { force: true });

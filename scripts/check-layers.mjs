@@ -17,6 +17,7 @@ export const LAYERS = [
   ['scheduling'],
   ['decorators'],
   ['discovery'],
+  ['admin'],
 ];
 const ROOT_RANK = LAYERS.length;
 

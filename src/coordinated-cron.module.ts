@@ -17,6 +17,7 @@ import { DrainBeforeCacheDisconnect } from './execution/drain-before-cache-disco
 import { RunLog } from './execution/run-log.js';
 import { PendingTenants } from './execution/tenants/pending-tenants.js';
 import { OccurrenceExecutor } from './execution/occurrence.executor.js';
+import { Telemetry } from './execution/telemetry.js';
 import { ShutdownCoordinator } from './execution/shutdown.coordinator.js';
 import { TenantFanOutExecutor } from './execution/tenants/tenant-fan-out.executor.js';
 import { LockStoreProvider } from './store/lock-store.provider.js';
@@ -48,6 +49,7 @@ import { CoordinatedCronScheduler } from './scheduling/coordinated-cron.schedule
     DrainBeforeCacheDisconnect,
     PendingTenants,
     TenantFanOutExecutor,
+    Telemetry,
     OccurrenceExecutor,
     CoordinatedCronRunner,
     CoordinatedCronScheduler,

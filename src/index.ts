@@ -14,6 +14,9 @@ export {
   TenantTimeoutError,
 } from './common/errors/index.js';
 export { JobDefinitionError } from './definition/errors/job-definition.error.js';
+export { InvalidJobCommandError, UnknownJobError } from './execution/errors/job-control.errors.js';
 export { TenantSettingsUnavailableError } from './execution/errors/tenant-settings-unavailable.error.js';
 export { ModuleOptionsError } from './options/errors/module-options.error.js';
 export * from './interfaces/index.js';
+export { CoordinatedCronAdminModule } from './admin/coordinated-cron-admin.module.js';
+export type { CoordinatedCronAdminOptions } from './admin/coordinated-cron-admin.module.js';

@@ -2,11 +2,16 @@ import KeyvRedis from '@keyv/redis';
 import { CacheModule } from '@nestjs/cache-manager';
 import { DynamicModule, Module, Type } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
-import { CoordinatedCronModule, CoordinatedCronModuleOptions } from 'nestjs-coordinated-cron';
+import {
+  CoordinatedCronAdminModule,
+  CoordinatedCronModule,
+  type CoordinatedCronModuleOptions,
+} from 'nestjs-coordinated-cron';
 import { ClsModule } from 'nestjs-cls';
 import { AccountTenantSettings } from './accounts/account-tenant-settings.js';
 import { AccountsModule } from './accounts/accounts.module.js';
 import { AdminModule } from './admin/admin.module.js';
+import { AdminTokenGuard } from './admin/admin-token.guard.js';
 import { AnnouncementCleanupJob } from './announcements/announcement-cleanup.job.js';
 import { AnnouncementsModule } from './announcements/announcements.module.js';
 import { AutomationSchedulerJob } from './automations/automation-scheduler.job.js';
@@ -80,6 +85,8 @@ export class AppModule {
           useFactory: coordinatedCronOptions,
         }),
         AdminModule,
+        // The operator page at /cron and its JSON API, behind the sample's token guard.
+        CoordinatedCronAdminModule.forRoot({ path: 'cron', guards: [AdminTokenGuard] }),
       ],
       providers: [...config.jobs].map((job) => JOB_PROVIDERS[job]),
     };

@@ -66,6 +66,10 @@ function describeStartup(app: INestApplication, config: SampleConfig, log: Logge
       `GET ${http}/jobs lists the jobs, POST ${http}/jobs/<name>/trigger runs one now, ` +
         `GET ${http}/jobs/runs shows job_runs`,
     );
+    // The token is printed only when the sample made it up: a token from the environment stays out of the logs.
+    const token = config.adminTokenGenerated ? config.adminToken : '<CRON_ADMIN_TOKEN>';
+    const localHttp = http.replace('127.0.0.1', 'localhost');
+    log.log(`admin page: ${localHttp}/cron?token=${token}`);
   }
   // Tests and the cluster demo wait for this line.
   const lock = config.redisUrl ? `redis ${config.redisUrl}` : 'in-process';

@@ -21,3 +21,9 @@ export const DEFAULT_CONCURRENCY = 5;
 export const MIN_CLAIM_TTL_MS = 1_000;
 /** How many upcoming ticks are inspected to find a schedule's shortest gap (jitter must fit inside it). */
 export const GAP_SAMPLE_TICKS = 24;
+/** Run reports kept per job for `describe()`. */
+export const DEFAULT_HISTORY_SIZE = 50;
+/** A running `@PerTenant()` run writes its progress at most this often (and at least every 2 s while it changes). */
+export const PROGRESS_INTERVAL_MS = 1_000;
+/** Upper bound on the ticks one `backfill` call runs, so a mistyped range cannot start a run of years. */
+export const MAX_BACKFILL_TICKS = 1_000;

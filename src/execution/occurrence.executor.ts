@@ -18,13 +18,21 @@ import { describeError } from '../common/describe-error.js';
 import { RunLog } from './run-log.js';
 import { settle } from '../common/settle.js';
 import { ShutdownCoordinator } from './shutdown.coordinator.js';
-import { TenantFanOutExecutor } from './tenants/tenant-fan-out.executor.js';
+import { TenantFanOutExecutor, type FanOutObserver } from './tenants/tenant-fan-out.executor.js';
+import { RunProgress } from './run-progress.js';
+import { Telemetry, type RunTrace } from './telemetry.js';
 
 interface RunEnd {
   outcome: RunOutcome;
   skipReason?: SkipReason;
   error?: string;
   tenants?: TenantRunSummary;
+}
+
+/** How a run was asked for. */
+export interface RunRequest {
+  /** Run even when the job is paused: an operator asked explicitly (trigger, backfill). */
+  ignorePause?: boolean;
 }
 
 /**
@@ -43,9 +51,12 @@ export class OccurrenceExecutor {
     private readonly contextStore: CronContextStore,
     private readonly fanOut: TenantFanOutExecutor,
     private readonly runLog: RunLog,
-  ) {}
+    private readonly telemetry: Telemetry,
+  ) {
+    this.telemetry.traceTenants = options.traceTenants;
+  }
 
-  async run(job: JobDefinition, occurrence: Date): Promise<JobRunReport> {
+  async run(job: JobDefinition, occurrence: Date, request: RunRequest = {}): Promise<JobRunReport> {
     const startedAt = new Date();
     const context: CronContextValue = {
       jobName: job.name,
@@ -53,24 +64,47 @@ export class OccurrenceExecutor {
       occurrence: occurrence.toISOString(),
       instanceId: this.options.instanceId,
     };
+    const trace = this.telemetry.startRun(context);
     if (this.shutdown.isShuttingDown) {
-      return this.finish(context, startedAt, { outcome: 'skipped', skipReason: 'shutting-down' });
+      // Not recorded in the history: the store may already be closing.
+      return this.finish(context, startedAt, { outcome: 'skipped', skipReason: 'shutting-down' }, trace);
     }
     // Tracked from the first store call: a drain must wait for a claim or lease in flight, or the store could be
     // disconnected under it and leave a lease nobody releases.
     const controller = new AbortController();
     const untrack = this.shutdown.track((reason) => controller.abort(reason));
     let end: RunEnd;
+    // Set when a store call failed: the history write is then skipped, or a dead store would hold the report back
+    // for a second lockTimeout.
+    const store = { failed: false };
     try {
-      end = await this.attempt(job, occurrence, context, controller);
-    } catch (error) {
-      // Every step above is guarded; this is the last line that keeps a library bug from escaping.
-      end = { outcome: 'failed', error: describeError(error) };
-      this.runLog.failed(context, error);
+      try {
+        end = await trace.activate(() =>
+          this.attempt(job, occurrence, context, controller, request, startedAt, trace, store),
+        );
+      } catch (error) {
+        // Every step above is guarded; this is the last line that keeps a library bug from escaping.
+        end = { outcome: 'failed', error: describeError(error) };
+        this.runLog.failed(context, error);
+      }
+      const report = this.finish(context, startedAt, end, trace);
+      // Still tracked: a drain waits for this write before the store may be disconnected.
+      if (!store.failed) await this.remember(report);
+      return report;
     } finally {
       untrack();
     }
-    return this.finish(context, startedAt, end);
+  }
+
+  /** Keeps the report in the job's fleet-wide history; duplicates are every losing instance's routine and are not. */
+  private async remember(report: JobRunReport): Promise<void> {
+    if (this.options.historySize === 0 || report.skipReason === 'duplicate') return;
+    try {
+      await this.lock.appendHistory(report.jobName, JSON.stringify(report));
+    } catch (error) {
+      this.telemetry.recordLockError(report.jobName, 'history', error);
+      this.runLog.historyWriteFailed(report, error);
+    }
   }
 
   private async attempt(
@@ -78,15 +112,24 @@ export class OccurrenceExecutor {
     occurrence: Date,
     context: CronContextValue,
     controller: AbortController,
+    request: RunRequest,
+    startedAt: Date,
+    trace: RunTrace,
+    store: { failed: boolean },
   ): Promise<RunEnd> {
     const token = `${this.options.instanceId}:${context.runId}`;
 
     let coordinated = true;
+    const claimStarted = performance.now();
     try {
       const ttl = job.lockTtlMs ?? claimTtlUntilNextWindow(job.schedule, occurrence, new Date(), MIN_CLAIM_TTL_MS);
-      if (!(await this.lock.claim(job.name, occurrence, token, ttl)))
-        return { outcome: 'skipped', skipReason: 'duplicate' };
+      const claim = await this.lock.claim(job.name, occurrence, token, ttl, { ignorePause: request.ignorePause });
+      this.telemetry.recordClaim(job.name, performance.now() - claimStarted);
+      if (claim.kind === 'duplicate') return { outcome: 'skipped', skipReason: 'duplicate' };
+      if (claim.kind === 'paused') return { outcome: 'skipped', skipReason: 'paused' };
     } catch (error) {
+      this.telemetry.recordLockError(job.name, 'claim', error);
+      store.failed = true;
       const skip = this.onLockError(error, context);
       if (skip) return skip;
       coordinated = false;
@@ -99,6 +142,8 @@ export class OccurrenceExecutor {
         lease = await this.lock.takeLease(job.name, token);
         if (!lease) return { outcome: 'skipped', skipReason: 'overlap' };
       } catch (error) {
+        this.telemetry.recordLockError(job.name, 'lease', error);
+        store.failed = true;
         const skip = this.onLockError(error, context);
         if (skip) return skip;
       }
@@ -114,13 +159,31 @@ export class OccurrenceExecutor {
       this.runLog.leaseLost(context, reason);
       controller.abort(new Error(`running lease lost: ${reason}`));
     });
+    // Progress is published only for coordinated runs: describe() reads it next to the lease this run holds.
+    const progress = lease
+      ? new RunProgress(this.lock, context, startedAt, (error) => {
+          this.telemetry.recordLockError(job.name, 'progress', error);
+        })
+      : undefined;
+    await progress?.start();
+    const observer: FanOutObserver = {
+      selected: (total) => progress?.selected(total),
+      tenantStarted: (tenantId) => {
+        const ended = trace.tenant(tenantId);
+        return (outcome, error) => {
+          progress?.tenantDone();
+          ended(outcome, error);
+        };
+      },
+    };
     try {
       return await this.contextStore.run(context, () =>
         job.perTenant
-          ? this.runTenants(job, context, controller.signal)
+          ? this.runTenants(job, context, controller.signal, observer, store)
           : this.runPlain(job, context, controller.signal),
       );
     } finally {
+      progress?.stop();
       await this.releaseLease(lease, context);
       this.runningHere.delete(job.name);
     }
@@ -133,10 +196,18 @@ export class OccurrenceExecutor {
     return { outcome: signal.aborted ? 'interrupted' : 'failed', error: describeError(result.error) };
   }
 
-  private async runTenants(job: JobDefinition, context: CronContextValue, signal: AbortSignal): Promise<RunEnd> {
-    const result = await this.fanOut.run(job, context, signal);
+  private async runTenants(
+    job: JobDefinition,
+    context: CronContextValue,
+    signal: AbortSignal,
+    observer: FanOutObserver,
+    store: { failed: boolean },
+  ): Promise<RunEnd> {
+    const result = await this.fanOut.run(job, context, signal, observer);
     switch (result.kind) {
       case 'lock-error':
+        store.failed = true;
+        this.telemetry.recordLockError(job.name, 'pending', result.error);
         return this.onLockError(result.error, context) ?? { outcome: 'failed', error: result.error.message };
       case 'failed':
         return { outcome: 'failed', error: result.error, tenants: result.summary };
@@ -164,7 +235,7 @@ export class OccurrenceExecutor {
     }
   }
 
-  private finish(context: CronContextValue, startedAt: Date, end: RunEnd): JobRunReport {
+  private finish(context: CronContextValue, startedAt: Date, end: RunEnd, trace: RunTrace): JobRunReport {
     const finishedAt = new Date();
     const report: JobRunReport = {
       ...context,
@@ -175,7 +246,10 @@ export class OccurrenceExecutor {
     if (end.skipReason) report.skipReason = end.skipReason;
     if (end.error !== undefined) report.error = end.error;
     if (end.tenants) report.tenants = end.tenants;
-    this.runLog.runEnded(report, finishedAt.getTime() - startedAt.getTime());
+    const durationMs = finishedAt.getTime() - startedAt.getTime();
+    this.runLog.runEnded(report, durationMs);
+    trace.end(report, durationMs);
+    this.telemetry.recordRun(report, durationMs);
     return report;
   }
 }

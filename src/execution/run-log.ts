@@ -36,6 +36,8 @@ export function summaryLevel(report: JobRunReport): Extract<LogLevel, 'log' | 'w
   if (report.skipReason === 'lock-error' || report.outcome === 'failed') return 'error';
   if (report.outcome === 'interrupted' || report.skipReason === 'overlap') return 'warn';
   if ((report.tenants?.failed.length ?? 0) > 0) return 'warn';
+  // An operator paused the job: each skipped occurrence says so once, where a routine skip would be unseen.
+  if (report.skipReason === 'paused') return 'log';
   if (report.outcome === 'skipped') return 'debug';
   return 'log';
 }
@@ -161,5 +163,20 @@ export class RunLog {
         `(${describeError(error)}); they are: ${listIds(ids)}`,
     );
     this.notify(error, context);
+  }
+
+  // --- Fleet control ---
+
+  historyWriteFailed(report: JobRunReport, error: unknown): void {
+    this.logger.warn(`${runTag(report)} could not store the run report in the job history: ${describeError(error)}`);
+  }
+
+  paused(jobName: string, by: string, reason: string | undefined, until: string | undefined): void {
+    const why = reason ? ` reason=${JSON.stringify(reason)}` : '';
+    this.logger.log(`job=${jobName} paused fleet-wide by ${by}${why}${until ? ` until=${until}` : ''}`);
+  }
+
+  resumed(jobName: string, by: string): void {
+    this.logger.log(`job=${jobName} resumed fleet-wide by ${by}`);
   }
 }

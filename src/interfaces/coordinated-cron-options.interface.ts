@@ -53,6 +53,13 @@ export interface CoordinatedCronModuleOptions {
   tenantSettings?: Type<TenantSettingsProvider>;
   /** Per-tenant time limit, milliseconds or a duration string (`'30s'`). Default: none. */
   tenantTimeout?: number | string;
+  /**
+   * How many recent run reports each job keeps in the lock store (fleet-wide, newest first), for
+   * `CoordinatedCronRunner.describe`. Duplicate skips are not kept. `0` keeps none. Default: `50`.
+   */
+  historySize?: number;
+  /** With an OpenTelemetry SDK registered, also open a child span per tenant of `@PerTenant()` runs. Default: `false`. */
+  traceTenants?: boolean;
 }
 
 /** Options of `@PerTenant()`; each overrides the module option of the same name for that job. */

@@ -1,5 +1,5 @@
 /** Why an occurrence was not run by this instance. */
-export type SkipReason = 'duplicate' | 'overlap' | 'lock-error' | 'shutting-down';
+export type SkipReason = 'duplicate' | 'overlap' | 'lock-error' | 'shutting-down' | 'paused';
 
 /** How a run ended. */
 export type RunOutcome = 'completed' | 'failed' | 'skipped' | 'interrupted';
@@ -32,4 +32,42 @@ export interface JobRunReport {
   finishedAt: string;
   /** Set for `@PerTenant()` jobs that got as far as listing tenants. */
   tenants?: TenantRunSummary;
+}
+
+/** A fleet-wide pause of one job, as stored in the lock store. */
+export interface JobPause {
+  reason?: string;
+  /** When it was paused, ISO 8601. */
+  since: string;
+  /** When it resumes by itself, ISO 8601; absent: until `resume`. */
+  until?: string;
+  /** The `instanceId` that paused it. */
+  by: string;
+}
+
+/** The run of a job in progress somewhere in the fleet. */
+export interface JobRunInProgress {
+  runId: string;
+  instanceId: string;
+  startedAt: string;
+  /** `@PerTenant()` runs: tenants finished so far and tenants to run, fleet-wide, refreshed at least every 2 s. */
+  tenantsDone?: number;
+  tenantsTotal?: number;
+}
+
+/** What `CoordinatedCronRunner.describe` knows about one job, read from the lock store (so the same on every instance). */
+export interface JobDescription {
+  name: string;
+  cron: string;
+  timeZone?: string;
+  jitterMs: number;
+  perTenant: boolean;
+  paused?: JobPause;
+  /** The next 5 ticks of the schedule, ISO 8601. */
+  nextOccurrences: string[];
+  running?: JobRunInProgress;
+  /** Recent run reports of every instance, newest first, at most `historySize`; duplicate skips are not kept. */
+  recent: JobRunReport[];
+  /** Outcomes counted over `recent`. */
+  counts: { completed: number; failed: number; skipped: number; interrupted: number };
 }

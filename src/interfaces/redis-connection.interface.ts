@@ -8,6 +8,10 @@ export interface RedisLockClient {
   set(key: string, value: string, options: { NX: true; PX: number }): Promise<unknown>;
   eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
   sMembers(key: string): Promise<string[]>;
+  // Reads of the fleet-control keys (pause record, history list, progress hash); writes go through eval.
+  get(key: string): Promise<string | null>;
+  lRange(key: string, start: number, stop: number): Promise<string[]>;
+  hGetAll(key: string): Promise<Record<string, string>>;
   multi(): {
     del(key: string): unknown;
     sAdd(key: string, members: string[]): unknown;

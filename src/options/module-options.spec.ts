@@ -45,6 +45,8 @@ describe('resolveModuleOptions', () => {
       concurrency: 5,
       tenantSettings: undefined,
       tenantTimeout: undefined,
+      historySize: 50,
+      traceTenants: false,
     });
     expect(resolveModuleOptions({})).toEqual(resolveModuleOptions(null));
   });
@@ -64,6 +66,8 @@ describe('resolveModuleOptions', () => {
       onError,
       concurrency: 12,
       tenantSettings: Settings,
+      historySize: 0,
+      traceTenants: true,
     };
     expect(resolveModuleOptions({ ...given, tenantTimeout: '30s' })).toEqual({ ...given, tenantTimeout: 30000 });
   });
@@ -74,6 +78,10 @@ describe('resolveModuleOptions', () => {
   });
 
   it.each([
+    ['historySize', -1],
+    ['historySize', 1.5],
+    ['historySize', '50'],
+    ['traceTenants', 'yes'],
     ['keyPrefix', ''],
     ['keyPrefix', 'has space'],
     ['keyPrefix', 42],

@@ -2,6 +2,7 @@ import { type Type } from '@nestjs/common';
 import { hostname } from 'node:os';
 import {
   DEFAULT_CONCURRENCY,
+  DEFAULT_HISTORY_SIZE,
   DEFAULT_KEY_PREFIX,
   DEFAULT_LEASE_TTL_MS,
   DEFAULT_LOCK_TIMEOUT_MS,
@@ -33,6 +34,8 @@ export interface ResolvedCoordinatedCronOptions {
   concurrency: number;
   tenantSettings?: Type<TenantSettingsProvider>;
   tenantTimeout?: number;
+  historySize: number;
+  traceTenants: boolean;
 }
 
 function fail(name: string, value: unknown, expected: string): never {
@@ -91,7 +94,7 @@ export function resolveModuleOptions(
     fail('redis', input.redis, 'a node-redis client, a @keyv/redis adapter or a Keyv around one');
   }
   if (input.lockStore !== undefined && !isLockStore(input.lockStore)) {
-    fail('lockStore', '[object]', 'an object with acquire, extend, release, readSet and writeSet methods');
+    fail('lockStore', '[object]', `an object with ${LOCK_STORE_METHODS.join(', ')} methods`);
   }
   const concurrency = input.concurrency ?? DEFAULT_CONCURRENCY;
   if (!isPositiveInteger(concurrency)) {
@@ -105,7 +108,16 @@ export function resolveModuleOptions(
     throw ModuleOptionsError.invalidTenantTimeout(input.tenantTimeout);
   }
 
+  const historySize = input.historySize ?? DEFAULT_HISTORY_SIZE;
+  if (typeof historySize !== 'number' || !Number.isInteger(historySize) || historySize < 0 || historySize > 10_000) {
+    fail('historySize', historySize, 'an integer from 0 to 10000');
+  }
+  const traceTenants = input.traceTenants ?? false;
+  if (typeof traceTenants !== 'boolean') fail('traceTenants', traceTenants, 'true or false');
+
   return {
+    historySize,
+    traceTenants,
     keyPrefix,
     jitter,
     lockFailure,
@@ -122,11 +134,24 @@ export function resolveModuleOptions(
   };
 }
 
+const LOCK_STORE_METHODS = [
+  'acquire',
+  'extend',
+  'release',
+  'readSet',
+  'writeSet',
+  // Fleet control: claim with the pause check, pause record, history, progress.
+  'claim',
+  'readValue',
+  'writeValue',
+  'deleteKey',
+  'pushCapped',
+  'readList',
+  'writeHash',
+  'readHash',
+] as const;
+
 function isLockStore(value: unknown): value is LockStore {
   const store = value as Partial<LockStore> | null;
-  return (
-    typeof store === 'object' &&
-    store !== null &&
-    (['acquire', 'extend', 'release', 'readSet', 'writeSet'] as const).every((m) => typeof store[m] === 'function')
-  );
+  return typeof store === 'object' && store !== null && LOCK_STORE_METHODS.every((m) => typeof store[m] === 'function');
 }

@@ -1,5 +1,5 @@
 import { LockStoreError } from '../common/errors/index.js';
-import { type LockStore } from '../interfaces/index.js';
+import { type ClaimResult, type LockStore } from '../interfaces/index.js';
 import { describeError } from '../common/describe-error.js';
 import { withTimeout } from '../common/with-timeout.js';
 
@@ -44,6 +44,46 @@ export class BoundedLockStore implements LockStore {
 
   writeSet(key: string, members: readonly string[]): Promise<void> {
     return this.bound('writeSet', () => this.inner.writeSet(key, members));
+  }
+
+  // --- Fleet control: pause, history, run progress. ---
+
+  async claim(key: string, token: string, ttlMs: number, pausedKey: string | undefined): Promise<ClaimResult> {
+    try {
+      return await this.bound('claim', () => this.inner.claim(key, token, ttlMs, pausedKey));
+    } catch (error) {
+      // As for acquire: a claim that timed out may still land; release it so nobody is left holding it.
+      void this.bound('release', () => this.inner.release(key, token)).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  readValue(key: string): Promise<string | undefined> {
+    return this.bound('readValue', () => this.inner.readValue(key));
+  }
+
+  writeValue(key: string, value: string, ttlMs?: number): Promise<void> {
+    return this.bound('writeValue', () => this.inner.writeValue(key, value, ttlMs));
+  }
+
+  deleteKey(key: string): Promise<void> {
+    return this.bound('deleteKey', () => this.inner.deleteKey(key));
+  }
+
+  pushCapped(key: string, entry: string, maxLength: number): Promise<void> {
+    return this.bound('pushCapped', () => this.inner.pushCapped(key, entry, maxLength));
+  }
+
+  readList(key: string, count: number): Promise<string[]> {
+    return this.bound('readList', () => this.inner.readList(key, count));
+  }
+
+  writeHash(key: string, fields: Record<string, string>, ttlMs: number): Promise<void> {
+    return this.bound('writeHash', () => this.inner.writeHash(key, fields, ttlMs));
+  }
+
+  readHash(key: string): Promise<Record<string, string>> {
+    return this.bound('readHash', () => this.inner.readHash(key));
   }
 
   private async bound<T>(operation: string, call: () => Promise<T>): Promise<T> {

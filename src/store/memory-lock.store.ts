@@ -1,4 +1,4 @@
-import { type LockStore } from '../interfaces/index.js';
+import { type ClaimResult, type LockStore } from '../interfaces/index.js';
 
 interface Entry {
   token: string;
@@ -14,6 +14,9 @@ export class MemoryLockStore implements LockStore {
   readonly shared = false;
   private readonly locks = new Map<string, Entry>();
   private readonly sets = new Map<string, Set<string>>();
+  // Fleet control: plain values (pause records) reuse `locks` with the value as token; lists and hashes below.
+  private readonly lists = new Map<string, string[]>();
+  private readonly hashes = new Map<string, { fields: Record<string, string>; expiresAt: number }>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -45,6 +48,52 @@ export class MemoryLockStore implements LockStore {
   async writeSet(key: string, members: readonly string[]): Promise<void> {
     if (members.length === 0) this.sets.delete(key);
     else this.sets.set(key, new Set(members));
+  }
+
+  // --- Fleet control: pause, history, run progress. ---
+
+  async claim(key: string, token: string, ttlMs: number, pausedKey: string | undefined): Promise<ClaimResult> {
+    if (pausedKey !== undefined && this.live(pausedKey)) return { kind: 'paused' };
+    return (await this.acquire(key, token, ttlMs)) ? { kind: 'won' } : { kind: 'duplicate' };
+  }
+
+  async readValue(key: string): Promise<string | undefined> {
+    return this.live(key)?.token;
+  }
+
+  async writeValue(key: string, value: string, ttlMs?: number): Promise<void> {
+    this.locks.set(key, { token: value, expiresAt: ttlMs === undefined ? Infinity : this.now() + ttlMs });
+  }
+
+  async deleteKey(key: string): Promise<void> {
+    this.locks.delete(key);
+    this.lists.delete(key);
+    this.hashes.delete(key);
+    this.sets.delete(key);
+  }
+
+  async pushCapped(key: string, entry: string, maxLength: number): Promise<void> {
+    const list = [entry, ...(this.lists.get(key) ?? [])].slice(0, Math.max(1, Math.floor(maxLength)));
+    this.lists.set(key, list);
+  }
+
+  async readList(key: string, count: number): Promise<string[]> {
+    return (this.lists.get(key) ?? []).slice(0, Math.max(0, count));
+  }
+
+  async writeHash(key: string, fields: Record<string, string>, ttlMs: number): Promise<void> {
+    const current = await this.readHash(key);
+    this.hashes.set(key, { fields: { ...current, ...fields }, expiresAt: this.now() + ttlMs });
+  }
+
+  async readHash(key: string): Promise<Record<string, string>> {
+    const entry = this.hashes.get(key);
+    if (!entry) return {};
+    if (entry.expiresAt <= this.now()) {
+      this.hashes.delete(key);
+      return {};
+    }
+    return { ...entry.fields };
   }
 
   private live(key: string): Entry | undefined {

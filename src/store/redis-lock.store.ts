@@ -1,9 +1,25 @@
 import { LockStoreError } from '../common/errors/index.js';
-import { type LockStore, type RedisLockClient } from '../interfaces/index.js';
+import { type ClaimResult, type LockStore, type RedisLockClient } from '../interfaces/index.js';
 
 // Compare-and-act scripts: a holder may only touch a key that still carries its own token.
 const EXTEND_SCRIPT = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
 const RELEASE_SCRIPT = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
+
+// --- Fleet control scripts. Each is one command, so a claim never sees a pause half-written and a progress update
+// costs one round trip. The claim answers 'paused' before it sets anything: a paused occurrence stays unclaimed.
+const CLAIM_SCRIPT = `if ARGV[3] == '1' and redis.call('exists', KEYS[2]) == 1 then return 'paused' end
+if redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 'won' end
+return 'duplicate'`;
+const WRITE_VALUE_SCRIPT = `if ARGV[2] == '' then return redis.call('set', KEYS[1], ARGV[1]) end
+return redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2])`;
+const DELETE_SCRIPT = `return redis.call('del', KEYS[1])`;
+const PUSH_CAPPED_SCRIPT = `redis.call('lpush', KEYS[1], ARGV[1])
+redis.call('ltrim', KEYS[1], 0, tonumber(ARGV[2]) - 1)
+return redis.call('pexpire', KEYS[1], ARGV[3])`;
+const WRITE_HASH_SCRIPT = `redis.call('hset', KEYS[1], unpack(ARGV, 2))
+return redis.call('pexpire', KEYS[1], ARGV[1])`;
+/** A job that stops running keeps its history for a while, not forever. */
+const HISTORY_TTL_MS = 30 * 24 * 60 * 60 * 1000;
 
 /** Pending sets outlive any deploy, but not forever: a job removed from the code must not leave keys behind. */
 const SET_TTL_MS = 7 * 24 * 60 * 60 * 1000;
@@ -54,6 +70,64 @@ export class RedisLockStore implements LockStore {
       transaction.pExpire(key, SET_TTL_MS);
     }
     await transaction.exec();
+  }
+
+  // --- Fleet control: pause, history, run progress. ---
+
+  async claim(key: string, token: string, ttlMs: number, pausedKey: string | undefined): Promise<ClaimResult> {
+    const client = await this.client();
+    const result = await client.eval(CLAIM_SCRIPT, {
+      // Without a pause key the script still needs a second key name; the claim key itself is never read as one.
+      keys: [key, pausedKey ?? key],
+      arguments: [token, String(Math.max(1, Math.ceil(ttlMs))), pausedKey === undefined ? '0' : '1'],
+    });
+    if (result === 'won' || result === 'duplicate' || result === 'paused') return { kind: result };
+    throw new LockStoreError(`unexpected claim answer from Redis: ${JSON.stringify(result)}`);
+  }
+
+  async readValue(key: string): Promise<string | undefined> {
+    const client = await this.client();
+    return (await client.get(key)) ?? undefined;
+  }
+
+  async writeValue(key: string, value: string, ttlMs?: number): Promise<void> {
+    const client = await this.client();
+    const ttl = ttlMs === undefined ? '' : String(Math.max(1, Math.ceil(ttlMs)));
+    await client.eval(WRITE_VALUE_SCRIPT, { keys: [key], arguments: [value, ttl] });
+  }
+
+  async deleteKey(key: string): Promise<void> {
+    const client = await this.client();
+    await client.eval(DELETE_SCRIPT, { keys: [key], arguments: [] });
+  }
+
+  async pushCapped(key: string, entry: string, maxLength: number): Promise<void> {
+    const client = await this.client();
+    await client.eval(PUSH_CAPPED_SCRIPT, {
+      keys: [key],
+      arguments: [entry, String(Math.max(1, Math.floor(maxLength))), String(HISTORY_TTL_MS)],
+    });
+  }
+
+  async readList(key: string, count: number): Promise<string[]> {
+    if (count <= 0) return [];
+    const client = await this.client();
+    return client.lRange(key, 0, count - 1);
+  }
+
+  async writeHash(key: string, fields: Record<string, string>, ttlMs: number): Promise<void> {
+    const pairs = Object.entries(fields).flat();
+    if (pairs.length === 0) return;
+    const client = await this.client();
+    await client.eval(WRITE_HASH_SCRIPT, {
+      keys: [key],
+      arguments: [String(Math.max(1, Math.ceil(ttlMs))), ...pairs],
+    });
+  }
+
+  async readHash(key: string): Promise<Record<string, string>> {
+    const client = await this.client();
+    return { ...(await client.hGetAll(key)) };
   }
 
   private async client(): Promise<RedisLockClient> {

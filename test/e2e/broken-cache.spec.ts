@@ -1,6 +1,6 @@
 import { ALL_JOBS, finishedOccurrenceCounts, groupByOccurrence, iso } from './harness/facts.js';
 import { freePort, OwnRedis } from './harness/redis.js';
-import { type RunLine, SampleProcess } from './harness/sample-process.js';
+import { type RunLine, type SampleProcess } from './harness/sample-process.js';
 import { useScenarios } from './harness/scenario.js';
 import { sleep, waitFor } from './harness/wait.js';
 

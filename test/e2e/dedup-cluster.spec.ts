@@ -11,7 +11,7 @@ import {
   tickAfter,
   ticksBetween,
 } from './harness/facts.js';
-import { SampleProcess } from './harness/sample-process.js';
+import { type SampleProcess } from './harness/sample-process.js';
 import { useScenarios } from './harness/scenario.js';
 import { waitFor } from './harness/wait.js';
 
@@ -146,9 +146,9 @@ describe('e2e: exactly one run per occurrence across instances', () => {
 
     // Claims land at a random moment inside each window, not at the tick.
     const winnerOffsets = ticks.flatMap((tick) =>
-      ALL_JOBS.map((job) => byOccurrence.get(`${job}@${iso(tick)}`)?.[0]?.started_at).filter(
-        (startedAt): startedAt is number => startedAt !== undefined,
-      ).map((startedAt) => startedAt - tick),
+      ALL_JOBS.map((job) => byOccurrence.get(`${job}@${iso(tick)}`)?.[0]?.started_at)
+        .filter((startedAt): startedAt is number => startedAt !== undefined)
+        .map((startedAt) => startedAt - tick),
     );
     expect(Math.max(...winnerOffsets)).toBeGreaterThan(100);
     expect(Math.min(...winnerOffsets)).toBeGreaterThanOrEqual(0);
@@ -166,7 +166,10 @@ describe('e2e: exactly one run per occurrence across instances', () => {
     console.info(
       `${ticks.length} occurrences x ${ALL_JOBS.length} jobs checked (${phase1Stable.length} with 2 instances, ` +
         `${phase2Stable.length} with 5): each ran once; ${skips} skipped claims; ` +
-        `runs per instance ${[...wins].sort().map(([id, n]) => `${id}=${n}`).join(' ')}`,
+        `runs per instance ${[...wins]
+          .sort()
+          .map(([id, n]) => `${id}=${n}`)
+          .join(' ')}`,
     );
   }, 150_000);
 });

@@ -63,9 +63,7 @@ describe('e2e: SIGTERM during a large per-tenant run', () => {
     const neverStarted = allAccounts.filter((id) => !startedInFirst.has(id));
 
     // The run reports itself interrupted, and one line lists every account it left.
-    const summary = first
-      .runLines()
-      .find((line) => line.run === firstRun && line.outcome !== 'skipped');
+    const summary = first.runLines().find((line) => line.run === firstRun && line.outcome !== 'skipped');
     expect(summary?.outcome).toBe('interrupted');
     expect(token(summary!.entry.message, 'unprocessed')).toBe(String(neverStarted.length));
     const unprocessedLine = first

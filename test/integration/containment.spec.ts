@@ -1,6 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { ClsService } from 'nestjs-cls';
-import { CoordinatedCron, CoordinatedCronRunner, CronContext, type CronContextValue, type CronRun } from '../../src/index.js';
+import {
+  CoordinatedCron,
+  CoordinatedCronRunner,
+  CronContext,
+  type CronContextValue,
+  type CronRun,
+} from '../../src/index.js';
 import { createTestApp } from '../support/app.js';
 import { deleteKeys, REDIS_URL, uniquePrefix } from '../support/redis.js';
 import { failOnUnhandledRejections } from '../support/unhandled.js';
@@ -48,7 +54,9 @@ describe('containment and job identity', () => {
       for (const [name, message] of Object.entries(expected)) {
         const report = await runner.trigger(name, { occurrence });
         expect(report).toMatchObject({ jobName: name, outcome: 'failed', error: message });
-        const line = logger.lines.find((l) => l.level === 'error' && l.message.startsWith(`job=${name} run=${report.runId} failed:`));
+        const line = logger.lines.find(
+          (l) => l.level === 'error' && l.message.startsWith(`job=${name} run=${report.runId} failed:`),
+        );
         expect(line?.message).toContain(message);
         expect(hooked.find((h) => h.context.jobName === name)?.context.runId).toBe(report.runId);
       }
@@ -149,11 +157,21 @@ describe('containment and job identity', () => {
         seen.push(await this.deep.read(), context);
       }
     }
-    const { app } = await createTestApp({ providers: [Jobs, Deep], options: { keyPrefix: prefix, instanceId: 'node-1' } });
+    const { app } = await createTestApp({
+      providers: [Jobs, Deep],
+      options: { keyPrefix: prefix, instanceId: 'node-1' },
+    });
     await app.init();
     try {
-      const report = await app.get(CoordinatedCronRunner).trigger('identity', { occurrence: new Date('2026-03-01T10:00:00Z') });
-      const expected = { jobName: 'identity', runId: report.runId, occurrence: '2026-03-01T10:00:00.000Z', instanceId: 'node-1' };
+      const report = await app
+        .get(CoordinatedCronRunner)
+        .trigger('identity', { occurrence: new Date('2026-03-01T10:00:00Z') });
+      const expected = {
+        jobName: 'identity',
+        runId: report.runId,
+        occurrence: '2026-03-01T10:00:00.000Z',
+        instanceId: 'node-1',
+      };
       expect(seen).toEqual([expected, expected]);
       expect(app.get(CronContext).get()).toBeUndefined();
       // A value the job put in its context does not leak out of the run.

@@ -1,6 +1,13 @@
 import KeyvRedis from '@keyv/redis';
 import { CacheModule } from '@nestjs/cache-manager';
-import { type DynamicModule, type INestApplicationContext, type LoggerService, Module, type Provider, type Type } from '@nestjs/common';
+import {
+  type DynamicModule,
+  type INestApplicationContext,
+  type LoggerService,
+  Module,
+  type Provider,
+  type Type,
+} from '@nestjs/common';
 import { ScheduleModule, SchedulerRegistry } from '@nestjs/schedule';
 import { Test } from '@nestjs/testing';
 import { ClsModule } from 'nestjs-cls';
@@ -51,7 +58,9 @@ export interface TestAppOptions {
 }
 
 /** Boots (and initialises) a real application context around the given job providers. */
-export async function createTestApp(spec: TestAppOptions): Promise<{ app: INestApplicationContext; logger: CapturingLogger }> {
+export async function createTestApp(
+  spec: TestAppOptions,
+): Promise<{ app: INestApplicationContext; logger: CapturingLogger }> {
   const logger = spec.logger ?? new CapturingLogger();
   const imports: Array<Type | DynamicModule> = [...(spec.imports ?? [])];
   if (spec.withSchedule !== false) imports.push(ScheduleModule.forRoot());
@@ -66,7 +75,9 @@ export async function createTestApp(spec: TestAppOptions): Promise<{ app: INestA
   @Module({ imports, providers: spec.providers })
   class TestAppModule {}
 
-  const app = await Test.createTestingModule({ imports: [TestAppModule] }).setLogger(logger).compile();
+  const app = await Test.createTestingModule({ imports: [TestAppModule] })
+    .setLogger(logger)
+    .compile();
   try {
     await app.init();
   } catch (error) {

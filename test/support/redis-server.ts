@@ -1,4 +1,4 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { connectRedis } from './redis.js';
 
@@ -8,7 +8,9 @@ export async function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -26,12 +28,18 @@ export class OwnRedisServer {
 
   static async start(): Promise<OwnRedisServer> {
     const port = await freePort();
-    const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-      stdio: 'ignore',
-    });
+    const child = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      {
+        stdio: 'ignore',
+      },
+    );
     const server = new OwnRedisServer(port, child);
     const spawnError = new Promise<never>((_, reject) =>
-      child.once('error', (error) => reject(new Error(`cannot start redis-server (is it installed?): ${error.message}`))),
+      child.once('error', (error) =>
+        reject(new Error(`cannot start redis-server (is it installed?): ${error.message}`)),
+      ),
     );
     const deadline = Date.now() + 10_000;
     for (;;) {

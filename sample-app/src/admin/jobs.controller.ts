@@ -1,5 +1,5 @@
 import { Controller, Get, NotFoundException, Param, Post, Query } from '@nestjs/common';
-import { CoordinatedCronRunner, JobRunReport } from 'nestjs-coordinated-cron';
+import { CoordinatedCronRunner, type JobRunReport } from 'nestjs-coordinated-cron';
 import { DatabaseService } from '../database/database.service.js';
 
 /** A small operator API: what is scheduled, a manual run, and the recent job_runs evidence. */

@@ -15,10 +15,12 @@
  *                             what the first start seeds
  *   SAMPLE_TENANT_DELAY_MS    simulated slow work per account in per-tenant jobs (0)
  *   SAMPLE_AUTOMATION_WORK_MS simulated work of each automation-scheduler run (0)
+ *   CRON_ADMIN_TOKEN          bearer token of the admin page at /cron (unset: a random one, printed at boot)
  *   PORT                      HTTP port (3000; 0: any free port; off: no HTTP server)
  *   LOG_FORMAT (text | json), LOG_LEVEL (error | warn | log | debug | verbose; default debug)
  */
-import { LogLevel } from '@nestjs/common';
+import { type LogLevel } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 
 export const LOG_CLEANUP = 'log-cleanup';
@@ -70,6 +72,10 @@ export interface SampleConfig {
   automationWorkMs: number;
   /** `undefined`: no HTTP server. */
   port?: number;
+  /** Token the admin page's guard accepts; generated when unset. */
+  adminToken: string;
+  /** Whether `adminToken` came from the environment (if not, it is printed at boot so the page can be opened). */
+  adminTokenGenerated: boolean;
   logFormat: 'text' | 'json';
   logLevels: LogLevel[];
 }
@@ -205,6 +211,8 @@ export function loadSampleConfig(env: Env, argv: readonly string[] = []): Sample
     tenantDelayMs: integer(env, 'SAMPLE_TENANT_DELAY_MS', 0) ?? 0,
     automationWorkMs: integer(env, 'SAMPLE_AUTOMATION_WORK_MS', 0) ?? 0,
     port: port(env),
+    adminToken: text(env, 'CRON_ADMIN_TOKEN') ?? randomBytes(18).toString('base64url'),
+    adminTokenGenerated: text(env, 'CRON_ADMIN_TOKEN') === undefined,
     logFormat,
     logLevels: logLevels(env),
   };

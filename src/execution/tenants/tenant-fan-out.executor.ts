@@ -25,6 +25,14 @@ export type FanOutResult =
   /** The pending set could not be read and `lockFailure` is `'skip'`. */
   | { kind: 'lock-error'; error: LockStoreError };
 
+/** Watches a fan-out as it goes (progress, per-tenant spans); every hook is optional and must not throw. */
+export interface FanOutObserver {
+  /** The tenants to run are known. */
+  selected?(total: number): void;
+  /** A tenant starts; the returned callback is called once when it ends. */
+  tenantStarted?(tenantId: string): (outcome: 'succeeded' | 'failed', error?: unknown) => void;
+}
+
 /**
  * Runs one claimed occurrence of a `@PerTenant()` job: select the tenants (list, filter, pending first, shuffle),
  * then a bounded pool, each tenant in its own CLS child context, guard and deadline; finally record what was left
@@ -48,7 +56,12 @@ export class TenantFanOutExecutor implements OnModuleInit {
     if (type) this.settings = await this.instantiate(type);
   }
 
-  async run(job: JobDefinition, context: CronContextValue, signal: AbortSignal): Promise<FanOutResult> {
+  async run(
+    job: JobDefinition,
+    context: CronContextValue,
+    signal: AbortSignal,
+    observer: FanOutObserver = {},
+  ): Promise<FanOutResult> {
     const summary: TenantRunSummary = { total: 0, succeeded: [], failed: [], disabled: [], unprocessed: [] };
     const settings = this.settings as TenantSettingsProvider;
     const concurrency = job.perTenant?.concurrency ?? this.options.concurrency;
@@ -89,7 +102,8 @@ export class TenantFanOutExecutor implements OnModuleInit {
       pendingBefore.kind === 'read' ? pendingBefore.tenantIds : undefined,
     );
     if (pendingFirst.length > 0) this.runLog.pendingTakenFirst(context, pendingFirst);
-    return this.runTenants(job, context, signal, summary, order, concurrency, pendingBefore);
+    observer.selected?.(order.length);
+    return this.runTenants(job, context, signal, summary, order, concurrency, pendingBefore, observer);
   }
 
   private async runTenants(
@@ -100,6 +114,7 @@ export class TenantFanOutExecutor implements OnModuleInit {
     order: string[],
     concurrency: number,
     pendingBefore: PendingRead,
+    observer: FanOutObserver,
   ): Promise<FanOutResult> {
     // Every tenant in flight listens for the run's abort; that many listeners is by design, not a leak.
     setMaxListeners(concurrency + 10, signal);
@@ -108,7 +123,14 @@ export class TenantFanOutExecutor implements OnModuleInit {
       order,
       concurrency,
       () => !this.shutdown.isShuttingDown && !signal.aborted,
-      (tenantId) => this.runTenant(job, { ...context, tenantId }, signal, summary, cutOff),
+      async (tenantId) => {
+        const ended = observer.tenantStarted?.(tenantId);
+        const failedBefore = summary.failed.length;
+        await this.runTenant(job, { ...context, tenantId }, signal, summary, cutOff);
+        // Other tenants run alongside, so look for this tenant's own entry among the failures added since it began.
+        const failure = summary.failed.slice(failedBefore).find((entry) => entry.tenantId === tenantId);
+        ended?.(failure ? 'failed' : 'succeeded', failure ? new Error(failure.error) : undefined);
+      },
     );
     summary.unprocessed = order.slice(started);
     const undone = summary.unprocessed.concat(cutOff);

@@ -1,4 +1,4 @@
-import { type JobRunRow, Scenario } from './scenario.js';
+import { type JobRunRow, type Scenario } from './scenario.js';
 import { type RunLine } from './sample-process.js';
 
 export const LOG_CLEANUP = 'log-cleanup';

@@ -1,5 +1,5 @@
 import { createClient } from '@keyv/redis';
-import { ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer, connect } from 'node:net';
 import { trackProcess } from './sample-process.js';
 import { waitFor } from './wait.js';

@@ -29,7 +29,7 @@ export async function waitFor<T>(
     } catch (error) {
       if (error instanceof WaitAborted) {
         const extra = options.diagnostics ? `\n${options.diagnostics()}` : '';
-        throw new Error(`gave up waiting for ${what}: ${error.message}${extra}`);
+        throw new Error(`gave up waiting for ${what}: ${error.message}${extra}`, { cause: error });
       }
       lastError = error;
     }

@@ -1,0 +1,193 @@
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import type * as OtelApi from '@opentelemetry/api';
+import { describeError } from '../common/describe-error.js';
+import { type CronContextValue, type JobRunReport } from '../interfaces/index.js';
+
+type Api = typeof OtelApi;
+
+const INSTRUMENTATION_NAME = 'nestjs-coordinated-cron';
+
+/** Attribute names. `service.instance.id` and `error.type` are OpenTelemetry semantic conventions; the rest are ours. */
+export const ATTR = {
+  job: 'coordinated_cron.job.name',
+  occurrence: 'coordinated_cron.occurrence',
+  runId: 'coordinated_cron.run.id',
+  instance: 'service.instance.id',
+  outcome: 'coordinated_cron.outcome',
+  skipReason: 'coordinated_cron.skip_reason',
+  tenant: 'coordinated_cron.tenant.id',
+  tenantsTotal: 'coordinated_cron.tenants.total',
+  tenantsSucceeded: 'coordinated_cron.tenants.succeeded',
+  tenantsFailed: 'coordinated_cron.tenants.failed',
+  tenantsDisabled: 'coordinated_cron.tenants.disabled',
+  tenantsUnprocessed: 'coordinated_cron.tenants.unprocessed',
+  tenantOutcome: 'coordinated_cron.tenant.outcome',
+  operation: 'coordinated_cron.lock_store.operation',
+  errorType: 'error.type',
+} as const;
+
+/** The tracing handle of one run; every method is a no-op when `@opentelemetry/api` is not installed. */
+export interface RunTrace {
+  /** Runs `fn` with the run span as the active span, so spans the job opens become its children. */
+  activate<T>(fn: () => T): T;
+  /** A child span for one tenant (only when `traceTenants`); call the result when the tenant ends. */
+  tenant(tenantId: string): (outcome: 'succeeded' | 'failed', error?: unknown) => void;
+  end(report: JobRunReport, durationMs: number, error?: unknown): void;
+}
+
+const NO_TRACE: RunTrace = {
+  activate: (fn) => fn(),
+  tenant: () => () => undefined,
+  end: () => undefined,
+};
+
+interface Instruments {
+  runs: OtelApi.Counter;
+  runDuration: OtelApi.Histogram;
+  tenants: OtelApi.Counter;
+  claimDuration: OtelApi.Histogram;
+  lockErrors: OtelApi.Counter;
+}
+
+/**
+ * Spans and metrics through `@opentelemetry/api`, an optional peer dependency loaded once at boot. Without it, or
+ * without an SDK registered, every call lands on a no-op (the API's own no-op tracer and meter), so nothing is paid
+ * beyond a function call. The meter is taken at boot: register the SDK's MeterProvider before the app starts.
+ */
+@Injectable()
+export class Telemetry implements OnModuleInit {
+  private api?: Api;
+  private tracer?: OtelApi.Tracer;
+  private instruments?: Instruments;
+  traceTenants = false;
+
+  async onModuleInit(): Promise<void> {
+    try {
+      this.api = (await import('@opentelemetry/api')) as Api;
+    } catch {
+      // Not installed: telemetry stays off.
+      return;
+    }
+    // Interop: under CommonJS the namespace may arrive wrapped in `default`.
+    const api = (this.api as Api & { default?: Api }).default ?? this.api;
+    this.api = api;
+    this.tracer = api.trace.getTracer(INSTRUMENTATION_NAME);
+    const meter = api.metrics.getMeter(INSTRUMENTATION_NAME);
+    this.instruments = {
+      runs: meter.createCounter('coordinated_cron.runs', {
+        description: 'Runs of coordinated cron jobs by outcome and skip reason',
+        unit: '{run}',
+      }),
+      runDuration: meter.createHistogram('coordinated_cron.run.duration', {
+        description: 'Duration of coordinated cron runs',
+        unit: 's',
+      }),
+      tenants: meter.createCounter('coordinated_cron.tenants', {
+        description: 'Tenants of @PerTenant() runs by outcome',
+        unit: '{tenant}',
+      }),
+      claimDuration: meter.createHistogram('coordinated_cron.claim.duration', {
+        description: 'Time to claim an occurrence in the lock store',
+        unit: 's',
+      }),
+      lockErrors: meter.createCounter('coordinated_cron.lock_store.errors', {
+        description: 'Lock-store calls that failed or timed out',
+        unit: '{error}',
+      }),
+    };
+  }
+
+  startRun(context: CronContextValue): RunTrace {
+    const api = this.api;
+    const tracer = this.tracer;
+    if (!api || !tracer) return NO_TRACE;
+    const span = tracer.startSpan('coordinated-cron.run', {
+      kind: api.SpanKind.INTERNAL,
+      attributes: {
+        [ATTR.job]: context.jobName,
+        [ATTR.occurrence]: context.occurrence,
+        [ATTR.runId]: context.runId,
+        [ATTR.instance]: context.instanceId,
+      },
+    });
+    const spanContext = api.trace.setSpan(api.context.active(), span);
+    const traceTenants = this.traceTenants;
+    return {
+      activate: (fn) => api.context.with(spanContext, fn),
+      tenant: (tenantId) => {
+        if (!traceTenants) return () => undefined;
+        // The parent is passed explicitly: without a context manager the active context does not cross awaits.
+        const child = tracer.startSpan(
+          'coordinated-cron.tenant',
+          { attributes: { [ATTR.job]: context.jobName, [ATTR.runId]: context.runId, [ATTR.tenant]: tenantId } },
+          spanContext,
+        );
+        return (outcome, error) => {
+          child.setAttribute(ATTR.tenantOutcome, outcome);
+          if (error !== undefined) recordError(api, child, error);
+          child.end();
+        };
+      },
+      end: (report, _durationMs, error) => {
+        span.setAttribute(ATTR.outcome, report.outcome);
+        if (report.skipReason) span.setAttribute(ATTR.skipReason, report.skipReason);
+        const t = report.tenants;
+        if (t) {
+          span.setAttributes({
+            [ATTR.tenantsTotal]: t.total,
+            [ATTR.tenantsSucceeded]: t.succeeded.length,
+            [ATTR.tenantsFailed]: t.failed.length,
+            [ATTR.tenantsDisabled]: t.disabled.length,
+            [ATTR.tenantsUnprocessed]: t.unprocessed.length,
+          });
+        }
+        if (report.outcome === 'failed' || report.skipReason === 'lock-error') {
+          recordError(api, span, error ?? new Error(report.error ?? report.outcome));
+        }
+        span.end();
+      },
+    };
+  }
+
+  /** Metrics of a finished run: one counter and one histogram point, and the tenants by outcome. */
+  recordRun(report: JobRunReport, durationMs: number): void {
+    const m = this.instruments;
+    if (!m) return;
+    const attributes: OtelApi.Attributes = { [ATTR.job]: report.jobName, [ATTR.outcome]: report.outcome };
+    if (report.skipReason) attributes[ATTR.skipReason] = report.skipReason;
+    m.runs.add(1, attributes);
+    m.runDuration.record(durationMs / 1000, attributes);
+    const t = report.tenants;
+    if (t) {
+      const add = (outcome: string, count: number) => {
+        if (count > 0) m.tenants.add(count, { [ATTR.job]: report.jobName, [ATTR.tenantOutcome]: outcome });
+      };
+      add('succeeded', t.succeeded.length);
+      add('failed', t.failed.length);
+      add('disabled', t.disabled.length);
+      add('unprocessed', t.unprocessed.length);
+    }
+  }
+
+  recordClaim(jobName: string, durationMs: number): void {
+    this.instruments?.claimDuration.record(durationMs / 1000, { [ATTR.job]: jobName });
+  }
+
+  recordLockError(jobName: string, operation: string, error: unknown): void {
+    this.instruments?.lockErrors.add(1, {
+      [ATTR.job]: jobName,
+      [ATTR.operation]: operation,
+      [ATTR.errorType]: errorType(error),
+    });
+  }
+}
+
+function errorType(error: unknown): string {
+  return error instanceof Error ? error.constructor.name : typeof error;
+}
+
+function recordError(api: Api, span: OtelApi.Span, error: unknown): void {
+  span.recordException(error instanceof Error ? error : new Error(describeError(error)));
+  span.setAttribute(ATTR.errorType, errorType(error));
+  span.setStatus({ code: api.SpanStatusCode.ERROR, message: describeError(error) });
+}
