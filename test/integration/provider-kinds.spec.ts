@@ -41,7 +41,12 @@ describe('jobs on factory, value and alias providers', () => {
     });
     try {
       const runner = app.get(CoordinatedCronRunner);
-      expect(runner.jobs().map((job) => job.name).sort()).toEqual(['from-class', 'from-factory', 'from-value']);
+      expect(
+        runner
+          .jobs()
+          .map((job) => job.name)
+          .sort(),
+      ).toEqual(['from-class', 'from-factory', 'from-value']);
       for (const name of ['from-factory', 'from-value', 'from-class']) {
         await expect(runner.trigger(name)).resolves.toMatchObject({ outcome: 'completed' });
       }
