@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { TenantSettingsProvider } from 'nestjs-coordinated-cron';
-import { type AccountsRepository } from './accounts.repository.js';
+import { AccountsRepository } from './accounts.repository.js';
 
 /** Tenants are the active accounts; each job can be switched off per account in account_job_settings. */
 @Injectable()

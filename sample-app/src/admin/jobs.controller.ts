@@ -1,6 +1,6 @@
 import { Controller, Get, NotFoundException, Param, Post, Query } from '@nestjs/common';
-import { type CoordinatedCronRunner, type JobRunReport } from 'nestjs-coordinated-cron';
-import { type DatabaseService } from '../database/database.service.js';
+import { CoordinatedCronRunner, type JobRunReport } from 'nestjs-coordinated-cron';
+import { DatabaseService } from '../database/database.service.js';
 
 /** A small operator API: what is scheduled, a manual run, and the recent job_runs evidence. */
 @Controller('jobs')

@@ -2,8 +2,8 @@ import { Injectable, Logger } from '@nestjs/common';
 import { CoordinatedCron, type CronRun } from 'nestjs-coordinated-cron';
 import { jobWindow } from '../config/job-windows.js';
 import { ANNOUNCEMENT_CLEANUP } from '../config/sample-config.js';
-import { type JobRunRecorder } from '../job-runs/job-run-recorder.service.js';
-import { type AnnouncementsRepository } from './announcements.repository.js';
+import { JobRunRecorder } from '../job-runs/job-run-recorder.service.js';
+import { AnnouncementsRepository } from './announcements.repository.js';
 
 /** Global: one sweep for the whole system, so exactly one instance should do it per window. */
 @Injectable()

@@ -3,8 +3,8 @@ import { CoordinatedCron, type CronRun } from 'nestjs-coordinated-cron';
 import { simulatedWork } from '../common/simulated-work.js';
 import { jobWindow } from '../config/job-windows.js';
 import { AUTOMATION_SCHEDULER, SAMPLE_CONFIG, type SampleConfig } from '../config/sample-config.js';
-import { type JobRunRecorder } from '../job-runs/job-run-recorder.service.js';
-import { type AutomationsRepository } from './automations.repository.js';
+import { JobRunRecorder } from '../job-runs/job-run-recorder.service.js';
+import { AutomationsRepository } from './automations.repository.js';
 
 /** Frequent and global: every instance wakes for each window, one of them queues the due automations. */
 @Injectable()

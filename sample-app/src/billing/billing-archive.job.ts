@@ -1,12 +1,12 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CoordinatedCron, type CronRun, PerTenant } from 'nestjs-coordinated-cron';
-import { type ClsService } from 'nestjs-cls';
-import { type AccountsRepository } from '../accounts/accounts.repository.js';
+import { ClsService } from 'nestjs-cls';
+import { AccountsRepository } from '../accounts/accounts.repository.js';
 import { simulatedWork } from '../common/simulated-work.js';
 import { jobWindow } from '../config/job-windows.js';
 import { BILLING_ARCHIVE, SAMPLE_CONFIG, type SampleConfig } from '../config/sample-config.js';
 import { FLOW_CLS_KEY, type JobRunRecorder } from '../job-runs/job-run-recorder.service.js';
-import { type InvoicesRepository } from './invoices.repository.js';
+import { InvoicesRepository } from './invoices.repository.js';
 
 /** The business flow name billing code tags its work with; the app logger appends it to every line. */
 export const INVOICE_ARCHIVAL_FLOW = 'invoice-archival';

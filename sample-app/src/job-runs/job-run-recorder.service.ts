@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { CronContextValue } from 'nestjs-coordinated-cron';
-import { type ClsService } from 'nestjs-cls';
-import { type DatabaseService } from '../database/database.service.js';
+import { ClsService } from 'nestjs-cls';
+import { DatabaseService } from '../database/database.service.js';
 
 export const FLOW_CLS_KEY = 'flow';
 

@@ -1,11 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CoordinatedCron, type CronRun, PerTenant } from 'nestjs-coordinated-cron';
-import { type AccountsRepository } from '../accounts/accounts.repository.js';
+import { AccountsRepository } from '../accounts/accounts.repository.js';
 import { simulatedWork } from '../common/simulated-work.js';
 import { jobWindow } from '../config/job-windows.js';
 import { LOG_CLEANUP, SAMPLE_CONFIG, type SampleConfig } from '../config/sample-config.js';
-import { type JobRunRecorder } from '../job-runs/job-run-recorder.service.js';
-import { type LogsRepository } from './logs.repository.js';
+import { JobRunRecorder } from '../job-runs/job-run-recorder.service.js';
+import { LogsRepository } from './logs.repository.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
