@@ -39,7 +39,8 @@ export class CoordinatedCronRunner {
       throw new TypeError(`trigger("${name}"): occurrence ${JSON.stringify(opts.occurrence)} is not a valid Date`);
     }
     const occurrence = opts.occurrence ?? job.schedule.occurrenceAt(new Date());
-    return this.executor.run(job, occurrence);
+    // An operator's explicit request runs even while the job is paused.
+    return this.executor.run(job, occurrence, { ignorePause: true });
   }
 
   jobs(): CoordinatedCronJobInfo[] {

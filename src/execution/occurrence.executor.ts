@@ -18,7 +18,8 @@ import { describeError } from '../common/describe-error.js';
 import { RunLog } from './run-log.js';
 import { settle } from '../common/settle.js';
 import { ShutdownCoordinator } from './shutdown.coordinator.js';
-import { TenantFanOutExecutor } from './tenants/tenant-fan-out.executor.js';
+import { TenantFanOutExecutor, type TenantProgress } from './tenants/tenant-fan-out.executor.js';
+import { ProgressRecorder } from './recovery/progress-recorder.js';
 
 interface RunEnd {
   outcome: RunOutcome;
@@ -27,14 +28,48 @@ interface RunEnd {
   tenants?: TenantRunSummary;
 }
 
+/** How a run came about, beside its job and occurrence. */
+export interface RunRequest {
+  /** A late run of a missed occurrence (catch-up). */
+  catchup?: boolean;
+  /** Run even while the job is paused (`trigger()`, backfills). */
+  ignorePause?: boolean;
+}
+
+/** What a run that took over a crashed one carries into its report. */
+interface Takeover {
+  attempt: number;
+  resumedFrom: string;
+}
+
+/** The ledger is read long after it was written (catch-up of a rarely-ticking job); it is one small hash per job. */
+const MIN_LEDGER_TTL_MS = 400 * 24 * 60 * 60 * 1000;
+/** A late claim is kept at least this long, so instances that planned the same catch-up do not run it twice. */
+const MIN_CATCHUP_CLAIM_TTL_MS = 60_000;
+/** How long after a watched lease should have expired the resume is tried (covers timer and network slack). */
+const RESUME_SLACK_MS = 100;
+/** How often a watcher retries while the store does not answer (a failover), until the run is gone or resumed. */
+const RESUME_RETRY_MS = 1_000;
+/** Clock skew worth a warning, and how often it may be repeated. */
+const SKEW_WARN_MS = 1_000;
+const SKEW_WARN_EVERY_MS = 60 * 60 * 1000;
+
 /**
  * Runs one occurrence of one job on this instance, end to end: claim, lease, CLS context, handler or tenant
- * fan-out, release, report. Resolves a report in every case; never rejects.
+ * fan-out, release, report. Resolves a report in every case; never rejects. Also takes over crashed runs: a
+ * loser that learns from its claim that the occurrence is running elsewhere watches that run's lease (one store
+ * call per lease period, only while that run lasts) and resumes it when the lease expires unreleased.
  */
 @Injectable()
 export class OccurrenceExecutor {
   /** Jobs running in this process: no overlap even when the store is down and `lockFailure` is `'run'`. */
   private readonly runningHere = new Set<string>();
+  /** Crashed-run watchers, by job and occurrence. */
+  private readonly watchers = new Map<string, NodeJS.Timeout>();
+  /** Jobs whose claims failed on a lock error, with the first occurrence that did. */
+  private readonly failingSince = new Map<string, Date>();
+  private readonly recoveryListeners: Array<(job: JobDefinition, firstMissed: Date, recoveredAt: Date) => void> = [];
+  private lastSkewWarningAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     @Inject(COORDINATED_CRON_RESOLVED_OPTIONS) private readonly options: ResolvedCoordinatedCronOptions,
@@ -43,18 +78,24 @@ export class OccurrenceExecutor {
     private readonly contextStore: CronContextStore,
     private readonly fanOut: TenantFanOutExecutor,
     private readonly runLog: RunLog,
-  ) {}
+  ) {
+    this.shutdown.onBegin(() => this.stopWatching());
+  }
 
-  async run(job: JobDefinition, occurrence: Date): Promise<JobRunReport> {
+  /**
+   * Called when a claim of `job` answers again after lock errors, with the first occurrence that failed and the
+   * occurrence whose claim answered: the scheduler plans the catch-up of what fell between.
+   */
+  onStoreRecovered(listener: (job: JobDefinition, firstMissed: Date, recoveredAt: Date) => void): void {
+    this.recoveryListeners.push(listener);
+  }
+
+  async run(job: JobDefinition, occurrence: Date, request: RunRequest = {}): Promise<JobRunReport> {
     const startedAt = new Date();
-    const context: CronContextValue = {
-      jobName: job.name,
-      runId: randomUUID(),
-      occurrence: occurrence.toISOString(),
-      instanceId: this.options.instanceId,
-    };
+    const context = this.newContext(job, occurrence);
+    const extra: Partial<JobRunReport> = request.catchup ? { catchup: true } : {};
     if (this.shutdown.isShuttingDown) {
-      return this.finish(context, startedAt, { outcome: 'skipped', skipReason: 'shutting-down' });
+      return this.finish(context, startedAt, { outcome: 'skipped', skipReason: 'shutting-down' }, extra);
     }
     // Tracked from the first store call: a drain must wait for a claim or lease in flight, or the store could be
     // disconnected under it and leave a lease nobody releases.
@@ -62,7 +103,7 @@ export class OccurrenceExecutor {
     const untrack = this.shutdown.track((reason) => controller.abort(reason));
     let end: RunEnd;
     try {
-      end = await this.attempt(job, occurrence, context, controller);
+      end = await this.attempt(job, occurrence, context, controller, request);
     } catch (error) {
       // Every step above is guarded; this is the last line that keeps a library bug from escaping.
       end = { outcome: 'failed', error: describeError(error) };
@@ -70,7 +111,62 @@ export class OccurrenceExecutor {
     } finally {
       untrack();
     }
-    return this.finish(context, startedAt, end);
+    return this.finish(context, startedAt, end, extra);
+  }
+
+  /**
+   * Tries now to take over the crashed run of `occurrence`; if its lease is still held, watches it. Resolves the
+   * report of the resumed run, or `undefined` when this instance did not resume it (yet).
+   */
+  async resumeCrashed(job: JobDefinition, occurrence: Date): Promise<JobRunReport | undefined> {
+    if (this.shutdown.isShuttingDown || job.crashRecovery !== 'resume' || !this.lock.keepsLedger) return undefined;
+    const startedAt = new Date();
+    const context = this.newContext(job, occurrence);
+    const controller = new AbortController();
+    const untrack = this.shutdown.track((reason) => controller.abort(reason));
+    try {
+      const token = `${this.options.instanceId}:${context.runId}`;
+      let resumed;
+      try {
+        resumed = await this.lock.resume(job.name, occurrence, {
+          token,
+          runId: context.runId,
+          ledgerTtlMs: this.ledgerTtl(job),
+        });
+      } catch {
+        // The store is away (a failover, a restart): keep trying until it answers, then decide.
+        this.watch(job, occurrence, RESUME_RETRY_MS);
+        return undefined;
+      }
+      this.checkSkew(resumed.serverTimeMs, startedAt.getTime());
+      if (resumed.kind === 'held') {
+        this.watch(job, occurrence, resumed.leaseMs + RESUME_SLACK_MS);
+        return undefined;
+      }
+      if (resumed.kind !== 'won') return undefined;
+      context.fencingToken = resumed.fencingToken;
+      const takeover = { attempt: resumed.attempt, resumedFrom: resumed.resumedFrom };
+      this.runLog.resuming(context, takeover.resumedFrom, takeover.attempt);
+      let end: RunEnd;
+      try {
+        end = await this.execute(job, occurrence, context, controller, resumed.lease, takeover);
+      } catch (error) {
+        end = { outcome: 'failed', error: describeError(error) };
+        this.runLog.failed(context, error);
+      }
+      return this.finish(context, startedAt, end, takeover);
+    } finally {
+      untrack();
+    }
+  }
+
+  private newContext(job: JobDefinition, occurrence: Date): CronContextValue {
+    return {
+      jobName: job.name,
+      runId: randomUUID(),
+      occurrence: occurrence.toISOString(),
+      instanceId: this.options.instanceId,
+    };
   }
 
   private async attempt(
@@ -78,37 +174,65 @@ export class OccurrenceExecutor {
     occurrence: Date,
     context: CronContextValue,
     controller: AbortController,
+    request: RunRequest,
   ): Promise<RunEnd> {
     const token = `${this.options.instanceId}:${context.runId}`;
 
+    let lease: RunningLease | undefined;
     let coordinated = true;
     try {
-      const ttl = job.lockTtlMs ?? claimTtlUntilNextWindow(job.schedule, occurrence, new Date(), MIN_CLAIM_TTL_MS);
-      if (!(await this.lock.claim(job.name, occurrence, token, ttl)))
-        return { outcome: 'skipped', skipReason: 'duplicate' };
+      const sentAt = Date.now();
+      const claim = await this.lock.claim(job.name, occurrence, {
+        token,
+        runId: context.runId,
+        claimTtlMs: this.claimTtl(job, occurrence, request),
+        ledgerTtlMs: this.ledgerTtl(job),
+        ignorePause: request.ignorePause,
+      });
+      this.checkSkew(claim.serverTimeMs, sentAt);
+      this.storeAnswered(job, occurrence);
+      switch (claim.kind) {
+        case 'paused':
+          return { outcome: 'skipped', skipReason: 'paused' };
+        case 'duplicate':
+          if (claim.runningLeaseMs !== undefined && job.crashRecovery === 'resume' && this.lock.keepsLedger) {
+            this.watch(job, occurrence, claim.runningLeaseMs + RESUME_SLACK_MS);
+          }
+          return { outcome: 'skipped', skipReason: 'duplicate' };
+        case 'overlap':
+          return { outcome: 'skipped', skipReason: 'overlap' };
+        case 'won':
+          lease = claim.lease;
+          context.fencingToken = claim.fencingToken;
+      }
     } catch (error) {
+      if (!request.catchup && !this.failingSince.has(job.name)) this.failingSince.set(job.name, occurrence);
       const skip = this.onLockError(error, context);
       if (skip) return skip;
       coordinated = false;
     }
 
-    if (this.runningHere.has(job.name)) return { outcome: 'skipped', skipReason: 'overlap' };
-    let lease: RunningLease | undefined;
-    if (coordinated) {
-      try {
-        lease = await this.lock.takeLease(job.name, token);
-        if (!lease) return { outcome: 'skipped', skipReason: 'overlap' };
-      } catch (error) {
-        const skip = this.onLockError(error, context);
-        if (skip) return skip;
-      }
+    if (this.runningHere.has(job.name)) {
+      await this.endLease(job, occurrence, context, lease);
+      return { outcome: 'skipped', skipReason: 'overlap' };
     }
-    // The lease may have taken a while; shutdown could have begun meanwhile.
+    // The claim may have taken a while; shutdown could have begun meanwhile.
     if (this.shutdown.isShuttingDown) {
-      await this.releaseLease(lease, context);
+      await this.endLease(job, occurrence, context, lease);
       return { outcome: 'skipped', skipReason: 'shutting-down' };
     }
+    return this.execute(job, occurrence, context, controller, coordinated ? lease : undefined);
+  }
 
+  /** Runs a won (or, with no lease, uncoordinated) occurrence and ends its lease and ledger entry. */
+  private async execute(
+    job: JobDefinition,
+    occurrence: Date,
+    context: CronContextValue,
+    controller: AbortController,
+    lease: RunningLease | undefined,
+    takeover?: Takeover,
+  ): Promise<RunEnd> {
     this.runningHere.add(job.name);
     lease?.keepAlive((reason) => {
       this.runLog.leaseLost(context, reason);
@@ -117,11 +241,11 @@ export class OccurrenceExecutor {
     try {
       return await this.contextStore.run(context, () =>
         job.perTenant
-          ? this.runTenants(job, context, controller.signal)
+          ? this.runTenants(job, context, controller.signal, lease, takeover)
           : this.runPlain(job, context, controller.signal),
       );
     } finally {
-      await this.releaseLease(lease, context);
+      await this.endLease(job, occurrence, context, lease);
       this.runningHere.delete(job.name);
     }
   }
@@ -133,8 +257,20 @@ export class OccurrenceExecutor {
     return { outcome: signal.aborted ? 'interrupted' : 'failed', error: describeError(result.error) };
   }
 
-  private async runTenants(job: JobDefinition, context: CronContextValue, signal: AbortSignal): Promise<RunEnd> {
-    const result = await this.fanOut.run(job, context, signal);
+  private async runTenants(
+    job: JobDefinition,
+    context: CronContextValue,
+    signal: AbortSignal,
+    lease: RunningLease | undefined,
+    takeover: Takeover | undefined,
+  ): Promise<RunEnd> {
+    const progress = await this.tenantProgress(job, context, lease, takeover);
+    let result;
+    try {
+      result = await this.fanOut.run(job, context, signal, progress);
+    } finally {
+      await progress?.recorder.close();
+    }
     switch (result.kind) {
       case 'lock-error':
         return this.onLockError(result.error, context) ?? { outcome: 'failed', error: result.error.message };
@@ -143,6 +279,38 @@ export class OccurrenceExecutor {
       case 'ran':
         return { outcome: result.undone.length > 0 ? 'interrupted' : 'completed', tenants: result.summary };
     }
+  }
+
+  /**
+   * Progress is recorded only when a crash could be resumed from it: a coordinated run of a job with crash
+   * recovery on a store that keeps a ledger. A resumed run first reads what its predecessor recorded.
+   */
+  private async tenantProgress(
+    job: JobDefinition,
+    context: CronContextValue,
+    lease: RunningLease | undefined,
+    takeover: Takeover | undefined,
+  ): Promise<TenantProgress | undefined> {
+    if (!lease || job.crashRecovery !== 'resume' || !this.lock.keepsLedger) return undefined;
+    let done: ReadonlySet<string> | undefined;
+    if (takeover) {
+      try {
+        done = new Set(await this.lock.readProgress(job.name));
+        this.runLog.resumeSkipsDone(context, done.size, takeover.resumedFrom);
+      } catch (error) {
+        // Without the record every tenant runs again: more work, but nothing lost.
+        this.runLog.progressReadFailed(context, error);
+      }
+    }
+    const ttl = this.ledgerTtl(job);
+    let warned = false;
+    const recorder = new ProgressRecorder((ids) => this.lock.addProgress(job.name, ids, ttl), {
+      onError: (error, ids) => {
+        if (!warned) this.runLog.progressWriteFailed(context, ids.length, error);
+        warned = true;
+      },
+    });
+    return { done, recorder };
   }
 
   /** Under `'skip'`, the run ends skipped; under `'run'`, it goes on uncoordinated (returns undefined). */
@@ -155,23 +323,90 @@ export class OccurrenceExecutor {
     return undefined;
   }
 
-  private async releaseLease(lease: RunningLease | undefined, context: CronContextValue): Promise<void> {
+  private async endLease(
+    job: JobDefinition,
+    occurrence: Date,
+    context: CronContextValue,
+    lease: RunningLease | undefined,
+  ): Promise<void> {
     if (!lease) return;
     try {
-      await lease.release();
+      await this.lock.finish(job.name, occurrence, context.runId, lease);
     } catch (error) {
       this.runLog.leaseReleaseFailed(context, error);
     }
   }
 
-  private finish(context: CronContextValue, startedAt: Date, end: RunEnd): JobRunReport {
+  private claimTtl(job: JobDefinition, occurrence: Date, request: RunRequest): number {
+    const ttl = job.lockTtlMs ?? claimTtlUntilNextWindow(job.schedule, occurrence, new Date(), MIN_CLAIM_TTL_MS);
+    return request.catchup ? Math.max(ttl, job.catchupWindowMs ?? 0, MIN_CATCHUP_CLAIM_TTL_MS) : ttl;
+  }
+
+  private ledgerTtl(job: JobDefinition): number {
+    return Math.max(MIN_LEDGER_TTL_MS, 2 * (job.catchupWindowMs ?? 0));
+  }
+
+  /** Looks at the run of `occurrence` again after `delayMs`; at most one watcher per job and occurrence. */
+  private watch(job: JobDefinition, occurrence: Date, delayMs: number): void {
+    if (this.shutdown.isShuttingDown) return;
+    const key = `${job.name}\n${occurrence.toISOString()}`;
+    if (this.watchers.has(key)) return;
+    const timer = setTimeout(
+      () => {
+        this.watchers.delete(key);
+        this.resumeCrashed(job, occurrence).catch((error: unknown) =>
+          this.runLog.failed(this.newContext(job, occurrence), error),
+        );
+      },
+      Math.max(0, delayMs),
+    );
+    // Watching never keeps a process alive on its own.
+    timer.unref();
+    this.watchers.set(key, timer);
+  }
+
+  private stopWatching(): void {
+    for (const timer of this.watchers.values()) clearTimeout(timer);
+    this.watchers.clear();
+  }
+
+  private storeAnswered(job: JobDefinition, occurrence: Date): void {
+    const since = this.failingSince.get(job.name);
+    if (!since) return;
+    this.failingSince.delete(job.name);
+    for (const listener of this.recoveryListeners) listener(job, since, occurrence);
+  }
+
+  /**
+   * The store's clock against ours, from the time a claim already returns: the local midpoint of the call is
+   * compared with the server's reading. Warned at most once an hour.
+   */
+  private checkSkew(serverTimeMs: number | undefined, sentAtMs: number): void {
+    if (serverTimeMs === undefined || !Number.isFinite(serverTimeMs)) return;
+    const now = Date.now();
+    const skewMs = Math.round((sentAtMs + now) / 2 - serverTimeMs);
+    if (Math.abs(skewMs) <= SKEW_WARN_MS || now - this.lastSkewWarningAt < SKEW_WARN_EVERY_MS) return;
+    this.lastSkewWarningAt = now;
+    this.runLog.clockSkew(this.options.instanceId, skewMs);
+  }
+
+  private finish(
+    context: CronContextValue,
+    startedAt: Date,
+    end: RunEnd,
+    extra: Partial<Pick<JobRunReport, 'attempt' | 'resumedFrom' | 'catchup'>> = {},
+  ): JobRunReport {
     const finishedAt = new Date();
     const report: JobRunReport = {
       ...context,
       outcome: end.outcome,
       startedAt: startedAt.toISOString(),
       finishedAt: finishedAt.toISOString(),
+      attempt: extra.attempt ?? 1,
+      fencingToken: context.fencingToken ?? 0,
     };
+    if (extra.resumedFrom !== undefined) report.resumedFrom = extra.resumedFrom;
+    if (extra.catchup) report.catchup = true;
     if (end.skipReason) report.skipReason = end.skipReason;
     if (end.error !== undefined) report.error = end.error;
     if (end.tenants) report.tenants = end.tenants;

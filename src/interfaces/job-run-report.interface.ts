@@ -1,5 +1,5 @@
 /** Why an occurrence was not run by this instance. */
-export type SkipReason = 'duplicate' | 'overlap' | 'lock-error' | 'shutting-down';
+export type SkipReason = 'duplicate' | 'overlap' | 'lock-error' | 'shutting-down' | 'paused';
 
 /** How a run ended. */
 export type RunOutcome = 'completed' | 'failed' | 'skipped' | 'interrupted';
@@ -32,4 +32,17 @@ export interface JobRunReport {
   finishedAt: string;
   /** Set for `@PerTenant()` jobs that got as far as listing tenants. */
   tenants?: TenantRunSummary;
+
+  // --- run ledger, fencing and crash resume ------------------------------------------------------------------------
+  /** 1 for a run that claimed its occurrence; 2 and up for a run that resumed it after its holder died. */
+  attempt: number;
+  /** For a resumed run: the run id whose holder died. */
+  resumedFrom?: string;
+  /** Set on a late run of an occurrence missed while the fleet (or the store) was down. */
+  catchup?: true;
+  /**
+   * Strictly increasing per job across every run that won a claim or a resume; `0` when this run won none (a skip,
+   * or a run without coordination under `lockFailure: 'run'`).
+   */
+  fencingToken: number;
 }

@@ -15,6 +15,14 @@ import { RunLog } from '../run-log.js';
 import { ShutdownCoordinator } from '../shutdown.coordinator.js';
 import { PendingTenants, type PendingRead } from './pending-tenants.js';
 import { decideEligibility, listTenants, orderTenants } from './tenant-selection.js';
+import { type ProgressRecorder } from '../recovery/progress-recorder.js';
+
+/** Crash-resume bookkeeping of one run: what an earlier attempt finished, and where this one records its own. */
+export interface TenantProgress {
+  /** Tenants an attempt that died had finished: not run again. */
+  done?: ReadonlySet<string>;
+  recorder: ProgressRecorder;
+}
 
 /** How one claimed `@PerTenant()` occurrence ended on this instance. */
 export type FanOutResult =
@@ -48,7 +56,12 @@ export class TenantFanOutExecutor implements OnModuleInit {
     if (type) this.settings = await this.instantiate(type);
   }
 
-  async run(job: JobDefinition, context: CronContextValue, signal: AbortSignal): Promise<FanOutResult> {
+  async run(
+    job: JobDefinition,
+    context: CronContextValue,
+    signal: AbortSignal,
+    progress?: TenantProgress,
+  ): Promise<FanOutResult> {
     const summary: TenantRunSummary = { total: 0, succeeded: [], failed: [], disabled: [], unprocessed: [] };
     const settings = this.settings as TenantSettingsProvider;
     const concurrency = job.perTenant?.concurrency ?? this.options.concurrency;
@@ -61,7 +74,10 @@ export class TenantFanOutExecutor implements OnModuleInit {
     if (listing.invalid.length > 0) {
       this.runLog.invalidTenantIds(context, listing.invalid.length, listing.invalid.slice(0, 5));
     }
-    summary.total = listing.tenantIds.length;
+    const done = progress?.done;
+    // A resumed run only deals with what its predecessor did not finish; `total` counts this attempt's tenants.
+    const listed = done && done.size > 0 ? listing.tenantIds.filter((id) => !done.has(id)) : listing.tenantIds;
+    summary.total = listed.length;
 
     const pendingBefore = await this.pending.read(job.name);
     if (pendingBefore.kind === 'failed') {
@@ -71,7 +87,7 @@ export class TenantFanOutExecutor implements OnModuleInit {
       this.runLog.pendingReadFailed(context, pendingBefore.error);
     }
 
-    const eligibility = await decideEligibility(settings, job.name, listing.tenantIds, concurrency);
+    const eligibility = await decideEligibility(settings, job.name, listed, concurrency);
     if (eligibility.kind === 'failed') {
       this.runLog.stepFailed(context, 'filterEnabled', eligibility.error);
       return { kind: 'failed', error: `filterEnabled failed: ${describeError(eligibility.error)}`, summary };
@@ -89,7 +105,7 @@ export class TenantFanOutExecutor implements OnModuleInit {
       pendingBefore.kind === 'read' ? pendingBefore.tenantIds : undefined,
     );
     if (pendingFirst.length > 0) this.runLog.pendingTakenFirst(context, pendingFirst);
-    return this.runTenants(job, context, signal, summary, order, concurrency, pendingBefore);
+    return this.runTenants(job, context, signal, summary, order, concurrency, pendingBefore, progress?.recorder);
   }
 
   private async runTenants(
@@ -100,6 +116,7 @@ export class TenantFanOutExecutor implements OnModuleInit {
     order: string[],
     concurrency: number,
     pendingBefore: PendingRead,
+    recorder: ProgressRecorder | undefined,
   ): Promise<FanOutResult> {
     // Every tenant in flight listens for the run's abort; that many listeners is by design, not a leak.
     setMaxListeners(concurrency + 10, signal);
@@ -108,7 +125,7 @@ export class TenantFanOutExecutor implements OnModuleInit {
       order,
       concurrency,
       () => !this.shutdown.isShuttingDown && !signal.aborted,
-      (tenantId) => this.runTenant(job, { ...context, tenantId }, signal, summary, cutOff),
+      (tenantId) => this.runTenant(job, { ...context, tenantId }, signal, summary, cutOff, recorder),
     );
     summary.unprocessed = order.slice(started);
     const undone = summary.unprocessed.concat(cutOff);
@@ -123,6 +140,7 @@ export class TenantFanOutExecutor implements OnModuleInit {
     signal: AbortSignal,
     summary: TenantRunSummary,
     cutOff: string[],
+    recorder: ProgressRecorder | undefined,
   ): Promise<void> {
     const tenantId = context.tenantId as string;
     const timeoutMs = job.perTenant?.tenantTimeoutMs;
@@ -132,6 +150,8 @@ export class TenantFanOutExecutor implements OnModuleInit {
         this.contextStore.runChild(context, async () => job.handler(tenantId, { signal: tenantSignal, context })),
       { timeoutMs, signal, timeoutError },
     );
+    // A tenant whose handler ended, either way, is done for this occurrence; one cut off is not.
+    if (end.kind !== 'aborted') recorder?.add(tenantId);
     switch (end.kind) {
       case 'settled':
         if (end.result.ok) summary.succeeded.push(tenantId);
