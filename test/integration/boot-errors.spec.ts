@@ -1,10 +1,6 @@
 import { Injectable, Scope } from '@nestjs/common';
 import { Cron } from '@nestjs/schedule';
-import {
-  CoordinatedCron,
-  CoordinatedCronConfigurationError,
-  type CoordinatedCronModuleOptions,
-} from '../../src/index.js';
+import { CoordinatedCron, CoordinatedCronConfigurationError, type CoordinatedCronModuleOptions } from '../../src/index.js';
 import { createTestApp, type TestAppOptions } from '../support/app.js';
 
 /** Boots an app and returns the error its boot failed with (creation or init), or fails the test. */
@@ -32,37 +28,17 @@ function jobWith(window: unknown, name = 'bad-job') {
 
 describe('boot errors name the class, method and job, and the fix', () => {
   it.each([
-    [
-      'an invalid cron expression',
-      'not a cron',
-      /Job "bad-job" \(BadJobs\.run\): invalid cron expression "not a cron".*5 fields/,
-    ],
+    ['an invalid cron expression', 'not a cron', /Job "bad-job" \(BadJobs\.run\): invalid cron expression "not a cron".*5 fields/],
     ['a cron expression with 7 fields', '0 0 0 1 1 1 2026', /invalid cron expression.*5 or 6 fields/],
     ['an out-of-range field', '61 * * * *', /invalid cron expression "61 \* \* \* \*"/],
-    [
-      'syntax the scheduler cannot run',
-      '0 0 L * *',
-      /invalid cron expression "0 0 L \* \*".*cron package cannot run it/,
-    ],
-    [
-      'an unknown time zone',
-      { cron: '0 3 * * *', timeZone: 'Mars/Olympus' },
-      /"Mars\/Olympus" is not an IANA time zone/,
-    ],
+    ['syntax the scheduler cannot run', '0 0 L * *', /invalid cron expression "0 0 L \* \*".*cron package cannot run it/],
+    ['an unknown time zone', { cron: '0 3 * * *', timeZone: 'Mars/Olympus' }, /"Mars\/Olympus" is not an IANA time zone/],
     ['an unparseable jitter', { cron: '0 3 * * *', jitter: 'soon' }, /jitter "soon" is not a duration.*'90s'/],
     ['a negative jitter', { cron: '0 3 * * *', jitter: -5 }, /jitter -5 is not a duration/],
     ['an unparseable lockTtl', { cron: '0 3 * * *', lockTtl: 'forever' }, /lockTtl "forever" is not a duration/],
     ['a negative lockTtl', { cron: '0 3 * * *', lockTtl: '-1m' }, /lockTtl "-1m" is not a duration/],
-    [
-      'a jitter longer than the gap',
-      { cron: '*/10 * * * * *', jitter: '15s' },
-      /jitter 15000ms is not shorter than the 10000ms between two ticks/,
-    ],
-    [
-      'a jitter equal to the gap',
-      { cron: '0 * * * *', jitter: '1h' },
-      /jitter 3600000ms is not shorter than the 3600000ms/,
-    ],
+    ['a jitter longer than the gap', { cron: '*/10 * * * * *', jitter: '15s' }, /jitter 15000ms is not shorter than the 10000ms between two ticks/],
+    ['a jitter equal to the gap', { cron: '0 * * * *', jitter: '1h' }, /jitter 3600000ms is not shorter than the 3600000ms/],
     ['no window', undefined, /needs a window/],
   ])('%s', async (_label, window, pattern) => {
     const error = await bootError({ providers: [jobWith(window)] });
@@ -88,9 +64,7 @@ describe('boot errors name the class, method and job, and the fix', () => {
       two() {}
     }
     const error = await bootError({ providers: [First, Second] });
-    expect(error.message).toMatch(
-      /Job "same-name" \(Second\.two\): the job name is already used by First\.one.*rename/,
-    );
+    expect(error.message).toMatch(/Job "same-name" \(Second\.two\): the job name is already used by First\.one.*rename/);
   });
 
   it('a name already taken by a plain @Cron in SchedulerRegistry', async () => {
@@ -114,9 +88,7 @@ describe('boot errors name the class, method and job, and the fix', () => {
       run() {}
     }
     const error = await bootError({ providers: [PerRequest] });
-    expect(error.message).toMatch(
-      /Job "scoped" \(PerRequest\.run\): @CoordinatedCron is on a request-scoped.*singleton/,
-    );
+    expect(error.message).toMatch(/Job "scoped" \(PerRequest\.run\): @CoordinatedCron is on a request-scoped.*singleton/);
   });
 
   it('a handler with the wrong shape', async () => {

@@ -1,12 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ClsService } from 'nestjs-cls';
-import {
-  CoordinatedCron,
-  CoordinatedCronRunner,
-  CronContext,
-  type CronContextValue,
-  type CronRun,
-} from '../../src/index.js';
+import { CoordinatedCron, CoordinatedCronRunner, CronContext, type CronContextValue, type CronRun } from '../../src/index.js';
 import { createTestApp } from '../support/app.js';
 import { deleteKeys, REDIS_URL, uniquePrefix } from '../support/redis.js';
 import { failOnUnhandledRejections } from '../support/unhandled.js';
@@ -54,11 +48,7 @@ describe('containment and job identity', () => {
       for (const [name, message] of Object.entries(expected)) {
         const report = await runner.trigger(name, { occurrence });
         expect(report).toMatchObject({ jobName: name, outcome: 'failed', error: message });
-        const line = logger.lines.find(
-          (l) =>
-            l.level === 'error' &&
-            l.message.startsWith(`job=${name} run=${report.runId} fence=${report.fencingToken} failed:`),
-        );
+        const line = logger.lines.find((l) => l.level === 'error' && l.message.startsWith(`job=${name} run=${report.runId} fence=${report.fencingToken} failed:`));
         expect(line?.message).toContain(message);
         expect(hooked.find((h) => h.context.jobName === name)?.context.runId).toBe(report.runId);
       }
@@ -159,15 +149,10 @@ describe('containment and job identity', () => {
         seen.push(await this.deep.read(), context);
       }
     }
-    const { app } = await createTestApp({
-      providers: [Jobs, Deep],
-      options: { keyPrefix: prefix, instanceId: 'node-1' },
-    });
+    const { app } = await createTestApp({ providers: [Jobs, Deep], options: { keyPrefix: prefix, instanceId: 'node-1' } });
     await app.init();
     try {
-      const report = await app
-        .get(CoordinatedCronRunner)
-        .trigger('identity', { occurrence: new Date('2026-03-01T10:00:00Z') });
+      const report = await app.get(CoordinatedCronRunner).trigger('identity', { occurrence: new Date('2026-03-01T10:00:00Z') });
       const expected = {
         jobName: 'identity',
         runId: report.runId,

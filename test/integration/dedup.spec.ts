@@ -41,12 +41,7 @@ describe('duplicate suppression across instances (real Redis)', () => {
       expect(Object.keys(ranBy)).toHaveLength(100);
       for (const runners of Object.values(ranBy)) expect(runners).toHaveLength(1);
       // Both instances won some occurrences: the race was real, not one side always first.
-      const winners = new Set(
-        reports
-          .flat()
-          .filter((r) => r.outcome === 'completed')
-          .map((r) => r.instanceId),
-      );
+      const winners = new Set(reports.flat().filter((r) => r.outcome === 'completed').map((r) => r.instanceId));
       expect(winners.size).toBe(2);
     } finally {
       await a.app.close();
@@ -69,9 +64,7 @@ describe('duplicate suppression across instances (real Redis)', () => {
     await first.app.init();
     const occurrence = new Date('2026-02-01T10:00:00Z');
     try {
-      expect((await first.app.get(CoordinatedCronRunner).trigger('late-job', { occurrence })).outcome).toBe(
-        'completed',
-      );
+      expect((await first.app.get(CoordinatedCronRunner).trigger('late-job', { occurrence })).outcome).toBe('completed');
     } finally {
       await first.app.close();
     }

@@ -18,10 +18,7 @@ function jobsCounting(counter: { runs: number }) {
   return Jobs;
 }
 
-async function triggerTimed(
-  runner: CoordinatedCronRunner,
-  occurrence: Date,
-): Promise<{ report: JobRunReport; ms: number }> {
+async function triggerTimed(runner: CoordinatedCronRunner, occurrence: Date): Promise<{ report: JobRunReport; ms: number }> {
   const started = Date.now();
   const report = await runner.trigger('guarded-job', { occurrence });
   return { report, ms: Date.now() - started };
@@ -54,8 +51,7 @@ describe('lock store failure: skip, never double-run', () => {
     try {
       const runner = app.get(CoordinatedCronRunner);
       const results = [];
-      for (let i = 0; i < 3; i++)
-        results.push(await triggerTimed(runner, new Date(Date.UTC(2026, 0, 1, 0, 0, i * 10))));
+      for (let i = 0; i < 3; i++) results.push(await triggerTimed(runner, new Date(Date.UTC(2026, 0, 1, 0, 0, i * 10))));
       expectLockErrorSkips(results, logger);
       expect(counter.runs).toBe(0);
       expect(errors.map((c) => c.jobName)).toEqual(['guarded-job', 'guarded-job', 'guarded-job']);
@@ -82,8 +78,7 @@ describe('lock store failure: skip, never double-run', () => {
 
       server.pause();
       const results = [];
-      for (let i = 1; i <= 3; i++)
-        results.push(await triggerTimed(runner, new Date(Date.UTC(2026, 0, 1, 0, 0, i * 10))));
+      for (let i = 1; i <= 3; i++) results.push(await triggerTimed(runner, new Date(Date.UTC(2026, 0, 1, 0, 0, i * 10))));
       expectLockErrorSkips(results, logger);
       expect(counter.runs).toBe(1);
 
@@ -117,9 +112,7 @@ describe('lock store failure: skip, never double-run', () => {
       options: { keyPrefix: uniquePrefix('run-anyway'), lockTimeout: LOCK_TIMEOUT, lockFailure: 'run' },
     });
     try {
-      const report = await app
-        .get(CoordinatedCronRunner)
-        .trigger('guarded-job', { occurrence: new Date(Date.UTC(2026, 0, 1)) });
+      const report = await app.get(CoordinatedCronRunner).trigger('guarded-job', { occurrence: new Date(Date.UTC(2026, 0, 1)) });
       expect(report.outcome).toBe('completed');
       expect(counter.runs).toBe(1);
       const lines = logger.lines.filter((l) => l.level === 'error' && l.message.includes('lockFailure=run'));

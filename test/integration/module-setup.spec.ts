@@ -21,34 +21,28 @@ describe('module setup', () => {
   it.each([
     ['no CacheModule', 'none' as const],
     ['an in-memory CacheModule', 'memory' as const],
-  ])(
-    'with %s it falls back to an in-process store and warns once that suppression is per-process',
-    async (_l, cache) => {
-      let runs = 0;
-      @Injectable()
-      class Jobs {
-        @CoordinatedCron('local-job', yearly)
-        run() {
-          runs += 1;
-        }
+  ])('with %s it falls back to an in-process store and warns once that suppression is per-process', async (_l, cache) => {
+    let runs = 0;
+    @Injectable()
+    class Jobs {
+      @CoordinatedCron('local-job', yearly)
+      run() {
+        runs += 1;
       }
-      const { app, logger } = await createTestApp({ providers: [Jobs], cache });
-      try {
-        const runner = app.get(CoordinatedCronRunner);
-        const occurrence = new Date('2026-01-01T00:00:00Z');
-        const reports = await Promise.all([
-          runner.trigger('local-job', { occurrence }),
-          runner.trigger('local-job', { occurrence }),
-        ]);
-        expect(reports.map((r) => r.outcome).sort()).toEqual(['completed', 'skipped']);
-        expect(runs).toBe(1);
-        const warnings = logger.lines.filter((l) => l.level === 'warn' && /per-process only/.test(l.message));
-        expect(warnings).toHaveLength(1);
-      } finally {
-        await app.close();
-      }
-    },
-  );
+    }
+    const { app, logger } = await createTestApp({ providers: [Jobs], cache });
+    try {
+      const runner = app.get(CoordinatedCronRunner);
+      const occurrence = new Date('2026-01-01T00:00:00Z');
+      const reports = await Promise.all([runner.trigger('local-job', { occurrence }), runner.trigger('local-job', { occurrence })]);
+      expect(reports.map((r) => r.outcome).sort()).toEqual(['completed', 'skipped']);
+      expect(runs).toBe(1);
+      const warnings = logger.lines.filter((l) => l.level === 'warn' && /per-process only/.test(l.message));
+      expect(warnings).toHaveLength(1);
+    } finally {
+      await app.close();
+    }
+  });
 
   it('an explicit lockStore wins over the cache', async () => {
     const store = new MemoryLockStore();
@@ -113,14 +107,10 @@ describe('module setup', () => {
       providers: [Jobs],
     })
     class AsyncAppModule {}
-    const app = await Test.createTestingModule({ imports: [AsyncAppModule] })
-      .setLogger(new CapturingLogger())
-      .compile();
+    const app = await Test.createTestingModule({ imports: [AsyncAppModule] }).setLogger(new CapturingLogger()).compile();
     await app.init();
     try {
-      const report = await app
-        .get(CoordinatedCronRunner)
-        .trigger('async-configured', { occurrence: new Date('2026-01-01T00:00:00Z') });
+      const report = await app.get(CoordinatedCronRunner).trigger('async-configured', { occurrence: new Date('2026-01-01T00:00:00Z') });
       expect(report.outcome).toBe('completed');
       expect(seen.sort()).toEqual(['acme@async-node', 'globex@async-node']);
     } finally {
@@ -181,9 +171,7 @@ describe('module setup', () => {
     const { app } = await createTestApp({ providers: [Jobs], cache: 'none' });
     try {
       const runner = app.get(CoordinatedCronRunner);
-      await expect(runner.trigger('unknown')).rejects.toThrow(
-        'no coordinated cron job named "unknown"; known jobs: known',
-      );
+      await expect(runner.trigger('unknown')).rejects.toThrow('no coordinated cron job named "unknown"; known jobs: known');
       await expect(runner.trigger('known', { occurrence: new Date('nope') })).rejects.toThrow('is not a valid Date');
     } finally {
       await app.close();

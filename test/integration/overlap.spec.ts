@@ -37,9 +37,7 @@ describe('overlap: a job never runs twice at once', () => {
       await new Promise((resolve) => setTimeout(resolve, 50));
       const during = [];
       for (let i = 1; i <= 6; i++) {
-        during.push(
-          await b.app.get(CoordinatedCronRunner).trigger('long-job', { occurrence: new Date(base + i * 1000) }),
-        );
+        during.push(await b.app.get(CoordinatedCronRunner).trigger('long-job', { occurrence: new Date(base + i * 1000) }));
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
       const longReport = await long;

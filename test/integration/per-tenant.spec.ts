@@ -168,10 +168,7 @@ describe('@PerTenant fan-out (real Redis)', () => {
           expect(report.outcome).toBe('completed');
           expect(summary.total).toBe(100);
           expect(summary.succeeded).toHaveLength(89);
-          expectEachOnce(
-            summary.succeeded,
-            tenants.filter((id) => enabled(id) && id !== 't-13'),
-          );
+          expectEachOnce(summary.succeeded, tenants.filter((id) => enabled(id) && id !== 't-13'));
           expect(summary.failed).toEqual([{ tenantId: 't-13', error: 'Error: tenant 13 exploded' }]);
           expectEachOnce(summary.disabled, disabled);
           expect(summary.unprocessed).toEqual([]);
@@ -186,11 +183,7 @@ describe('@PerTenant fan-out (real Redis)', () => {
           expect(failureLines[0].message).toContain(`job=${JOB}`);
           expect(failureLines[0].message).toContain(`run=${report.runId}`);
           expect(failureLines[0].message).toContain('tenant 13 exploded');
-          expect(
-            logger.matching(
-              new RegExp(`job=${JOB} run=${report.runId} fence=${report.fencingToken} 10 tenant\\(s\\) disabled`),
-            ),
-          ).toHaveLength(1);
+          expect(logger.matching(new RegExp(`job=${JOB} run=${report.runId} fence=${report.fencingToken} 10 tenant\\(s\\) disabled`))).toHaveLength(1);
 
           expect(hooked).toHaveLength(1);
           expect(hooked[0].error).toBeInstanceOf(Error);
@@ -245,10 +238,7 @@ describe('@PerTenant fan-out (real Redis)', () => {
     const tenants = ids(33);
     const disabled = new Set(['t-4', 't-17', 't-29']);
     const enabled = tenants.filter((id) => !disabled.has(id));
-    const { type } = settingsFor({
-      tenants: () => tenants,
-      filterEnabled: async (list) => list.filter((id) => !disabled.has(id)),
-    });
+    const { type } = settingsFor({ tenants: () => tenants, filterEnabled: async (list) => list.filter((id) => !disabled.has(id)) });
     let order: string[] = [];
     const job = tenantJob((tenantId) => {
       order.push(tenantId);
@@ -312,10 +302,7 @@ describe('@PerTenant fan-out (real Redis)', () => {
       expectEachOnce(firstFinished, started);
       expectEachOnce(summary.succeeded, started);
       expect(summary.failed).toEqual([]);
-      expectEachOnce(
-        summary.unprocessed,
-        tenants.filter((id) => !started.includes(id)),
-      );
+      expectEachOnce(summary.unprocessed, tenants.filter((id) => !started.includes(id)));
 
       const lines = first.logger.matching(/interrupted: unprocessed=/);
       expect(lines).toHaveLength(1);
@@ -341,9 +328,7 @@ describe('@PerTenant fan-out (real Redis)', () => {
         expectEachOnce(secondStarts, tenants);
         expectEachOnce(tenantsOf(next).succeeded, tenants);
         expect(tenantsOf(next).unprocessed).toEqual([]);
-        const takenFirst = new RegExp(
-          `run=${next.runId} fence=${next.fencingToken} ${summary.unprocessed.length} tenant\\(s\\) left unprocessed`,
-        );
+        const takenFirst = new RegExp(`run=${next.runId} fence=${next.fencingToken} ${summary.unprocessed.length} tenant\\(s\\) left unprocessed`);
         expect(second.logger.matching(takenFirst)).toHaveLength(1);
         // Done with them: a third run must not find them pending again.
         expect(await redis.exists(pendingKey(prefix, JOB))).toBe(0);
@@ -395,22 +380,16 @@ describe('@PerTenant fan-out (real Redis)', () => {
       expect(report.outcome).toBe('interrupted');
       expect(started).toHaveLength(3);
       expect([...abortReasons.keys()].sort()).toEqual([...started].sort());
-      for (const reason of abortReasons.values())
-        expect(String((reason as Error).message)).toContain('shutdownTimeout');
+      for (const reason of abortReasons.values()) expect(String((reason as Error).message)).toContain('shutdownTimeout');
       expect(summary.succeeded).toEqual([]);
       expect(summary.failed.map((f) => f.tenantId).sort()).toEqual([...started].sort());
       expect(summary.failed.every((f) => f.error.includes('its signal was aborted'))).toBe(true);
-      expectEachOnce(
-        summary.unprocessed,
-        tenants.filter((id) => !started.includes(id)),
-      );
+      expectEachOnce(summary.unprocessed, tenants.filter((id) => !started.includes(id)));
       // Cut off mid-way or never started: all of them are retried by the next run.
       expectEachOnce(await redis.sMembers(pendingKey(prefix, JOB)), tenants);
       const line = logger.matching(/interrupted: unprocessed=/);
       expect(line).toHaveLength(1);
-      expect(line[0]).toContain(
-        `run=${report.runId} fence=${report.fencingToken} interrupted: unprocessed=17 ids=${summary.unprocessed.join(',')} `,
-      );
+      expect(line[0]).toContain(`run=${report.runId} fence=${report.fencingToken} interrupted: unprocessed=17 ids=${summary.unprocessed.join(',')} `);
       expect(line[0]).toContain(`cut-off=3 cut-off-ids=${summary.failed.map((f) => f.tenantId).join(',')} `);
     } finally {
       if (!closed) await app.close();
@@ -432,28 +411,21 @@ describe('@PerTenant fan-out (real Redis)', () => {
       let hungAbortReason: unknown;
       const others: Array<{ tenantId: string; whileHung: boolean; aborted: boolean }> = [];
       // Concurrency 1: whichever tenant starts first hangs (ignoring its signal), and only a freed slot lets the rest run.
-      const job = tenantJob(
-        async (tenantId, { signal }) => {
-          if (hung === undefined) {
-            hung = tenantId;
-            signal.addEventListener('abort', () => (hungAbortReason = signal.reason), { once: true });
-            await release.promise;
-            hungSettled = true;
-            return;
-          }
-          await sleep(1);
-          others.push({ tenantId, whileHung: !hungSettled, aborted: signal.aborted });
-        },
-        { ...perTenant, concurrency: 1 },
-      );
+      const job = tenantJob(async (tenantId, { signal }) => {
+        if (hung === undefined) {
+          hung = tenantId;
+          signal.addEventListener('abort', () => (hungAbortReason = signal.reason), { once: true });
+          await release.promise;
+          hungSettled = true;
+          return;
+        }
+        await sleep(1);
+        others.push({ tenantId, whileHung: !hungSettled, aborted: signal.aborted });
+      }, { ...perTenant, concurrency: 1 });
 
       const hooked: CronContextValue[] = [];
       await withApp(
-        {
-          providers: [job],
-          settings: type,
-          options: { ...moduleOptions, onError: (_e, context) => hooked.push(context) },
-        },
+        { providers: [job], settings: type, options: { ...moduleOptions, onError: (_e, context) => hooked.push(context) } },
         async ({ logger, runner }) => {
           // A slot held until the hung call settles would show up as others starting after it, not as a jest timeout.
           const safety = setTimeout(() => release.resolve(), 3_000);
@@ -461,13 +433,8 @@ describe('@PerTenant fan-out (real Redis)', () => {
             const report = await runner.trigger(JOB, { occurrence: nextOccurrence() });
             const summary = tenantsOf(report);
             expect(hung).toBeDefined();
-            expect(summary.failed).toEqual([
-              { tenantId: hung, error: `TenantTimeoutError: timed out after ${limit}ms` },
-            ]);
-            expectEachOnce(
-              summary.succeeded,
-              tenants.filter((id) => id !== hung),
-            );
+            expect(summary.failed).toEqual([{ tenantId: hung, error: `TenantTimeoutError: timed out after ${limit}ms` }]);
+            expectEachOnce(summary.succeeded, tenants.filter((id) => id !== hung));
             expect(report.outcome).toBe('completed');
 
             expect(hungAbortReason).toBeInstanceOf(TenantTimeoutError);
@@ -521,11 +488,7 @@ describe('@PerTenant fan-out (real Redis)', () => {
         expect(byTenant.get('t-6')).toBeInstanceOf(RangeError);
         expect(hooked).toHaveLength(3);
         for (const tenantId of ['t-2', 't-5', 't-6']) {
-          expect(
-            logger.matching(
-              new RegExp(`job=${JOB} run=${report.runId} fence=${report.fencingToken} tenant=${tenantId} failed: `),
-            ),
-          ).toHaveLength(1);
+          expect(logger.matching(new RegExp(`job=${JOB} run=${report.runId} fence=${report.fencingToken} tenant=${tenantId} failed: `))).toHaveLength(1);
         }
       },
     );
@@ -558,15 +521,11 @@ describe('@PerTenant fan-out (real Redis)', () => {
         expect(summary.failed.map((f) => f.tenantId).sort()).toEqual(['t-3', 't-4']);
         expect(summary.failed.every((f) => f.error.startsWith('eligibility check failed: Error: settings'))).toBe(true);
         const t3 = logger.lines.filter(
-          (l) =>
-            l.level === 'error' &&
-            l.message.includes(`run=${report.runId} fence=${report.fencingToken} tenant=t-3 isEnabled threw`),
+          (l) => l.level === 'error' && l.message.includes(`run=${report.runId} fence=${report.fencingToken} tenant=t-3 isEnabled threw`),
         );
         expect(t3).toHaveLength(1);
         expect(t3[0].message).toContain('settings row corrupt');
-        const t4 = new RegExp(
-          `run=${report.runId} fence=${report.fencingToken} tenant=t-4 isEnabled threw, tenant skipped: Error: settings db timeout`,
-        );
+        const t4 = new RegExp(`run=${report.runId} fence=${report.fencingToken} tenant=t-4 isEnabled threw, tenant skipped: Error: settings db timeout`);
         expect(logger.matching(t4)).toHaveLength(1);
         expect(hooked.map((c) => c.tenantId).sort()).toEqual(['t-3', 't-4']);
       },
@@ -574,12 +533,9 @@ describe('@PerTenant fan-out (real Redis)', () => {
   });
 
   describe.each<[string, TenantSource['tenants']]>([
-    [
-      'throws',
-      () => {
-        throw new Error('tenant directory down');
-      },
-    ],
+    ['throws', () => {
+      throw new Error('tenant directory down');
+    }],
     ['rejects', () => Promise.reject(new Error('tenant directory down'))],
   ])('listTenants that %s', (_label, listTenants) => {
     it('fails the run, logs it with the run identity, and starts no tenant', async () => {
@@ -594,15 +550,11 @@ describe('@PerTenant fan-out (real Redis)', () => {
           expect(report.outcome).toBe('failed');
           expect(report.error).toBe('listTenants failed: Error: tenant directory down');
           expect(handled).toEqual([]);
-          const lines = logger.lines.filter(
-            (l) => l.level === 'error' && l.message.includes('listTenants failed, run failed'),
-          );
+          const lines = logger.lines.filter((l) => l.level === 'error' && l.message.includes('listTenants failed, run failed'));
           expect(lines.map((l) => l.message)).toEqual([
             `job=${JOB} run=${report.runId} fence=${report.fencingToken} listTenants failed, run failed: Error: tenant directory down`,
           ]);
-          expect(
-            logger.matching(new RegExp(`run=${report.runId} .*outcome=failed .*error="listTenants failed`)),
-          ).toHaveLength(1);
+          expect(logger.matching(new RegExp(`run=${report.runId} .*outcome=failed .*error="listTenants failed`))).toHaveLength(1);
           expect(hooked).toHaveLength(1);
           expect(hooked[0]).toMatchObject({ jobName: JOB, runId: report.runId });
           expect(hooked[0].tenantId).toBeUndefined();
@@ -626,9 +578,7 @@ describe('@PerTenant fan-out (real Redis)', () => {
       expect(report.error).toBe('filterEnabled failed: Error: feature flags unavailable');
       expect(handled).toEqual([]);
       expect(calls.isEnabled).toBe(0);
-      const line = new RegExp(
-        `^job=${JOB} run=${report.runId} fence=${report.fencingToken} filterEnabled failed, run failed: Error: feature flags unavailable`,
-      );
+      const line = new RegExp(`^job=${JOB} run=${report.runId} fence=${report.fencingToken} filterEnabled failed, run failed: Error: feature flags unavailable`);
       expect(logger.matching(line)).toHaveLength(1);
     });
   });
@@ -730,9 +680,7 @@ describe('@PerTenant fan-out (real Redis)', () => {
 
     it.each([0, -1, 1.5])('module concurrency %p is rejected when the app is created', async (concurrency) => {
       const message = await bootError([tenantJob(noop)], { tenantSettings: Settings, concurrency });
-      expect(message).toBe(
-        `CoordinatedCronModule option concurrency ${concurrency} must be a positive integer, e.g. 5.`,
-      );
+      expect(message).toBe(`CoordinatedCronModule option concurrency ${concurrency} must be a positive integer, e.g. 5.`);
     });
 
     it.each([0, -1, 1.5])('@PerTenant concurrency %p names the job, class and method', async (concurrency) => {
@@ -749,9 +697,7 @@ describe('@PerTenant fan-out (real Redis)', () => {
 
     it('an unparseable @PerTenant tenantTimeout names the job, class and method', async () => {
       const message = await bootError([tenantJob(noop, { tenantTimeout: 'a while' })], { tenantSettings: Settings });
-      expect(message).toContain(
-        `Job "${JOB}" (TenantJobs.handle): @PerTenant tenantTimeout "a while" is not a duration`,
-      );
+      expect(message).toContain(`Job "${JOB}" (TenantJobs.handle): @PerTenant tenantTimeout "a while" is not a duration`);
       expect(message).toContain("'30s'");
     });
   });
