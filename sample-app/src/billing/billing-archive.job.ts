@@ -5,7 +5,7 @@ import { AccountsRepository } from '../accounts/accounts.repository.js';
 import { simulatedWork } from '../common/simulated-work.js';
 import { jobWindow } from '../config/job-windows.js';
 import { BILLING_ARCHIVE, SAMPLE_CONFIG, type SampleConfig } from '../config/sample-config.js';
-import { FLOW_CLS_KEY, type JobRunRecorder } from '../job-runs/job-run-recorder.service.js';
+import { FLOW_CLS_KEY, JobRunRecorder } from '../job-runs/job-run-recorder.service.js';
 import { InvoicesRepository } from './invoices.repository.js';
 
 /** The business flow name billing code tags its work with; the app logger appends it to every line. */
