@@ -68,6 +68,8 @@ export class OccurrenceExecutor {
   private readonly watchers = new Map<string, NodeJS.Timeout>();
   /** Jobs whose claims failed on a lock error, with the first occurrence that did. */
   private readonly failingSince = new Map<string, Date>();
+  /** Jobs whose store answered again, waiting for the run that noticed it to end. */
+  private readonly recovered = new Map<string, { since: Date; at: Date }>();
   private readonly recoveryListeners: Array<(job: JobDefinition, firstMissed: Date, recoveredAt: Date) => void> = [];
   private lastSkewWarningAt = Number.NEGATIVE_INFINITY;
 
@@ -111,7 +113,10 @@ export class OccurrenceExecutor {
     } finally {
       untrack();
     }
-    return this.finish(context, startedAt, end, extra);
+    const report = this.finish(context, startedAt, end, extra);
+    // Only now: a catch-up started while this run still held the job's lease would be skipped as an overlap.
+    this.announceRecovery(job);
+    return report;
   }
 
   /**
@@ -374,7 +379,14 @@ export class OccurrenceExecutor {
     const since = this.failingSince.get(job.name);
     if (!since) return;
     this.failingSince.delete(job.name);
-    for (const listener of this.recoveryListeners) listener(job, since, occurrence);
+    this.recovered.set(job.name, { since, at: occurrence });
+  }
+
+  private announceRecovery(job: JobDefinition): void {
+    const recovery = this.recovered.get(job.name);
+    if (!recovery) return;
+    this.recovered.delete(job.name);
+    for (const listener of this.recoveryListeners) listener(job, recovery.since, recovery.at);
   }
 
   /**

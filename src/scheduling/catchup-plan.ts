@@ -10,6 +10,8 @@ export interface CatchupInput {
   now: Date;
   /** How late a missed tick may still run; undefined: until the tick after it (one period). */
   windowMs?: number;
+  /** Only ticks strictly before this one (after an outage: the occurrence whose claim answered again). */
+  before?: Date;
 }
 
 /**
@@ -18,16 +20,20 @@ export interface CatchupInput {
  * A job with no claimed occurrence catches up nothing: its first deploy must not run a tick it was never meant to.
  */
 export function planCatchup(schedule: CronSchedule, input: CatchupInput): Date[] {
-  const { mode, lastClaimed, now, windowMs } = input;
+  const { mode, lastClaimed, windowMs } = input;
+  const now =
+    input.before && input.before.getTime() <= input.now.getTime() ? new Date(input.before.getTime() - 1) : input.now;
   if (mode === 'none' || !lastClaimed) return [];
   const missed: Date[] = [];
   if (windowMs === undefined) {
-    // One period: only the tick whose window is still open qualifies, the one at or before now.
+    // One period: only the tick whose window is still open qualifies, the one at or before now (and its window
+    // must really still be open when `before` cut the range short).
     const tick = schedule.occurrenceAt(now);
-    if (tick.getTime() > lastClaimed.getTime()) missed.push(tick);
+    const open = schedule.next(tick).getTime() > input.now.getTime();
+    if (tick.getTime() > lastClaimed.getTime() && open) missed.push(tick);
     return missed;
   }
-  const earliest = Math.max(lastClaimed.getTime(), now.getTime() - windowMs - 1);
+  const earliest = Math.max(lastClaimed.getTime(), input.now.getTime() - windowMs - 1);
   for (let tick = schedule.next(new Date(earliest)); tick.getTime() <= now.getTime(); tick = schedule.next(tick)) {
     missed.push(tick);
     if (missed.length > MAX_CATCHUP_OCCURRENCES) missed.shift();

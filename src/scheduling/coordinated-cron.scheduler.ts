@@ -140,7 +140,8 @@ export class CoordinatedCronScheduler implements OnModuleInit, OnApplicationBoot
         lastClaimed: new Date(firstMissed.getTime() - 1),
         now: new Date(),
         windowMs: job.catchupWindowMs,
-      }).filter((occurrence) => occurrence.getTime() < recoveredAt.getTime());
+        before: recoveredAt,
+      });
       this.runLate(job, plan, firstMissed.toISOString());
     } catch (error) {
       this.logger.error(callbackFailed(job, error));

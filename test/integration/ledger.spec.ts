@@ -149,4 +149,39 @@ describe('run ledger, fencing and command budget (own redis-server)', () => {
       await app.close();
     }
   });
+
+  it('when the store answers again after lock errors, the occurrences it missed are caught up once', async () => {
+    const ran: string[] = [];
+    @Injectable()
+    class Jobs {
+      @CoordinatedCron('outage-job', { cron: '0 0 1 1 *', timeZone: 'UTC', catchupWindow: 20 * 365 * 86_400_000 })
+      run({ context }: CronRun) {
+        ran.push(context.occurrence);
+      }
+    }
+    const own = await OwnRedisServer.start();
+    const { app, logger } = await createTestApp({
+      providers: [Jobs],
+      cache: { redisUrl: own.url },
+      options: { keyPrefix: 'outage', instanceId: 'o', lockTimeout: 300 },
+    });
+    try {
+      const runner = app.get(CoordinatedCronRunner);
+      const year = (y: number) => new Date(`${y}-01-01T00:00:00Z`);
+      expect((await runner.trigger('outage-job', { occurrence: year(2020) })).outcome).toBe('completed');
+      own.pause();
+      const failed = await runner.trigger('outage-job', { occurrence: year(2021) });
+      expect(failed.skipReason).toBe('lock-error');
+      own.resume();
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect((await runner.trigger('outage-job', { occurrence: year(2022) })).outcome).toBe('completed');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(ran).toEqual(['2020-01-01T00:00:00.000Z', '2022-01-01T00:00:00.000Z', '2021-01-01T00:00:00.000Z']);
+      expect(logger.matching(/catching up 1 missed occurrence\(s\) since 2021-01-01T00:00:00.000Z/)).toHaveLength(1);
+      expect(logger.matching(/occurrence=2021-01-01T00:00:00.000Z .*outcome=completed catchup=true/)).toHaveLength(1);
+    } finally {
+      await app.close();
+      own.kill();
+    }
+  });
 });

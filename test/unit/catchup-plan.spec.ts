@@ -73,4 +73,20 @@ describe('planCatchup', () => {
     expect(plan).toHaveLength(MAX_CATCHUP_OCCURRENCES);
     expect(plan.at(-1)?.toISOString()).toBe('2026-03-01T01:00:00.000Z');
   });
+
+  it('after an outage, looks only before the occurrence whose claim answered again, then picks the newest', () => {
+    const input = {
+      lastClaimed: at('2026-03-01T06:59:59.999Z'),
+      now: at('2026-03-01T10:30:00Z'),
+      windowMs: 6 * 3_600_000,
+      before: at('2026-03-01T09:00:00Z'),
+    };
+    expect(isos(planCatchup(hourly, { ...input, mode: 'all' }))).toEqual([
+      '2026-03-01T07:00:00.000Z',
+      '2026-03-01T08:00:00.000Z',
+    ]);
+    expect(isos(planCatchup(hourly, { ...input, mode: 'latest' }))).toEqual(['2026-03-01T08:00:00.000Z']);
+    // With the default window, a tick whose next one has come is too old, whatever `before` says.
+    expect(planCatchup(hourly, { ...input, windowMs: undefined, mode: 'latest' })).toEqual([]);
+  });
 });
