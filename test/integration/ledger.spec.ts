@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { CoordinatedCron, CoordinatedCronRunner, CronContext, type CronRun } from '../../src/index.js';
+import { CoordinatedCron, CoordinatedCronRunner, CronContext, type CronRun, MemoryLockStore } from '../../src/index.js';
 import { CoordinatedCronRegistry } from '../../src/definition/coordinated-cron.registry.js';
 import { OccurrenceExecutor } from '../../src/execution/occurrence.executor.js';
 import { ledgerKey, pausedKey } from '../../src/coordination/lock-keys.js';
@@ -182,6 +182,29 @@ describe('run ledger, fencing and command budget (own redis-server)', () => {
     } finally {
       await app.close();
       own.kill();
+    }
+  });
+
+  it("warns once, naming the instance and the size, when this clock is more than a second off the store's", async () => {
+    const seen: Array<number | undefined> = [];
+    // The store's clock, as its claims report it, runs 5 s behind this process.
+    const store = new MemoryLockStore(() => Date.now() - 5_000);
+    const { app, logger } = await createTestApp({
+      providers: [makeJobs(seen)],
+      cache: 'none',
+      options: { keyPrefix: 'skew', instanceId: 'skewed-node', lockStore: store },
+    });
+    try {
+      const runner = app.get(CoordinatedCronRunner);
+      await runner.trigger('ledger-job', { occurrence: new Date('2021-01-01T00:00:00Z') });
+      await runner.trigger('ledger-job', { occurrence: new Date('2022-01-01T00:00:00Z') });
+      const warnings = logger.lines.filter((l) => l.level === 'warn' && /clock is/.test(l.message));
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0].message).toMatch(
+        /instance=skewed-node clock is ahead of the lock store's by (49\d\d|50\d\d)ms/,
+      );
+    } finally {
+      await app.close();
     }
   });
 });
