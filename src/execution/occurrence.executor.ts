@@ -20,6 +20,7 @@ import { settle } from '../common/settle.js';
 import { ShutdownCoordinator } from './shutdown.coordinator.js';
 import { TenantFanOutExecutor, type TenantProgress } from './tenants/tenant-fan-out.executor.js';
 import { ProgressRecorder } from './recovery/progress-recorder.js';
+import { capTenantSummary } from './tenants/summary-cap.js';
 
 interface RunEnd {
   outcome: RunOutcome;
@@ -421,7 +422,7 @@ export class OccurrenceExecutor {
     if (extra.catchup) report.catchup = true;
     if (end.skipReason) report.skipReason = end.skipReason;
     if (end.error !== undefined) report.error = end.error;
-    if (end.tenants) report.tenants = end.tenants;
+    if (end.tenants) report.tenants = capTenantSummary(end.tenants);
     this.runLog.runEnded(report, finishedAt.getTime() - startedAt.getTime());
     return report;
   }

@@ -3,6 +3,7 @@ import { COORDINATED_CRON_RESOLVED_OPTIONS, LOGGER_CONTEXT } from '../common/con
 import { describeError } from '../common/describe-error.js';
 import { type CronContextValue, type JobRunReport } from '../interfaces/index.js';
 import type { ResolvedCoordinatedCronOptions } from '../options/module-options.js';
+import { MAX_LISTED_IDS, tenantCounts } from './tenants/summary-cap.js';
 
 /** The identity tokens every run line starts with, so a log search for `run=<id>` finds every line of one run. */
 export function runTag(context: CronContextValue): string {
@@ -11,9 +12,13 @@ export function runTag(context: CronContextValue): string {
   return `job=${context.jobName} run=${context.runId}${fence}${tenant}`;
 }
 
-/** Ids are listed in full: a log line may be the last record of which tenants a run left undone. */
+/**
+ * Ids are listed in full up to 10,000: a log line may be the last record of which tenants a run left undone. Beyond
+ * that a line would run to megabytes; the rest are counted (the pending set still holds every one).
+ */
 function listIds(ids: readonly string[]): string {
-  return ids.join(',');
+  if (ids.length <= MAX_LISTED_IDS) return ids.join(',');
+  return `${ids.slice(0, MAX_LISTED_IDS).join(',')} (+${ids.length - MAX_LISTED_IDS} more)`;
 }
 
 /** The one line that ends every run. */
@@ -21,10 +26,12 @@ export function formatRunSummary(report: JobRunReport, durationMs: number): stri
   const head = `${runTag(report)} occurrence=${report.occurrence} instance=${report.instanceId} outcome=${report.outcome}`;
   const reason = report.skipReason ? ` reason=${report.skipReason}` : '';
   const t = report.tenants;
-  const tenants = t
-    ? ` tenants=${t.total} succeeded=${t.succeeded.length} failed=${t.failed.length}` +
-      ` disabled=${t.disabled.length} unprocessed=${t.unprocessed.length}`
-    : '';
+  const n = t ? tenantCounts(t) : undefined;
+  const tenants =
+    t && n
+      ? ` tenants=${t.total} succeeded=${n.succeeded} failed=${n.failed}` +
+        ` disabled=${n.disabled} unprocessed=${n.unprocessed}`
+      : '';
   const error = report.error ? ` error=${JSON.stringify(report.error)}` : '';
   const attempt = report.attempt > 1 ? ` attempt=${report.attempt} resumed-from=${report.resumedFrom ?? '-'}` : '';
   const catchup = report.catchup ? ' catchup=true' : '';
@@ -38,7 +45,7 @@ export function formatRunSummary(report: JobRunReport, durationMs: number): stri
 export function summaryLevel(report: JobRunReport): Extract<LogLevel, 'log' | 'warn' | 'error' | 'debug'> {
   if (report.skipReason === 'lock-error' || report.outcome === 'failed') return 'error';
   if (report.outcome === 'interrupted' || report.skipReason === 'overlap') return 'warn';
-  if ((report.tenants?.failed.length ?? 0) > 0) return 'warn';
+  if (report.tenants && tenantCounts(report.tenants).failed > 0) return 'warn';
   // A paused job is skipped on purpose, and an operator looking at the logs should see that it was.
   if (report.skipReason === 'paused') return 'log';
   if (report.outcome === 'skipped') return 'debug';

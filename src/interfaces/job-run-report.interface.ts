@@ -14,6 +14,11 @@ export interface TenantRunSummary {
   disabled: string[];
   /** Never started because shutdown began; kept in the pending set and taken first by the next run. */
   unprocessed: string[];
+  /**
+   * Set only when a list would hold more than 10,000 ids: each list above then keeps its first 10,000, and these are
+   * the full counts.
+   */
+  counts?: { succeeded: number; failed: number; disabled: number; unprocessed: number };
 }
 
 /** The outcome of one occurrence on one instance, returned by `CoordinatedCronRunner.trigger`. */
