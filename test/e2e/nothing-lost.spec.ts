@@ -173,7 +173,8 @@ describe.each(['redis', 'cluster'] as const)('e2e: crash resume and catch-up on 
   }
 
   it('the whole fleet down across a tick: two instances restarted together run the missed occurrence once', async () => {
-    const periodMs = 10_000;
+    // Long enough that two instances booting on a loaded 2-core machine are up well before the following tick.
+    const periodMs = 20_000;
     const world = openScenario('catchup', {
       SAMPLE_JOBS: AUTOMATION_SCHEDULER,
       SAMPLE_FAST_PERIOD: String(periodMs / 1000),
@@ -205,7 +206,7 @@ describe.each(['redis', 'cluster'] as const)('e2e: crash resume and catch-up on 
     const line = world.runLines().find((l) => l.run === late.run_id);
     expect(line?.entry.message).toContain('catchup=true');
     console.info(`catch-up: the missed occurrence started ${late.started_at - bootedAt}ms after the restart`);
-  }, 90_000);
+  }, 120_000);
 
   it('a first deploy catches up nothing', async () => {
     const periodMs = 10_000;

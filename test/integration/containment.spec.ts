@@ -54,7 +54,11 @@ describe('containment and job identity', () => {
       for (const [name, message] of Object.entries(expected)) {
         const report = await runner.trigger(name, { occurrence });
         expect(report).toMatchObject({ jobName: name, outcome: 'failed', error: message });
-        const line = logger.lines.find((l) => l.level === 'error' && l.message.startsWith(`job=${name} run=${report.runId} fence=${report.fencingToken} failed:`));
+        const line = logger.lines.find(
+          (l) =>
+            l.level === 'error' &&
+            l.message.startsWith(`job=${name} run=${report.runId} fence=${report.fencingToken} failed:`),
+        );
         expect(line?.message).toContain(message);
         expect(hooked.find((h) => h.context.jobName === name)?.context.runId).toBe(report.runId);
       }
@@ -161,7 +165,9 @@ describe('containment and job identity', () => {
     });
     await app.init();
     try {
-      const report = await app.get(CoordinatedCronRunner).trigger('identity', { occurrence: new Date('2026-03-01T10:00:00Z') });
+      const report = await app
+        .get(CoordinatedCronRunner)
+        .trigger('identity', { occurrence: new Date('2026-03-01T10:00:00Z') });
       const expected = {
         jobName: 'identity',
         runId: report.runId,

@@ -12,7 +12,7 @@ import {
   type TenantSettingsProvider,
   UnknownJobError,
 } from '../../src/index.js';
-import { historyKey, pausedKey, progressKey } from '../../src/coordination/lock-keys.js';
+import { historyKey, pausedKey, runStatusKey } from '../../src/coordination/lock-keys.js';
 import { OccurrenceExecutor } from '../../src/execution/occurrence.executor.js';
 import { CoordinatedCronRegistry } from '../../src/definition/coordinated-cron.registry.js';
 import { CapturingLogger, createTestApp } from '../support/app.js';
@@ -33,14 +33,16 @@ afterEach(async () => {
 });
 
 function makeJobs(ran: string[], instance: string) {
+  // The ticks these tests run are long past: a boot catch-up that read the ledger just after a test's first run would
+  // add a late run of its own to the history. Catch-up has its own tests.
   @Injectable()
   class Jobs {
-    @CoordinatedCron('hourly', { cron: HOURLY, timeZone: 'Europe/Berlin' })
+    @CoordinatedCron('hourly', { cron: HOURLY, timeZone: 'Europe/Berlin', catchup: 'none' })
     run({ context }: CronRun) {
       ran.push(`${instance}@${context.occurrence}`);
     }
 
-    @CoordinatedCron('failing', HOURLY)
+    @CoordinatedCron('failing', { cron: HOURLY, catchup: 'none' })
     fail() {
       throw new Error('boom');
     }
@@ -334,7 +336,7 @@ describe('progress of a @PerTenant() run (real Redis)', () => {
       }
       // At most one write per second plus the start and selection writes, each a single store command (EVAL).
       expect(writes.length).toBeLessThanOrEqual(Math.ceil(elapsed / 1000) + 2);
-      expect(await client.exists(progressKey(prefix, 'slow-tenants'))).toBe(1);
+      expect(await client.exists(runStatusKey(prefix, 'slow-tenants'))).toBe(1);
       expect((await watcher.app.get(CoordinatedCronRunner).describe('slow-tenants')).running).toBeUndefined();
     } finally {
       await client.close();
