@@ -15,7 +15,7 @@ import {
   type TenantSettingsProvider,
   TenantTimeoutError,
 } from '../../src/index.js';
-import { pendingKey } from '../../src/locking/lock-keys.js';
+import { pendingKey } from '../support/internals.js';
 import { CapturingLogger, createTestApp } from '../support/app.js';
 import { connectRedis, deleteKeys, REDIS_URL, uniquePrefix } from '../support/redis.js';
 import { failOnUnhandledRejections } from '../support/unhandled.js';

@@ -1,5 +1,5 @@
 import { jest } from '@jest/globals';
-import { BoundedLockStore } from '../../src/locking/bounded-lock-store.js';
+import { BoundedLockStore } from '../support/internals.js';
 import { type LockStore, LockStoreError } from '../../src/index.js';
 
 type Operation = 'acquire' | 'extend' | 'release' | 'readSet' | 'writeSet';

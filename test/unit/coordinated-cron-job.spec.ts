@@ -1,8 +1,7 @@
 import { jest } from '@jest/globals';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { CronJob } from 'cron';
-import { CoordinatedCronJob } from '../../src/scheduling/coordinated-cron.job.js';
-import { CronSchedule } from '../../src/scheduling/cron-schedule.js';
+import { CoordinatedCronJob, CronSchedule } from '../support/internals.js';
 
 const at = (iso: string) => new Date(iso);
 

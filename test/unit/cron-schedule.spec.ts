@@ -1,5 +1,5 @@
 import { jest } from '@jest/globals';
-import { claimTtlUntilNextWindow, CronSchedule, randomDelay } from '../../src/scheduling/cron-schedule.js';
+import { claimTtlUntilNextWindow, CronSchedule, randomDelay } from '../support/internals.js';
 
 const at = (iso: string) => new Date(iso);
 const iso = (date: Date) => date.toISOString();

@@ -1,4 +1,4 @@
-import { assertUniqueNames, buildJobDefinition, type DecoratedMethod } from '../../src/discovery/job-definition.factory.js';
+import { assertUniqueNames, buildJobDefinition, type DecoratedMethod } from '../support/internals.js';
 import { CoordinatedCronConfigurationError, type CronWindowInput, type PerTenantOptions, type TenantSettingsProvider } from '../../src/index.js';
 
 class Settings implements TenantSettingsProvider {

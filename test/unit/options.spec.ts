@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { resolveModuleOptions } from '../../src/coordinated-cron.options.js';
+import { resolveModuleOptions } from '../support/internals.js';
 import {
   CoordinatedCronConfigurationError,
   type CoordinatedCronModuleOptions,

@@ -1,5 +1,5 @@
 import { jest } from '@jest/globals';
-import { shuffleInPlace } from '../../src/utils/shuffle.js';
+import { shuffleInPlace } from '../support/internals.js';
 
 /** Small seeded generator (mulberry32): statistical checks stay reproducible instead of flaky. */
 function seeded(seed: number): () => number {

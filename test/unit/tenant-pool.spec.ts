@@ -1,5 +1,5 @@
 import { jest } from '@jest/globals';
-import { runPool } from '../../src/execution/tenant-pool.js';
+import { runPool } from '../support/internals.js';
 
 /** A promise the test settles by hand, so ordering is decided by the test and never by a clock. */
 interface Deferred {
