@@ -1,3 +1,4 @@
+/** @jest-environment ./test/support/real-process-environment.cjs */
 import { Injectable } from '@nestjs/common';
 import { ClsService } from 'nestjs-cls';
 import { CoordinatedCron, CoordinatedCronRunner, CronContext, type CronContextValue, type CronRun } from '../../src/index.js';

@@ -1,3 +1,4 @@
+/** @jest-environment ./test/support/real-process-environment.cjs */
 import { Injectable } from '@nestjs/common';
 import { CoordinatedCron, CoordinatedCronRunner, type CronContextValue, type JobRunReport } from '../../src/index.js';
 import { CapturingLogger, createTestApp } from '../support/app.js';

@@ -1,3 +1,4 @@
+/** @jest-environment ./test/support/real-process-environment.cjs */
 import { Injectable, type INestApplicationContext, type Type } from '@nestjs/common';
 import { ClsService } from 'nestjs-cls';
 import { performance } from 'node:perf_hooks';
