@@ -19,6 +19,7 @@ import {
 import { pendingKey } from '../support/internals.js';
 import { CapturingLogger, createTestApp } from '../support/app.js';
 import { connectRedis, deleteKeys, REDIS_URL, uniquePrefix } from '../support/redis.js';
+import { expectPartition } from '../support/tenants.js';
 import { failOnUnhandledRejections } from '../support/unhandled.js';
 
 const JOB = 'tenant-sync';
@@ -295,6 +296,7 @@ describe('@PerTenant fan-out (real Redis)', () => {
       const summary = tenantsOf(report);
 
       expect(report.outcome).toBe('interrupted');
+      expectPartition(summary, tenants);
       const started = firstStarts.map((s) => s.tenantId);
       expect(started.length).toBeGreaterThan(0);
       expect(started.length).toBeLessThan(200);
@@ -378,6 +380,7 @@ describe('@PerTenant fan-out (real Redis)', () => {
       const summary = tenantsOf(report);
 
       expect(report.outcome).toBe('interrupted');
+      expectPartition(summary, tenants);
       expect(started).toHaveLength(3);
       expect([...abortReasons.keys()].sort()).toEqual([...started].sort());
       for (const reason of abortReasons.values()) expect(String((reason as Error).message)).toContain('shutdownTimeout');
