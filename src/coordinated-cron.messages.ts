@@ -182,5 +182,5 @@ export const unknownJob = (name: string, known: readonly string[]) =>
 export const invalidOccurrence = (name: string, value: unknown) =>
   `trigger("${name}"): occurrence ${JSON.stringify(value)} is not a valid Date`;
 
-export const schedulerNameTaken = (jobName: string) =>
-  `Job "${jobName}": @nestjs/schedule's SchedulerRegistry already has a cron job of that name (an @Cron or addCronJob). Rename one of them.`;
+export const schedulerNameTaken = (where: JobLocation) =>
+  `${at(where)}: @nestjs/schedule's SchedulerRegistry already has a cron job of that name (an @Cron or addCronJob). Rename one of them.`;

@@ -41,7 +41,9 @@ export class CoordinatedCronScheduler implements OnModuleInit, OnApplicationBoot
     const jobs = this.registry.all();
     for (const job of jobs) {
       if (schedulerRegistry.doesExist('cron', job.name)) {
-        throw new CoordinatedCronConfigurationError(messages.schedulerNameTaken(job.name));
+        throw new CoordinatedCronConfigurationError(
+          messages.schedulerNameTaken({ className: job.className, methodName: job.methodName, jobName: job.name }),
+        );
       }
     }
     for (const job of jobs) {

@@ -32,6 +32,7 @@ describe('boot errors name the class, method and job, and the fix', () => {
     ['a cron expression with 7 fields', '0 0 0 1 1 1 2026', /invalid cron expression.*5 or 6 fields/],
     ['an out-of-range field', '61 * * * *', /invalid cron expression "61 \* \* \* \*"/],
     ['syntax the scheduler cannot run', '0 0 L * *', /invalid cron expression "0 0 L \* \*".*cron package cannot run it/],
+    ['an unknown alias', '@fortnightly', /Job "bad-job" \(BadJobs\.run\): invalid cron expression "@fortnightly"/],
     ['an unknown time zone', { cron: '0 3 * * *', timeZone: 'Mars/Olympus' }, /"Mars\/Olympus" is not an IANA time zone/],
     ['an unparseable jitter', { cron: '0 3 * * *', jitter: 'soon' }, /jitter "soon" is not a duration.*'90s'/],
     ['a negative jitter', { cron: '0 3 * * *', jitter: -5 }, /jitter -5 is not a duration/],
@@ -76,7 +77,12 @@ describe('boot errors name the class, method and job, and the fix', () => {
       coordinated() {}
     }
     const error = await bootError({ providers: [Mixed] });
-    expect(error.message).toMatch(/Job "taken": @nestjs\/schedule's SchedulerRegistry already has a cron job of that name/);
+    expect(error).toBeInstanceOf(CoordinatedCronConfigurationError);
+    // The README: every boot error names the class, method and job, and says how to fix it.
+    expect(error.message).toBe(
+      `Job "taken" (Mixed.coordinated): @nestjs/schedule's SchedulerRegistry already has a cron job of that name ` +
+        `(an @Cron or addCronJob). Rename one of them.`,
+    );
   });
 
   it('the decorator on a request-scoped provider', async () => {
@@ -101,11 +107,13 @@ describe('boot errors name the class, method and job, and the fix', () => {
 
   it('a missing ScheduleModule import', async () => {
     const error = await bootError({ providers: [jobWith('0 3 * * *')], withSchedule: false });
+    expect(error).toBeInstanceOf(CoordinatedCronConfigurationError);
     expect(error.message).toMatch(/add ScheduleModule\.forRoot\(\) to the imports/);
   });
 
   it('a missing ClsModule import', async () => {
     const error = await bootError({ providers: [jobWith('0 3 * * *')], withCls: false });
+    expect(error).toBeInstanceOf(CoordinatedCronConfigurationError);
     expect(error.message).toMatch(/add ClsModule\.forRoot\(\{ global: true \}\) to the imports/);
   });
 
