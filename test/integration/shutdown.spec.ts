@@ -225,6 +225,40 @@ describe('shutdown', () => {
     }
   });
 
+  it('ticks that come while a long drain runs start nothing: the executor is not even asked', async () => {
+    const holderStarted = deferred();
+    const gate = deferred();
+    @Injectable()
+    class Jobs {
+      @CoordinatedCron('holder', YEARLY)
+      async hold() {
+        holderStarted.resolve();
+        await gate.promise;
+      }
+      @CoordinatedCron('every-second', '* * * * * *')
+      tick() {}
+    }
+    const { app } = await createTestApp({ providers: [Jobs], cache: 'none', options: { jitter: false, shutdownTimeout: 10_000 } });
+    try {
+      const run = jest.spyOn(app.get(OccurrenceExecutor), 'run');
+      const holder = app.get(CoordinatedCronRunner).trigger('holder', { occurrence: OCCURRENCE });
+      await holderStarted.promise;
+      let callsAtBegin = -1;
+      // The drain lasts past two ticks of the every-second job, then the holder finishes by itself.
+      app.get(ShutdownCoordinator).onBegin(() => {
+        callsAtBegin = run.mock.calls.length;
+        setTimeout(() => gate.resolve(), 2_200);
+      });
+      await app.close();
+      expect((await holder).outcome).toBe('completed');
+      expect(callsAtBegin).toBeGreaterThan(0);
+      expect(run.mock.calls.slice(callsAtBegin).map(([job]) => job.name)).toEqual([]);
+    } finally {
+      gate.resolve();
+      await app.close();
+    }
+  });
+
   it('a window delay still pending when shutdown begins is cancelled: its occurrence never reaches the executor', async () => {
     // Every draw lands at the end of the window: 1881 ms of a 1900 ms window after each two-second tick.
     const random = jest.spyOn(Math, 'random').mockReturnValue(0.99);
