@@ -145,6 +145,18 @@ describe('randomDelay', () => {
     expect(random).not.toHaveBeenCalled();
   });
 
+  it('spreads the default source over the whole window: each tenth of it gets its share of the draws', () => {
+    const window = 1_000;
+    const draws = 20_000;
+    const tenths = new Array<number>(10).fill(0);
+    for (let i = 0; i < draws; i++) tenths[Math.floor(randomDelay(window) / (window / 10))] += 1;
+    // 2,000 expected per tenth, standard deviation about 42: 1,600 to 2,400 is nearly ten deviations either way.
+    for (const count of tenths) {
+      expect(count).toBeGreaterThan(1_600);
+      expect(count).toBeLessThan(2_400);
+    }
+  });
+
   it('stays an integer inside the window for the default source', () => {
     for (let i = 0; i < 2_000; i++) {
       const delay = randomDelay(250);

@@ -114,22 +114,35 @@ describe('e2e: exactly one run per occurrence across instances', () => {
     );
     expect(completedTwice.map(([key]) => key)).toEqual([]);
 
-    // Every live instance competed for every occurrence of a stable stretch: one won, each other saw it taken.
+    // Every live instance competed for the occurrences of a stable stretch: one won, each other line says taken.
+    // An instance whose timer stalled past the next tick claims only the latest occurrence and is silent on the ones
+    // it slept through (a loaded machine does that), so silence is allowed, but not as a habit: each member must
+    // have competed for at least three quarters of the occurrences of each job.
     const competition = (stableTicks: number[], members: string[]) => {
       const issues: string[] = [];
       for (const job of ALL_JOBS) {
+        const silentOn = new Map(members.map((member) => [member, 0]));
         for (const tick of stableTicks) {
           const occurrence = iso(tick);
           const seen = linesFor(lines, job, occurrence);
-          const byInstance = new Map(seen.map((line) => [line.instance, line]));
-          const missing = members.filter((member) => !byInstance.has(member));
+          const instances = seen.map((line) => line.instance);
+          const twice = instances.filter((instance, i) => instances.indexOf(instance) !== i);
           const won = seen.filter((line) => line.outcome === 'completed').length;
           const taken = seen.filter(
             (line) => line.outcome === 'skipped' && SKIPPED_AS_TAKEN.has(line.reason ?? ''),
           ).length;
-          if (missing.length > 0 || won !== 1 || taken !== members.length - 1) {
-            issues.push(`${job} ${occurrence}: won=${won} taken=${taken} silent=[${missing.join()}]`);
+          if (won !== 1 || taken !== seen.length - 1 || twice.length > 0) {
+            issues.push(
+              `${job} ${occurrence}: won=${won} taken=${taken} of ${seen.length} lines, twice=[${twice.join()}]`,
+            );
           }
+          for (const member of members) {
+            if (!instances.includes(member)) silentOn.set(member, silentOn.get(member)! + 1);
+          }
+        }
+        for (const [member, silent] of silentOn) {
+          if (silent > stableTicks.length / 4)
+            issues.push(`${job}: ${member} silent on ${silent} of ${stableTicks.length}`);
         }
       }
       return issues;

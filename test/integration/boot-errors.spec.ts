@@ -44,6 +44,7 @@ describe('boot errors name the class, method and job, and the fix', () => {
       '0 0 L * *',
       /invalid cron expression "0 0 L \* \*".*cron package cannot run it/,
     ],
+    ['an unknown alias', '@fortnightly', /Job "bad-job" \(BadJobs\.run\): invalid cron expression "@fortnightly"/],
     [
       'an unknown time zone',
       { cron: '0 3 * * *', timeZone: 'Mars/Olympus' },
@@ -102,8 +103,11 @@ describe('boot errors name the class, method and job, and the fix', () => {
       coordinated() {}
     }
     const error = await bootError({ providers: [Mixed] });
-    expect(error.message).toMatch(
-      /^Job "taken" \(Mixed\.coordinated\): @nestjs\/schedule's SchedulerRegistry already has a cron job of that name .*Rename/,
+    expect(error).toBeInstanceOf(CoordinatedCronConfigurationError);
+    // The README: every boot error names the class, method and job, and says how to fix it.
+    expect(error.message).toBe(
+      `Job "taken" (Mixed.coordinated): @nestjs/schedule's SchedulerRegistry already has a cron job of that name ` +
+        `(an @Cron or addCronJob). Rename one of them.`,
     );
   });
 
@@ -131,11 +135,13 @@ describe('boot errors name the class, method and job, and the fix', () => {
 
   it('a missing ScheduleModule import', async () => {
     const error = await bootError({ providers: [jobWith('0 3 * * *')], withSchedule: false });
+    expect(error).toBeInstanceOf(CoordinatedCronConfigurationError);
     expect(error.message).toMatch(/add ScheduleModule\.forRoot\(\) to the imports/);
   });
 
   it('a missing ClsModule import', async () => {
     const error = await bootError({ providers: [jobWith('0 3 * * *')], withCls: false });
+    expect(error).toBeInstanceOf(CoordinatedCronConfigurationError);
     expect(error.message).toMatch(/add ClsModule\.forRoot\(\{ global: true \}\) to the imports/);
   });
 

@@ -1,3 +1,5 @@
+/** @jest-environment ./test/support/real-process-environment.cjs */
+import { jest } from '@jest/globals';
 import { Injectable } from '@nestjs/common';
 import { ClsService } from 'nestjs-cls';
 import {
@@ -7,8 +9,10 @@ import {
   type CronContextValue,
   type CronRun,
 } from '../../src/index.js';
+import { waitFor } from '../e2e/harness/wait.js';
 import { createTestApp } from '../support/app.js';
-import { deleteKeys, REDIS_URL, uniquePrefix } from '../support/redis.js';
+import { claimKey, OccurrenceExecutor } from '../support/internals.js';
+import { connectRedis, deleteKeys, REDIS_URL, uniquePrefix } from '../support/redis.js';
 import { failOnUnhandledRejections } from '../support/unhandled.js';
 
 describe('containment and job identity', () => {
@@ -136,6 +140,31 @@ describe('containment and job identity', () => {
     }
   });
 
+  it('the scheduled callback has a second guard: a run that rejects anyway (a library bug) is logged, never unhandled', async () => {
+    @Injectable()
+    class Jobs {
+      @CoordinatedCron('guarded-tick', '* * * * * *')
+      run() {}
+    }
+    const { app, logger } = await createTestApp({ providers: [Jobs], cache: 'none', options: { jitter: false } });
+    try {
+      // The executor promises never to reject; make it break that promise and see the scheduler contain it.
+      const run = jest
+        .spyOn(app.get(OccurrenceExecutor), 'run')
+        .mockImplementation(() => Promise.reject(new Error('library bug')));
+      await waitFor('a scheduled tick', () => run.mock.calls.length > 0, { timeoutMs: 5_000, intervalMs: 10 });
+      const contained =
+        /^job=guarded-tick run=- scheduled callback failed unexpectedly \(contained\): Error: library bug$/;
+      await waitFor('the contained failure to be logged', () => logger.matching(contained).length > 0, {
+        timeoutMs: 2_000,
+        intervalMs: 10,
+      });
+      expect(logger.lines.find((l) => contained.test(l.message))?.level).toBe('error');
+    } finally {
+      await app.close();
+    }
+  });
+
   it('CronContext.get() inside a job returns its identity, also deep in async calls; outside a job it is undefined', async () => {
     const prefix = uniquePrefix('cls');
     const seen: Array<CronContextValue | undefined> = [];
@@ -159,15 +188,14 @@ describe('containment and job identity', () => {
         seen.push(await this.deep.read(), context);
       }
     }
-    const { app } = await createTestApp({
+    const { app, logger } = await createTestApp({
       providers: [Jobs, Deep],
       options: { keyPrefix: prefix, instanceId: 'node-1' },
     });
-    await app.init();
+    const redis = await connectRedis();
     try {
-      const report = await app
-        .get(CoordinatedCronRunner)
-        .trigger('identity', { occurrence: new Date('2026-03-01T10:00:00Z') });
+      const occurrence = new Date('2026-03-01T10:00:00Z');
+      const report = await app.get(CoordinatedCronRunner).trigger('identity', { occurrence });
       const expected = {
         jobName: 'identity',
         runId: report.runId,
@@ -176,12 +204,21 @@ describe('containment and job identity', () => {
         fencingToken: report.fencingToken,
       };
       expect(seen).toEqual([expected, expected]);
+      // instanceId names the process in the report, the log line and the lock value.
+      expect(report.instanceId).toBe('node-1');
+      expect(
+        logger.matching(
+          new RegExp(`^job=identity run=${report.runId} occurrence=\\S+ instance=node-1 outcome=completed`),
+        ),
+      ).toHaveLength(1);
+      expect(await redis.get(claimKey(prefix, 'identity', occurrence))).toBe(`node-1:${report.runId}`);
       expect(app.get(CronContext).get()).toBeUndefined();
       // A value the job put in its context does not leak out of the run.
       const cls = app.get(ClsService);
       expect(cls.isActive() ? cls.get('flow') : undefined).toBeUndefined();
     } finally {
       await app.close();
+      await redis.close();
       await deleteKeys(REDIS_URL, prefix);
     }
   });

@@ -163,8 +163,9 @@ describe('module setup', () => {
       expect(lateness.length).toBeGreaterThanOrEqual(3);
       for (const ms of lateness) {
         expect(ms).toBeGreaterThanOrEqual(0);
-        // 400 ms of window plus generous room for a loaded machine's timer and Redis latency.
-        expect(ms).toBeLessThan(400 + 600);
+        // 400 ms of window plus room for a loaded machine's timers and Redis: a bound that catches a delay drawn
+        // from the wrong range, not a latency figure. jitter.spec.ts pins the drawn delay itself.
+        expect(ms).toBeLessThan(400 + 1_600);
       }
     } finally {
       await app.close();

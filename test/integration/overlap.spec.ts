@@ -1,15 +1,30 @@
+/** @jest-environment ./test/support/real-process-environment.cjs */
 import { Injectable } from '@nestjs/common';
-import { CoordinatedCron, CoordinatedCronRunner, type CronRun } from '../../src/index.js';
+import { CoordinatedCron, CoordinatedCronRunner, type CronRun, type JobRunReport } from '../../src/index.js';
+import { sleep } from '../e2e/harness/wait.js';
 import { createTestApp } from '../support/app.js';
 import { deleteKeys, REDIS_URL, uniquePrefix } from '../support/redis.js';
+import { failOnUnhandledRejections } from '../support/unhandled.js';
+
+function deferred() {
+  let resolve!: () => void;
+  const promise = new Promise<void>((res) => (resolve = res));
+  return { promise, resolve };
+}
 
 describe('overlap: a job never runs twice at once', () => {
+  failOnUnhandledRejections();
+
   it('a run longer than the lease TTL keeps its lease; another instance reports overlap for every later occurrence', async () => {
     const prefix = uniquePrefix('overlap');
+    const leaseTtl = 750;
     const starts: string[] = [];
     let running = 0;
     let maxRunning = 0;
-    let aborted = false;
+    let abortedWhileRunning = false;
+    const aStarted = deferred();
+    // a's run ends when the test says so, not after a fixed sleep that a loaded machine could outlast.
+    const finishA = deferred();
     const make = (name: string) => {
       @Injectable()
       class Jobs {
@@ -18,41 +33,48 @@ describe('overlap: a job never runs twice at once', () => {
           starts.push(name);
           running += 1;
           maxRunning = Math.max(maxRunning, running);
-          await new Promise((resolve) => setTimeout(resolve, name === 'a' ? 1500 : 10));
-          aborted ||= signal.aborted;
+          if (name === 'a') {
+            aStarted.resolve();
+            await finishA.promise;
+          }
+          abortedWhileRunning ||= signal.aborted;
           running -= 1;
         }
       }
       return Jobs;
     };
-    // Lease TTL 300 ms: the 1.5 s run outlives it five times over, so only renewal keeps it.
-    const options = { keyPrefix: prefix, leaseTtl: 300 };
+    const options = { keyPrefix: prefix, leaseTtl };
     const a = await createTestApp({ providers: [make('a')], options: { ...options, instanceId: 'a' } });
     const b = await createTestApp({ providers: [make('b')], options: { ...options, instanceId: 'b' } });
-    await a.app.init();
-    await b.app.init();
     try {
       const base = Date.UTC(2026, 0, 1);
+      const runStartedAt = Date.now();
       const long = a.app.get(CoordinatedCronRunner).trigger('long-job', { occurrence: new Date(base) });
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      const during = [];
-      for (let i = 1; i <= 6; i++) {
+      await aStarted.promise;
+      const during: JobRunReport[] = [];
+      // Six attempts spread over at least four lease periods: only renewal can keep the lease that long.
+      for (let i = 1; i <= 6 || Date.now() - runStartedAt < 4 * leaseTtl; i++) {
         during.push(
           await b.app.get(CoordinatedCronRunner).trigger('long-job', { occurrence: new Date(base + i * 1000) }),
         );
-        await new Promise((resolve) => setTimeout(resolve, 200));
+        await sleep(leaseTtl / 2);
       }
+      finishA.resolve();
       const longReport = await long;
       expect(longReport.outcome).toBe('completed');
+      expect(Date.parse(longReport.finishedAt) - Date.parse(longReport.startedAt)).toBeGreaterThan(4 * leaseTtl);
       for (const report of during) expect(report).toMatchObject({ outcome: 'skipped', skipReason: 'overlap' });
       expect(starts).toEqual(['a']);
       expect(maxRunning).toBe(1);
-      expect(aborted).toBe(false);
-      b.logger.lines.length = 0;
+      expect(abortedWhileRunning).toBe(false);
+      expect(a.logger.matching(/running lease lost/)).toEqual([]);
       // Released with compare-and-delete on completion: the next occurrence runs at once.
-      const after = await b.app.get(CoordinatedCronRunner).trigger('long-job', { occurrence: new Date(base + 10_000) });
+      const after = await b.app
+        .get(CoordinatedCronRunner)
+        .trigger('long-job', { occurrence: new Date(base + 100_000) });
       expect(after.outcome).toBe('completed');
     } finally {
+      finishA.resolve();
       await a.app.close();
       await b.app.close();
       await deleteKeys(REDIS_URL, prefix);
@@ -61,27 +83,27 @@ describe('overlap: a job never runs twice at once', () => {
 
   it('in one process, a second occurrence while the first still runs is skipped as overlap', async () => {
     const prefix = uniquePrefix('overlap-local');
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
+    const started = deferred();
+    const gate = deferred();
     @Injectable()
     class Jobs {
       @CoordinatedCron('slow-local', '0 0 1 1 *')
       async run() {
-        await gate;
+        started.resolve();
+        await gate.promise;
       }
     }
     const { app } = await createTestApp({ providers: [Jobs], cache: 'none', options: { keyPrefix: prefix } });
-    await app.init();
     try {
       const runner = app.get(CoordinatedCronRunner);
       const first = runner.trigger('slow-local', { occurrence: new Date(Date.UTC(2026, 0, 1, 0, 0, 0)) });
-      await new Promise((resolve) => setImmediate(resolve));
+      await started.promise;
       const second = await runner.trigger('slow-local', { occurrence: new Date(Date.UTC(2026, 0, 1, 0, 0, 1)) });
       expect(second).toMatchObject({ outcome: 'skipped', skipReason: 'overlap' });
-      release();
+      gate.resolve();
       expect((await first).outcome).toBe('completed');
     } finally {
-      release();
+      gate.resolve();
       await app.close();
     }
   });

@@ -1,3 +1,4 @@
+/** @jest-environment ./test/support/real-process-environment.cjs */
 import { Injectable, type INestApplicationContext, type Type } from '@nestjs/common';
 import { ClsService } from 'nestjs-cls';
 import { performance } from 'node:perf_hooks';
@@ -15,9 +16,10 @@ import {
   type TenantSettingsProvider,
   TenantTimeoutError,
 } from '../../src/index.js';
-import { pendingKey } from '../../src/coordination/lock-keys.js';
-import { type CapturingLogger, createTestApp } from '../support/app.js';
+import { pendingKey } from '../support/internals.js';
+import { CapturingLogger, createTestApp } from '../support/app.js';
 import { connectRedis, deleteKeys, REDIS_URL, uniquePrefix } from '../support/redis.js';
+import { expectPartition } from '../support/tenants.js';
 import { failOnUnhandledRejections } from '../support/unhandled.js';
 
 const JOB = 'tenant-sync';
@@ -305,6 +307,7 @@ describe('@PerTenant fan-out (real Redis)', () => {
       const summary = tenantsOf(report);
 
       expect(report.outcome).toBe('interrupted');
+      expectPartition(summary, tenants);
       const started = firstStarts.map((s) => s.tenantId);
       expect(started.length).toBeGreaterThan(0);
       expect(started.length).toBeLessThan(200);
@@ -393,6 +396,7 @@ describe('@PerTenant fan-out (real Redis)', () => {
       const summary = tenantsOf(report);
 
       expect(report.outcome).toBe('interrupted');
+      expectPartition(summary, tenants);
       expect(started).toHaveLength(3);
       expect([...abortReasons.keys()].sort()).toEqual([...started].sort());
       for (const reason of abortReasons.values())

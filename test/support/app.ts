@@ -51,6 +51,11 @@ export interface TestAppOptions {
   options?: CoordinatedCronModuleOptions;
   /** 'redis': CacheModule with @keyv/redis at this URL; 'none': no CacheModule. */
   cache?: { redisUrl: string } | 'none' | 'memory';
+  /**
+   * Where CacheModule is imported, relative to CoordinatedCronModule. Nest runs the onModuleDestroy hooks of
+   * sibling global modules in reverse import order, so 'after' makes the cache's disconnect hook run first.
+   */
+  cacheModule?: 'before' | 'after';
   imports?: Array<Type | DynamicModule>;
   withSchedule?: boolean;
   withCls?: boolean;
@@ -66,11 +71,14 @@ export async function createTestApp(
   if (spec.withSchedule !== false) imports.push(ScheduleModule.forRoot());
   if (spec.withCls !== false) imports.push(ClsModule.forRoot({ global: true }));
   const cache = spec.cache ?? { redisUrl: REDIS_URL };
-  if (cache === 'memory') imports.push(CacheModule.register({ isGlobal: true }));
+  const cacheModules: DynamicModule[] = [];
+  if (cache === 'memory') cacheModules.push(CacheModule.register({ isGlobal: true }));
   else if (cache !== 'none') {
-    imports.push(CacheModule.register({ isGlobal: true, stores: [new KeyvRedis(cache.redisUrl)] }));
+    cacheModules.push(CacheModule.register({ isGlobal: true, stores: [new KeyvRedis(cache.redisUrl)] }));
   }
-  imports.push(CoordinatedCronModule.forRoot(spec.options ?? {}));
+  const cron = CoordinatedCronModule.forRoot(spec.options ?? {});
+  if (spec.cacheModule === 'after') imports.push(cron, ...cacheModules);
+  else imports.push(...cacheModules, cron);
 
   @Module({ imports, providers: spec.providers })
   class TestAppModule {}

@@ -26,16 +26,17 @@ export class OwnRedisServer {
     return `redis://127.0.0.1:${this.port}`;
   }
 
-  static async start(): Promise<OwnRedisServer> {
-    const port = await freePort();
+  /** Starts one on a free port, or on `port` (to bring a killed server back where its clients reconnect). */
+  static async start(port?: number): Promise<OwnRedisServer> {
+    const chosen = port ?? (await freePort());
     const child = spawn(
       'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      ['--port', String(chosen), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
       {
         stdio: 'ignore',
       },
     );
-    const server = new OwnRedisServer(port, child);
+    const server = new OwnRedisServer(chosen, child);
     const spawnError = new Promise<never>((_, reject) =>
       child.once('error', (error) =>
         reject(new Error(`cannot start redis-server (is it installed?): ${error.message}`)),
@@ -55,6 +56,14 @@ export class OwnRedisServer {
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     }
+  }
+
+  /** SIGKILL, like a crashed or OOM-killed Redis, and resolves once the process is gone and its port is free. */
+  async crash(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+    this.kill();
+    await exited;
   }
 
   pause(): void {

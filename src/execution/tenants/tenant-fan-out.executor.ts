@@ -5,6 +5,7 @@ import { COORDINATED_CRON_RESOLVED_OPTIONS } from '../../common/constants.js';
 import { runWithDeadline } from '../../common/deadline.js';
 import { describeError } from '../../common/describe-error.js';
 import { LockStoreError, TenantTimeoutError } from '../../common/errors/index.js';
+import { forEachInTurns } from '../../common/in-turns.js';
 import { runPool } from '../../common/run-pool.js';
 import { CronContextStore } from '../../context/cron-context.store.js';
 import { type JobDefinition } from '../../definition/job-definition.js';
@@ -85,7 +86,14 @@ export class TenantFanOutExecutor implements OnModuleInit {
     }
     const done = progress?.done;
     // A resumed run only deals with what its predecessor did not finish; `total` counts this attempt's tenants.
-    const listed = done && done.size > 0 ? listing.tenantIds.filter((id) => !done.has(id)) : listing.tenantIds;
+    let listed = listing.tenantIds;
+    if (done && done.size > 0) {
+      const undone: string[] = [];
+      await forEachInTurns(listing.tenantIds, (id) => {
+        if (!done.has(id)) undone.push(id);
+      });
+      listed = undone;
+    }
     summary.total = listed.length;
 
     const pendingBefore = await this.pending.read(job.name);
@@ -109,7 +117,7 @@ export class TenantFanOutExecutor implements OnModuleInit {
     summary.disabled = eligibility.disabled;
     if (summary.disabled.length > 0) this.runLog.tenantsDisabled(context, summary.disabled);
 
-    const { order, pendingFirst } = orderTenants(
+    const { order, pendingFirst } = await orderTenants(
       eligibility.enabled,
       pendingBefore.kind === 'read' ? pendingBefore.tenantIds : undefined,
     );

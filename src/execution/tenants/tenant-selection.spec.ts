@@ -87,16 +87,16 @@ describe('decideEligibility', () => {
 });
 
 describe('orderTenants', () => {
-  it('puts still-enabled pending tenants first, then the rest', () => {
-    const { order, pendingFirst } = orderTenants(['a', 'b', 'c', 'd'], ['c', 'gone', 'a'], firstSlot);
+  it('puts still-enabled pending tenants first, then the rest', async () => {
+    const { order, pendingFirst } = await orderTenants(['a', 'b', 'c', 'd'], ['c', 'gone', 'a'], firstSlot);
     expect(new Set(order.slice(0, 2))).toEqual(new Set(['a', 'c']));
     expect(new Set(order.slice(2))).toEqual(new Set(['b', 'd']));
     expect(new Set(pendingFirst)).toEqual(new Set(['a', 'c']));
   });
 
-  it('shuffles with the given random source and leaves its input alone', () => {
+  it('shuffles with the given random source and leaves its input alone', async () => {
     const enabled = ['a', 'b', 'c'];
-    const { order, pendingFirst } = orderTenants(enabled, undefined, firstSlot);
+    const { order, pendingFirst } = await orderTenants(enabled, undefined, firstSlot);
     // With random() = 0 every Fisher-Yates step swaps with slot 0: a,b,c -> c,a,b -> b,c,a.
     expect(order).toEqual(['b', 'c', 'a']);
     expect(pendingFirst).toEqual([]);

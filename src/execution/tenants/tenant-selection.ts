@@ -1,6 +1,6 @@
 import { runPool } from '../../common/run-pool.js';
 import { settle } from '../../common/settle.js';
-import { shuffleInPlace } from '../../common/shuffle.js';
+import { forEachInTurns, shuffleInTurns } from '../../common/in-turns.js';
 import { type TenantSettingsProvider } from '../../interfaces/index.js';
 
 /** `listTenants`, read: distinct non-empty string ids; anything else is bad data, dropped and counted. */
@@ -33,10 +33,10 @@ export async function listTenants(settings: TenantSettingsProvider, jobName: str
   const ids = new Set<string>();
   const invalid: unknown[] = [];
   try {
-    for (const id of listed.value as Iterable<unknown>) {
+    await forEachInTurns(listed.value as Iterable<unknown>, (id) => {
       if (typeof id === 'string' && id !== '') ids.add(id);
       else invalid.push(id);
-    }
+    });
   } catch (error) {
     return { kind: 'failed', error };
   }
@@ -75,11 +75,11 @@ export async function decideEligibility(
   );
   const enabled: string[] = [];
   const disabled: string[] = [];
-  for (const id of tenantIds) {
+  await forEachInTurns(tenantIds, (id) => {
     const verdict = verdicts.get(id);
     if (verdict === true) enabled.push(id);
     else if (verdict === false) disabled.push(id);
-  }
+  });
   return { kind: 'decided', enabled, disabled, undecided, unknown: [] };
 }
 
@@ -93,16 +93,17 @@ async function filterInBatch(
   if (!Array.isArray(filtered.value)) {
     return { kind: 'failed', error: new TypeError('filterEnabled did not return an array') };
   }
-  const listed = new Set(tenantIds);
+  const listed = new Set<string>();
+  await forEachInTurns(tenantIds, (id) => listed.add(id));
   const chosen = new Set<string>();
   const unknown: string[] = [];
-  for (const id of filtered.value as unknown[]) {
+  await forEachInTurns(filtered.value as unknown[], (id) => {
     if (typeof id === 'string' && listed.has(id)) chosen.add(id);
     else unknown.push(String(id));
-  }
+  });
   const enabled: string[] = [];
   const disabled: string[] = [];
-  for (const id of tenantIds) (chosen.has(id) ? enabled : disabled).push(id);
+  await forEachInTurns(tenantIds, (id) => (chosen.has(id) ? enabled : disabled).push(id));
   return { kind: 'decided', enabled, disabled, undecided: [], unknown };
 }
 
@@ -110,20 +111,17 @@ async function filterInBatch(
  * The order tenants start in: those an earlier run left pending (and still enabled) first, then the rest; each
  * group shuffled afresh, so a run cut short does not always leave the same tenants behind.
  */
-export function orderTenants(
+export async function orderTenants(
   enabled: readonly string[],
   pending: readonly string[] | undefined,
   random: () => number = Math.random,
-): { order: string[]; pendingFirst: string[] } {
-  if (!pending || pending.length === 0) return { order: shuffleInPlace([...enabled], random), pendingFirst: [] };
+): Promise<{ order: string[]; pendingFirst: string[] }> {
+  if (!pending || pending.length === 0) return { order: await shuffleInTurns([...enabled], random), pendingFirst: [] };
   const wasPending = new Set(pending);
-  const first = shuffleInPlace(
-    enabled.filter((id) => wasPending.has(id)),
-    random,
-  );
-  const rest = shuffleInPlace(
-    enabled.filter((id) => !wasPending.has(id)),
-    random,
-  );
+  const first: string[] = [];
+  const rest: string[] = [];
+  await forEachInTurns(enabled, (id) => (wasPending.has(id) ? first : rest).push(id));
+  await shuffleInTurns(first, random);
+  await shuffleInTurns(rest, random);
   return { order: first.concat(rest), pendingFirst: first };
 }

@@ -45,6 +45,18 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** Milliseconds `key` has left to live (-2: no such key, -1: no expiry). */
+export async function pttl(key: string, url = REDIS_URL): Promise<number> {
+  const client = createClient({ url });
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    return await client.pTTL(key);
+  } finally {
+    await client.quit();
+  }
+}
+
 /** Removes every key the test wrote, so repeated runs against one Redis never see each other's claims. */
 export async function deleteKeys(prefix: string, url = REDIS_URL): Promise<void> {
   const client = createClient({ url });
