@@ -1,4 +1,5 @@
 import { AUTOMATION_SCHEDULER, groupByOccurrence } from './harness/facts.js';
+import { leaseKey } from '../support/internals.js';
 import { pttl } from './harness/redis.js';
 import { useScenarios } from './harness/scenario.js';
 import { waitFor } from './harness/wait.js';
@@ -55,7 +56,7 @@ describe('e2e: SIGKILL of the instance holding a long run', () => {
     const killedAt = holder.signal('SIGKILL');
     // What the dead holder's lease has left, read from Redis rather than assumed: a loaded holder may have renewed
     // it later than every third of its TTL.
-    const leaseLeftMs = await pttl(`${world.keyPrefix}:${AUTOMATION_SCHEDULER}:running`);
+    const leaseLeftMs = await pttl(leaseKey(world.keyPrefix, AUTOMATION_SCHEDULER));
     const leaseReadAt = Date.now();
     expect(leaseLeftMs).toBeGreaterThan(0);
     expect(leaseLeftMs).toBeLessThanOrEqual(LEASE_TTL_MS);

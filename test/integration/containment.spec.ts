@@ -10,7 +10,7 @@ import {
   type CronRun,
 } from '../../src/index.js';
 import { waitFor } from '../e2e/harness/wait.js';
-import { createTestApp } from '../support/app.js';
+import { createTestApp, fenceOf } from '../support/app.js';
 import { claimKey, OccurrenceExecutor } from '../support/internals.js';
 import { connectRedis, deleteKeys, REDIS_URL, uniquePrefix } from '../support/redis.js';
 import { failOnUnhandledRejections } from '../support/unhandled.js';
@@ -208,7 +208,9 @@ describe('containment and job identity', () => {
       expect(report.instanceId).toBe('node-1');
       expect(
         logger.matching(
-          new RegExp(`^job=identity run=${report.runId} occurrence=\\S+ instance=node-1 outcome=completed`),
+          new RegExp(
+            `^job=identity run=${report.runId}${fenceOf(report)} occurrence=\\S+ instance=node-1 outcome=completed`,
+          ),
         ),
       ).toHaveLength(1);
       expect(await redis.get(claimKey(prefix, 'identity', occurrence))).toBe(`node-1:${report.runId}`);

@@ -1,7 +1,7 @@
 /** @jest-environment ./test/support/real-process-environment.cjs */
 import { Injectable } from '@nestjs/common';
 import { CoordinatedCron, CoordinatedCronRunner, type CronRun, PerTenant } from '../../src/index.js';
-import { createTestApp } from '../support/app.js';
+import { createTestApp, fenceOf } from '../support/app.js';
 import { leaseKey, pendingKey } from '../support/internals.js';
 import { connectRedis, deleteKeys, REDIS_URL, uniquePrefix } from '../support/redis.js';
 import { OwnRedisServer } from '../support/redis-server.js';
@@ -79,7 +79,7 @@ describe('lease loss: the run is told (its signal aborts) and the loss is logged
       expect(lost.map((l) => [l.level, l.message])).toEqual([
         [
           'error',
-          `job=lease-plain run=${report.runId} running lease lost (another holder has it or it expired); ` +
+          `job=lease-plain run=${report.runId}${fenceOf(report)} running lease lost (another holder has it or it expired); ` +
             `the run's signal is aborted and no new tenant starts`,
         ],
       ]);
@@ -117,7 +117,9 @@ describe('lease loss: the run is told (its signal aborts) and the loss is logged
       expect(lost).toHaveLength(1);
       expect(lost[0].level).toBe('error');
       expect(lost[0].message).toMatch(
-        new RegExp(`^job=lease-silent run=${report.runId} running lease lost \\(not renewed for 900ms`),
+        new RegExp(
+          `^job=lease-silent run=${report.runId}${fenceOf(report)} running lease lost \\(not renewed for 900ms`,
+        ),
       );
     } finally {
       server.resume();
@@ -170,9 +172,9 @@ describe('lease loss: the run is told (its signal aborts) and the loss is logged
 
       const lost = logger.lines.filter((l) => l.message.includes(' running lease lost ('));
       expect(lost.map((l) => l.level)).toEqual(['error']);
-      expect(lost[0].message).toContain(`job=lease-tenants run=${report.runId} `);
+      expect(lost[0].message).toContain(`job=lease-tenants run=${report.runId}${fenceOf(report)} `);
       const summaryLine = logger.lines.find((l) =>
-        l.message.startsWith(`job=lease-tenants run=${report.runId} occurrence=`),
+        l.message.startsWith(`job=lease-tenants run=${report.runId}${fenceOf(report)} occurrence=`),
       );
       expect(summaryLine?.level).toBe('warn');
       expect(summaryLine?.message).toContain('outcome=interrupted');

@@ -9,7 +9,7 @@ import {
   type JobRunReport,
 } from '../../src/index.js';
 import { waitFor } from '../e2e/harness/wait.js';
-import { CapturingLogger, createTestApp } from '../support/app.js';
+import { CapturingLogger, createTestApp, fenceOf } from '../support/app.js';
 import { uniquePrefix } from '../support/redis.js';
 import { freePort, OwnRedisServer } from '../support/redis-server.js';
 import { failOnUnhandledRejections } from '../support/unhandled.js';
@@ -135,7 +135,9 @@ describe('lock store failure: skip, never double-run', () => {
       expect(counter.runs).toBe(1);
       const lines = logger.lines.filter((l) => l.level === 'error' && l.message.includes('lockFailure=run'));
       expect(lines.map((l) => l.message)).toEqual([
-        expect.stringMatching(new RegExp(`^job=guarded-job run=${report.runId} lock store failed, running without`)),
+        expect.stringMatching(
+          new RegExp(`^job=guarded-job run=${report.runId}${fenceOf(report)} lock store failed, running without`),
+        ),
       ]);
       expect(unhandled.calls).toEqual([]);
     } finally {
@@ -199,7 +201,7 @@ describe('lock store failure: skip, never double-run', () => {
         /^running lease lost: not renewed for 900ms: .*not ready \(reconnecting\)/,
       );
       const lost = logger.lines.filter((l) =>
-        l.message.startsWith(`job=long-job run=${long.runId} running lease lost (`),
+        l.message.startsWith(`job=long-job run=${long.runId}${fenceOf(long)} running lease lost (`),
       );
       expect(lost.map((l) => l.level)).toEqual(['error']);
 
@@ -291,7 +293,7 @@ describe('lock store failure: skip, never double-run', () => {
         expect(reports.filter((r) => r.outcome === 'completed')).toHaveLength(1);
         expect(state.maxRunning).toBe(1);
         const overlapLine = logger.lines.find((l) =>
-          l.message.startsWith(`job=guarded-job run=${second.runId} occurrence=`),
+          l.message.startsWith(`job=guarded-job run=${second.runId}${fenceOf(second)} occurrence=`),
         );
         expect(overlapLine?.level).toBe('warn');
       } finally {

@@ -1,7 +1,7 @@
 /** @jest-environment ./test/support/real-process-environment.cjs */
 import { Injectable } from '@nestjs/common';
 import { CoordinatedCron, CoordinatedCronRunner, type CronRun, type JobRunReport, PerTenant } from '../../src/index.js';
-import { type CapturingLogger, createTestApp } from '../support/app.js';
+import { type CapturingLogger, createTestApp, fenceOf } from '../support/app.js';
 import { deleteKeys, REDIS_URL, uniquePrefix } from '../support/redis.js';
 import { freePort } from '../support/redis-server.js';
 import { staticTenants, tenantIds } from '../support/tenants.js';
@@ -14,7 +14,7 @@ const nextOccurrence = () => new Date(Date.UTC(2026, 0, 1 + day++));
 /** The level of the run's one summary line (the line that ends every run). */
 function summaryLevel(logger: CapturingLogger, report: JobRunReport): string {
   const lines = logger.lines.filter((l) =>
-    l.message.startsWith(`job=${report.jobName} run=${report.runId} occurrence=`),
+    l.message.startsWith(`job=${report.jobName} run=${report.runId}${fenceOf(report)} occurrence=`),
   );
   expect(lines.map((l) => l.message)).toEqual([expect.stringContaining(` outcome=${report.outcome}`)]);
   return lines[0].level;

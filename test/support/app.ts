@@ -105,3 +105,8 @@ function stopStartedCronJobs(app: INestApplicationContext): void {
     // No ScheduleModule in this app: nothing was started.
   }
 }
+
+/** The ` fence=<n>` a run's log tag carries once its claim handed out a fencing token, else nothing. */
+export function fenceOf(run: { fencingToken?: number }): string {
+  return run.fencingToken ? ` fence=${run.fencingToken}` : '';
+}
