@@ -11,6 +11,9 @@ export const CONFIG = {
   latency: { instances: 5, periodMs: 2000, ticks: 20, slices: 5 },
   bullmq: { instances: 5, pattern: '*/2 * * * * *', periodMs: 2000, ticks: 20, slices: 5 },
   scale: { tenants: 1000000, concurrency: 64, reps: 1, idleMs: 2000 },
+  // Figure 2's run, measured `runs` times per process; three processes per repetition (no SDK, SDK, SDK with
+  // traceTenants), so fewer repetitions.
+  telemetry: { tenants: 100000, concurrency: 64, runs: 3, reps: 3 },
 };
 
 export type Config = typeof CONFIG;

@@ -24,6 +24,7 @@ import * as latency from './scenarios/latency';
 import * as lockCost from './scenarios/lock-cost';
 import * as overhead from './scenarios/overhead';
 import * as scale from './scenarios/scale';
+import * as telemetry from './scenarios/telemetry';
 import * as traffic from './scenarios/traffic';
 
 interface Figure {
@@ -44,6 +45,7 @@ const FIGURES: Figure[] = [
   { fig: 6, key: 'latency', title: 'start latency and idle cost', monitor: true, run: (ctx) => latency.run(ctx, CONFIG.latency) },
   { fig: 7, key: 'bullmq', title: 'BullMQ job schedulers', monitor: true, run: (ctx) => bullmq.run(ctx, CONFIG.bullmq) },
   { fig: 8, key: 'scale', title: 'a million tenants in one run', run: (ctx) => scale.run(ctx, CONFIG.scale) },
+  { fig: 9, key: 'telemetry', title: 'telemetry overhead', run: (ctx) => telemetry.run(ctx, CONFIG.telemetry) },
 ];
 
 const USAGE = 'usage: npm run bench [-- --json] [-- --update] [-- --only=1,2,...]';

@@ -54,6 +54,8 @@ function missExplanations(s: Summaries, rows: readonly Row[], config: Config, ma
         ` back-to-back commands in figure 3.`;
     } else if (r.fig === 6 && s.latency) {
       why = ` Idle traffic by command: ${list(s.latency.idleByCommand)}.`;
+    } else if (r.fig === 9 && s.telemetry) {
+      why = ` The SDK adds ${fmt(s.telemetry.sdkUsPerTenant.median, 2)} us per no-op tenant on this machine.`;
     }
     out.push(head + why);
   }
@@ -111,6 +113,20 @@ function methods(c: Config, s: Summaries): string[] {
       ` wait for a reply; the baseline is the same PING over ${c.scale.idleMs / 1000} s just before the run, the run's process up` +
       ` and idle. A long PING wait would mean the run kept Redis itself busy; a long loop delay with short PING waits is a` +
       ` stall inside the run's own process.`,
+    `9. **Telemetry overhead.** Figure 2's library run (${count(c.telemetry.tenants)} no-op async tenants at concurrency` +
+      ` ${c.telemetry.concurrency} through \`trigger()\`, one 1,000-tenant warm-up, \`--expose-gc\`, collected before each run;` +
+      ` ${c.telemetry.runs} measured runs per process, their median kept)` +
+      ` in three kinds of process: \`@opentelemetry/api\` installed but no SDK registered (every call a no-op); an SDK` +
+      ` registered globally before the Nest app is created (\`BasicTracerProvider\` with a \`SimpleSpanProcessor\` into an` +
+      ` \`InMemorySpanExporter\`, and a \`MeterProvider\` with a \`PeriodicExportingMetricReader\` exporting every second into an` +
+      ` \`InMemoryMetricExporter\`); and the same SDK with module option \`traceTenants: true\`. No context manager is` +
+      ` registered. The simple processor exports every span as it ends, so no tenant span is dropped (a batch processor's` +
+      ` default queue of 2,048 would drop most of them and hide their cost). One fresh process per side and repetition` +
+      ` (a global provider cannot be unregistered), ${c.telemetry.reps} repetitions, the order of the three rotated and` +
+      ` reversed every other repetition. The ratio is SDK throughput over no-SDK throughput within a repetition, then the` +
+      ` median. Each SDK process checks after its runs that the exporter received one run span per run, that` +
+      ` \`coordinated_cron.tenants\` counted every tenant and, with \`traceTenants\`, one tenant span per tenant; otherwise` +
+      ` the figure fails.`,
   ];
 }
 
@@ -136,7 +152,7 @@ function countingNote(machine: MachineFacts): string[] {
   ];
 }
 
-function diagnostics(s: Summaries, machine: MachineFacts): string[] {
+function diagnostics(s: Summaries, machine: MachineFacts, c: Config): string[] {
   const out: string[] = [];
   if (s.fanout) {
     const f = s.fanout;
@@ -200,6 +216,15 @@ function diagnostics(s: Summaries, machine: MachineFacts): string[] {
         ` The run's process wrote ${f.logLines.join(', ')} stdout lines (boot included).`,
     );
   }
+  if (s.telemetry) {
+    const t = s.telemetry;
+    out.push(
+      `- Telemetry: no SDK ${fmtSummary(t.noneTps, 0)} tenants/s, SDK ${fmtSummary(t.sdkTps, 0)}, SDK with traceTenants` +
+        ` ${fmtSummary(t.sdkTenantsTps, 0)}. Added per tenant: SDK ${fmtSummary(t.sdkUsPerTenant, 2)} us, with traceTenants` +
+        ` ${fmtSummary(t.sdkTenantsUsPerTenant, 2)} us. Run spans exported per process (${c.telemetry.runs} measured runs each): ${t.runSpans.join(', ')};` +
+        ` tenant spans with traceTenants: ${t.tenantSpans.map(count).join(', ')}.`,
+    );
+  }
   return out;
 }
 
@@ -247,7 +272,7 @@ export function render({ config, machine: m, rows, summaries, errors, command, w
     lines.push(
       '',
       `> The machine was busy while this ran (load average above ${(m.cores * 0.75).toFixed(1)} on ${m.cores} cores):` +
-        ' timing figures (1, 2, 3, 5, 6, 7, 8) are pessimistic for both the library and its baselines.',
+        ' timing figures (1, 2, 3, 5, 6, 7, 8, 9) are pessimistic for both the library and its baselines.',
     );
   }
   lines.push(
@@ -275,7 +300,7 @@ export function render({ config, machine: m, rows, summaries, errors, command, w
     '',
     `Each figure is the median of its repetitions (fan-out ${config.fanout.reps}, overhead ${config.overhead.reps}, lock` +
       ` ${config.lock.reps}, traffic ${config.traffic.reps}, boot ${config.boot.reps}, latency and BullMQ ${config.latency.slices},` +
-      ` scale ${config.scale.reps}), with the minimum and maximum in parentheses.`,
+      ` scale ${config.scale.reps}, telemetry ${config.telemetry.reps}), with the minimum and maximum in parentheses.`,
     '',
     '## Targets missed',
     '',
@@ -287,6 +312,6 @@ export function render({ config, machine: m, rows, summaries, errors, command, w
     for (const [k, e] of failed) lines.push(`- ${k}: ${String(e).split('\n')[0]}`);
   }
   lines.push('', '## How each figure is measured', '', ...methods(config, summaries), '', ...countingNote(m).flatMap((p) => [p, '']));
-  lines.push('## Diagnostics from the same run', '', ...diagnostics(summaries, m), '');
+  lines.push('## Diagnostics from the same run', '', ...diagnostics(summaries, m, config), '');
   return lines.join('\n');
 }

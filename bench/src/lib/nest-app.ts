@@ -5,7 +5,7 @@ import { Injectable, Module, type DynamicModule, type INestApplicationContext, t
 import { NestFactory } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { ClsModule } from 'nestjs-cls';
-import type { CoordinatedCronRunner, TenantSettingsProvider } from 'nestjs-coordinated-cron';
+import type { CoordinatedCronModuleOptions, CoordinatedCronRunner, TenantSettingsProvider } from 'nestjs-coordinated-cron';
 import { loadLibrary } from './library';
 
 /** A schedule that is never due while the bench runs (1 January): these jobs run only through trigger(). */
@@ -53,6 +53,8 @@ export async function perTenantJobApp(opts: {
   handler: (tenantId: string) => Promise<unknown>;
   listed: { ids: readonly string[] };
   cacheStore?: KeyvRedis<unknown>;
+  /** Further module options of the figure under test (e.g. `traceTenants`); the rest stay at their defaults. */
+  moduleOptions?: Partial<CoordinatedCronModuleOptions>;
 }): Promise<{ app: INestApplicationContext; runner: CoordinatedCronRunner }> {
   const { CoordinatedCronModule, CoordinatedCron, PerTenant, CoordinatedCronRunner } = loadLibrary();
   const { listed, handler } = opts;
@@ -89,6 +91,7 @@ export async function perTenantJobApp(opts: {
         jitter: false,
         instanceId: opts.instanceId,
         tenantSettings: BenchTenantSettings,
+        ...opts.moduleOptions,
       }),
     ],
   });

@@ -120,7 +120,20 @@ export function summariseAll(results: Results) {
     loopP99: pick(f8.reps, (r) => r.loopDelayP99Ms),
     logLines: f8.reps.map((r) => r.logLines),
   };
-  return { fanout, overhead, lock, traffic, boot, latency: window(results.latency), bullmq: window(results.bullmq), scale };
+  const f9 = results.telemetry;
+  const telemetry = f9 && {
+    ratio: pick(f9.reps, (r) => r.sdk.tenantsPerSec / r.none.tenantsPerSec),
+    traceTenantsRatio: pick(f9.reps, (r) => r.sdkTenants.tenantsPerSec / r.none.tenantsPerSec),
+    noneTps: pick(f9.reps, (r) => r.none.tenantsPerSec),
+    sdkTps: pick(f9.reps, (r) => r.sdk.tenantsPerSec),
+    sdkTenantsTps: pick(f9.reps, (r) => r.sdkTenants.tenantsPerSec),
+    // What the SDK adds per tenant, in microseconds: the difference of the per-tenant times within a repetition.
+    sdkUsPerTenant: pick(f9.reps, (r) => 1e6 / r.sdk.tenantsPerSec - 1e6 / r.none.tenantsPerSec),
+    sdkTenantsUsPerTenant: pick(f9.reps, (r) => 1e6 / r.sdkTenants.tenantsPerSec - 1e6 / r.none.tenantsPerSec),
+    runSpans: f9.reps.map((r) => r.sdk.spans['coordinated-cron.run'] ?? 0),
+    tenantSpans: f9.reps.map((r) => r.sdkTenants.spans['coordinated-cron.tenant'] ?? 0),
+  };
+  return { fanout, overhead, lock, traffic, boot, latency: window(results.latency), bullmq: window(results.bullmq), scale, telemetry };
 }
 
 export type Summaries = ReturnType<typeof summariseAll>;
@@ -146,7 +159,17 @@ const NONE = summarise([]);
 const BLANK = Symbol('blank');
 type Cell = Summary | typeof BLANK | undefined;
 
-export const FIGURE_OF: Record<FigureKey, number> = { fanout: 1, overhead: 2, lock: 3, traffic: 4, boot: 5, latency: 6, bullmq: 7, scale: 8 };
+export const FIGURE_OF: Record<FigureKey, number> = {
+  fanout: 1,
+  overhead: 2,
+  lock: 3,
+  traffic: 4,
+  boot: 5,
+  latency: 6,
+  bullmq: 7,
+  scale: 8,
+  telemetry: 9,
+};
 
 /** Table rows: figure, metric, library, baseline, target. A missing scenario yields n/a cells, never a number. */
 export function buildRows(s: Summaries, errors: Errors, scaleTenants: number): Row[] {
@@ -159,7 +182,7 @@ export function buildRows(s: Summaries, errors: Errors, scaleTenants: number): R
   };
   const one = (v: number | undefined): Summary | undefined => (v === undefined ? undefined : summarise([v]));
 
-  const { fanout: f1, overhead: f2, lock: f3, traffic: f4, boot: f5, latency: f6, bullmq: b, scale: f8 } = s;
+  const { fanout: f1, overhead: f2, lock: f3, traffic: f4, boot: f5, latency: f6, bullmq: b, scale: f8, telemetry: f9 } = s;
   row(1, 'fan-out makespan / lower bound', f1?.library, 'fixed batches of 16', f1?.batches, { op: '<=', value: 1.05 }, 3);
   row(1, 'same, minimal pool (reference)', BLANK, 'minimal pool', f1?.pool, null, 3);
   row(2, 'no-op tenants per second', f2?.libraryTps, 'bare loop, same concurrency', f2?.bareTps, { op: '>=', value: 100000 }, 0);
@@ -188,6 +211,9 @@ export function buildRows(s: Summaries, errors: Errors, scaleTenants: number): R
   row(8, 'peak RSS growth (MB)', f8?.rss, '', BLANK, null, 1);
   row(8, 'longest PING wait, another process (ms)', f8?.pingMax, 'same PING, idle', f8?.idlePingMax, null, 2);
   row(8, 'event-loop delay max, run process (ms)', f8?.loopMax, '', BLANK, null, 1);
+  row(9, 'no-op tenants per second, OpenTelemetry SDK', f9?.sdkTps, 'no SDK registered', f9?.noneTps, null, 0);
+  row(9, 'throughput ratio SDK / no SDK', f9?.ratio, '', BLANK, { op: '>=', value: 0.9 }, 3);
+  row(9, 'same with traceTenants (diagnostic)', f9?.traceTenantsRatio, '', BLANK, null, 3);
   return rows;
 }
 
@@ -281,5 +307,6 @@ export function jsonSummary(s: Summaries) {
       maxPingMs: m(s.scale?.pingMax, 2),
       loopDelayMaxMs: m(s.scale?.loopMax, 1),
     },
+    telemetry: { ratio: m(s.telemetry?.ratio, 3), traceTenantsRatio: m(s.telemetry?.traceTenantsRatio, 3) },
   };
 }

@@ -3,6 +3,7 @@ import type { FanOutResult } from '../scenarios/fanout';
 import type { LockRep } from '../scenarios/lock-cost';
 import type { OverheadRuns } from '../scenarios/overhead';
 import type { ScaleRep } from '../scenarios/scale';
+import type { TelemetryRep } from '../scenarios/telemetry';
 import type { TrafficResult } from '../scenarios/traffic';
 import type { WindowResult } from './tick-window';
 
@@ -16,6 +17,7 @@ export interface Results {
   latency?: WindowResult & { logLines: number };
   bullmq?: WindowResult;
   scale?: { reps: ScaleRep[] };
+  telemetry?: { reps: TelemetryRep[] };
 }
 
 export type FigureKey = keyof Results;
