@@ -39,6 +39,8 @@ function missExplanations(s: Summaries, rows: readonly Row[], config: Config, ma
       why = ` The library spends ${fmt(s.overhead.libraryUsPerTenant.median, 2)} us per no-op tenant on this machine.`;
     } else if (r.fig === 3 && s.lock) {
       why = ` RedisLockStore.acquire costs ${fmt((s.lock.libP50.median ?? NaN) - (s.lock.rawP50.median ?? NaN), 1)} us more than the raw command at p50.`;
+    } else if (r.fig === 4 && s.traffic && r.metric.includes('winning')) {
+      why = ` The winning instance sent, per occurrence: ${list(perOccurrence(s.traffic.byCommandWinner, s.traffic.outcomes.completed || 1))}.`;
     } else if (r.fig === 4 && s.traffic) {
       why = ` Losing instances sent, per occurrence: ${list(perOccurrence(s.traffic.byCommandLoser, s.traffic.outcomes['skipped/duplicate'] || 1))}.`;
     } else if (r.fig === 5 && s.boot) {
