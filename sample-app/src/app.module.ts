@@ -1,4 +1,4 @@
-import KeyvRedis from '@keyv/redis';
+import KeyvRedis, { createCluster, createSentinel } from '@keyv/redis';
 import { CacheModule } from '@nestjs/cache-manager';
 import { DynamicModule, Module, Type } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
@@ -53,6 +53,20 @@ export function coordinatedCronOptions(config: SampleConfig): CoordinatedCronMod
   };
 }
 
+/** The shared cache (and with it the lock store): a Redis Cluster, a Sentinel group, one Redis, or none. */
+function redisCache(config: SampleConfig): DynamicModule[] {
+  if (config.redisSentinels && config.redisSentinels.length > 0) {
+    const sentinel = createSentinel({ name: config.redisSentinelName, sentinelRootNodes: config.redisSentinels });
+    return [CacheModule.register({ isGlobal: true, stores: [new KeyvRedis(sentinel)] })];
+  }
+  if (config.redisClusterNodes && config.redisClusterNodes.length > 0) {
+    const cluster = createCluster({ rootNodes: config.redisClusterNodes.map((url) => ({ url })) });
+    return [CacheModule.register({ isGlobal: true, stores: [new KeyvRedis(cluster)] })];
+  }
+  if (config.redisUrl) return [CacheModule.register({ isGlobal: true, stores: [new KeyvRedis(config.redisUrl)] })];
+  return [];
+}
+
 /**
  * The feature modules hold the data access; the job classes (one per feature folder) are registered here, from the
  * config, so that a demo or a test can run a subset of them (SAMPLE_JOBS).
@@ -69,9 +83,7 @@ export class AppModule {
         ClsModule.forRoot({ global: true }),
         // With a Redis store in the cache, the library claims occurrences on that Redis; without it every
         // instance only deduplicates against itself, which is right for one process and wrong for several.
-        ...(config.redisUrl
-          ? [CacheModule.register({ isGlobal: true, stores: [new KeyvRedis(config.redisUrl)] })]
-          : []),
+        ...redisCache(config),
         DatabaseModule,
         JobRunsModule,
         AccountsModule,

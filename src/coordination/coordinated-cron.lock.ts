@@ -2,13 +2,48 @@ import { Inject, Injectable } from '@nestjs/common';
 import { COORDINATED_CRON_RESOLVED_OPTIONS } from '../common/constants.js';
 import type { ResolvedCoordinatedCronOptions } from '../options/module-options.js';
 import { LockStoreProvider } from '../store/lock-store.provider.js';
-import { claimKey, historyKey, leaseKey, pausedKey, pendingKey, progressKey } from './lock-keys.js';
-import { type ClaimResult } from '../interfaces/index.js';
+import { type ClaimResult, type LedgerRecord, type ResumeResult } from '../interfaces/index.js';
+import {
+  historyKey,
+  leaseKey,
+  ledgerKey,
+  occurrenceKeys,
+  pausedKey,
+  pendingKey,
+  progressKey,
+  runStatusKey,
+} from './lock-keys.js';
 import { RunningLease } from './running-lease.js';
 
+/** What a claim asks for, beside the job and occurrence. */
+export interface ClaimOptions {
+  token: string;
+  runId: string;
+  claimTtlMs: number;
+  ledgerTtlMs: number;
+  ignorePause?: boolean;
+}
+
+/** A won claim, with the lease it came with. */
+export type Claim =
+  | { kind: 'won'; fencingToken: number; serverTimeMs?: number; lease: RunningLease }
+  | Exclude<ClaimResult, { kind: 'won' }>;
+
+export type Resume =
+  | {
+      kind: 'won';
+      fencingToken: number;
+      serverTimeMs: number;
+      attempt: number;
+      resumedFrom: string;
+      lease: RunningLease;
+    }
+  | Exclude<ResumeResult, { kind: 'won' }>;
+
 /**
- * Decides who runs: claims occurrences, holds running leases and keeps the pending-tenant sets, all through one
- * time-bounded store. Knows nothing about tenants, handlers or which store answers.
+ * Decides who runs: claims occurrences (with the pause check, the running lease, the fencing token and the ledger
+ * entry in one atomic call), resumes crashed runs, keeps pending and progress sets, all through one time-bounded
+ * store. Knows nothing about tenants, handlers or which store answers.
  */
 @Injectable()
 export class CoordinatedCronLock {
@@ -18,25 +53,79 @@ export class CoordinatedCronLock {
   ) {}
 
   /**
-   * Claims the occurrence; a paused job answers `paused` in the same atomic step unless `ignorePause` (an operator's
-   * explicit trigger or backfill). Rejects with `LockStoreError`.
+   * Claims `occurrence` of `jobName` and, when won, the job's running lease. Rejects with `LockStoreError`.
+   * A custom store without a ledger gets the two-step claim it always had (fencing token 0, no pause check).
    */
-  claim(
-    jobName: string,
-    occurrence: Date,
-    token: string,
-    ttlMs: number,
-    opts: { ignorePause?: boolean } = {},
-  ): Promise<ClaimResult> {
-    const prefix = this.options.keyPrefix;
-    const paused = opts.ignorePause ? undefined : pausedKey(prefix, jobName);
-    return this.stores.store.claim(claimKey(prefix, jobName, occurrence), token, ttlMs, paused);
+  async claim(jobName: string, occurrence: Date, options: ClaimOptions): Promise<Claim> {
+    const store = this.stores.store;
+    const keys = occurrenceKeys(this.options.keyPrefix, jobName, occurrence);
+    const leaseTtlMs = this.options.leaseTtl;
+    if (!store.keepsLedger) {
+      if (!(await store.acquire(keys.occurrence, options.token, options.claimTtlMs)))
+        return { kind: 'duplicate', serverTimeMs: Date.now() };
+      const lease = await RunningLease.take(store, keys.lease, options.token, leaseTtlMs);
+      return lease ? { kind: 'won', fencingToken: 0, lease } : { kind: 'overlap', serverTimeMs: Date.now() };
+    }
+    const result = await store.claim({
+      keys,
+      token: options.token,
+      runId: options.runId,
+      owner: this.options.instanceId,
+      occurrence: occurrence.toISOString(),
+      occurrenceMs: occurrence.getTime(),
+      claimTtlMs: options.claimTtlMs,
+      leaseTtlMs,
+      ledgerTtlMs: options.ledgerTtlMs,
+      ignorePause: options.ignorePause,
+    });
+    if (result.kind !== 'won') return result;
+    return { ...result, lease: RunningLease.held(store, keys.lease, options.token, leaseTtlMs) };
   }
 
-  /** The job's running lease, or `undefined` when a run is in progress somewhere. Rejects with `LockStoreError`. */
-  takeLease(jobName: string, token: string): Promise<RunningLease | undefined> {
-    const key = leaseKey(this.options.keyPrefix, jobName);
-    return RunningLease.take(this.stores.store, key, token, this.options.leaseTtl);
+  /** Takes over the crashed run of `occurrence`, if there still is one and its lease is gone. */
+  async resume(jobName: string, occurrence: Date, options: Omit<ClaimOptions, 'claimTtlMs'>): Promise<Resume> {
+    const store = this.stores.store;
+    const keys = occurrenceKeys(this.options.keyPrefix, jobName, occurrence);
+    const result = await store.resume({
+      keys,
+      token: options.token,
+      runId: options.runId,
+      owner: this.options.instanceId,
+      occurrence: occurrence.toISOString(),
+      leaseTtlMs: this.options.leaseTtl,
+      ledgerTtlMs: options.ledgerTtlMs,
+    });
+    if (result.kind !== 'won') return result;
+    return { ...result, lease: RunningLease.held(store, keys.lease, options.token, this.options.leaseTtl) };
+  }
+
+  /** Marks the run done in the ledger and releases its lease; without a ledger, just releases the lease. */
+  async finish(jobName: string, occurrence: Date, runId: string, lease: RunningLease): Promise<void> {
+    const store = this.stores.store;
+    if (!store.keepsLedger) {
+      await lease.release();
+      return;
+    }
+    lease.stop();
+    await store.finish(occurrenceKeys(this.options.keyPrefix, jobName, occurrence), runId, lease.token);
+  }
+
+  /** The job's ledger record; `undefined` when it has none or the store keeps no ledger. */
+  async readLedger(jobName: string): Promise<LedgerRecord | undefined> {
+    const store = this.stores.store;
+    return store.keepsLedger ? store.readLedger(ledgerKey(this.options.keyPrefix, jobName)) : undefined;
+  }
+
+  get keepsLedger(): boolean {
+    return this.stores.store.keepsLedger;
+  }
+
+  addProgress(jobName: string, tenantIds: readonly string[], ttlMs: number): Promise<void> {
+    return this.stores.store.addProgress(progressKey(this.options.keyPrefix, jobName), tenantIds, ttlMs);
+  }
+
+  readProgress(jobName: string): Promise<string[]> {
+    return this.stores.store.readProgress(progressKey(this.options.keyPrefix, jobName));
   }
 
   readPending(jobName: string): Promise<string[]> {
@@ -72,12 +161,12 @@ export class CoordinatedCronLock {
   }
 
   /** One store command; the record outlives a crashed writer by one lease TTL at most. */
-  writeProgress(jobName: string, fields: Record<string, string>): Promise<void> {
-    return this.stores.store.writeHash(progressKey(this.options.keyPrefix, jobName), fields, this.options.leaseTtl);
+  writeRunStatus(jobName: string, fields: Record<string, string>): Promise<void> {
+    return this.stores.store.writeHash(runStatusKey(this.options.keyPrefix, jobName), fields, this.options.leaseTtl);
   }
 
-  readProgress(jobName: string): Promise<Record<string, string>> {
-    return this.stores.store.readHash(progressKey(this.options.keyPrefix, jobName));
+  readRunStatus(jobName: string): Promise<Record<string, string>> {
+    return this.stores.store.readHash(runStatusKey(this.options.keyPrefix, jobName));
   }
 
   /** The token of the running lease (`${instanceId}:${runId}`), or `undefined` when no run holds it. */

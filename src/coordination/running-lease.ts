@@ -14,7 +14,7 @@ export class RunningLease {
   private constructor(
     private readonly store: LockStore,
     readonly key: string,
-    private readonly token: string,
+    readonly token: string,
     private readonly ttlMs: number,
   ) {
     this.lastRenewedAt = Date.now();
@@ -23,6 +23,11 @@ export class RunningLease {
   /** Takes the lease, or resolves `undefined` when someone else holds it. Rejects on store failure. */
   static async take(store: LockStore, key: string, token: string, ttlMs: number): Promise<RunningLease | undefined> {
     return (await store.acquire(key, token, ttlMs)) ? new RunningLease(store, key, token, ttlMs) : undefined;
+  }
+
+  /** A lease the caller already holds (taken inside the claim script). */
+  static held(store: LockStore, key: string, token: string, ttlMs: number): RunningLease {
+    return new RunningLease(store, key, token, ttlMs);
   }
 
   keepAlive(onLost: (reason: string) => void): void {
@@ -40,7 +45,8 @@ export class RunningLease {
     return Math.max(1, Math.floor(this.ttlMs / 3));
   }
 
-  private stop(): void {
+  /** Stops renewing without releasing: the caller releases it some other way (the ledger's finish call). */
+  stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
   }

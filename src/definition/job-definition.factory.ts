@@ -55,6 +55,14 @@ export function buildJobDefinition(
   if (lockTtlMs === 0) throw JobDefinitionError.invalidDuration(where, 'lockTtl', spec.lockTtl);
 
   const perTenant = found.perTenant ? perTenantSettings(found.perTenant, where, options) : undefined;
+  const catchup = spec.catchup ?? 'latest';
+  if (!['none', 'latest', 'all'].includes(catchup)) throw JobDefinitionError.invalidChoice(where, 'catchup', catchup);
+  const catchupWindowMs = durationOf(where, 'catchupWindow', spec.catchupWindow);
+  if (catchupWindowMs === 0) throw JobDefinitionError.invalidDuration(where, 'catchupWindow', spec.catchupWindow);
+  const crashRecovery = spec.crashRecovery ?? (perTenant ? 'resume' : 'none');
+  if (!['resume', 'none'].includes(crashRecovery)) {
+    throw JobDefinitionError.invalidChoice(where, 'crashRecovery', crashRecovery);
+  }
   const arity = found.handler.length;
   if (arity > (perTenant ? 2 : 1)) throw JobDefinitionError.handlerShape(where, perTenant !== undefined, arity);
 
@@ -68,6 +76,9 @@ export function buildJobDefinition(
     jitterMs,
     lockTtlMs,
     handler: found.handler,
+    catchup,
+    catchupWindowMs,
+    crashRecovery,
     perTenant,
   };
 }

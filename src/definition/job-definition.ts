@@ -14,6 +14,10 @@ export interface JobDefinition {
   lockTtlMs?: number;
   /** The decorated method, bound to its provider instance. */
   handler: (...args: unknown[]) => unknown;
+  catchup: 'none' | 'latest' | 'all';
+  /** Undefined: one period of the schedule. */
+  catchupWindowMs?: number;
+  crashRecovery: 'resume' | 'none';
   perTenant?: {
     concurrency: number;
     /** Undefined: no per-tenant time limit. */

@@ -62,6 +62,7 @@ export class CoordinatedCronRunner {
       );
     }
     const occurrence = opts.occurrence ?? job.schedule.occurrenceAt(new Date());
+    // An operator's explicit request runs even while the job is paused.
     return this.executor.run(job, occurrence, { ignorePause: true });
   }
 
@@ -172,7 +173,7 @@ export class CoordinatedCronRunner {
     const runId = holder.slice(holder.lastIndexOf(':') + 1);
     for (let retry = 0; progress.runId !== runId && retry < 3; retry++) {
       await new Promise((resolve) => setTimeout(resolve, 25));
-      progress = await this.lock.readProgress(jobName);
+      progress = await this.lock.readRunStatus(jobName);
     }
     return progress;
   }
@@ -182,7 +183,7 @@ export class CoordinatedCronRunner {
       this.lock.readPause(job.name),
       this.options.historySize > 0 ? this.lock.readHistory(job.name) : Promise.resolve([]),
       this.lock.readLeaseHolder(job.name),
-      this.lock.readProgress(job.name),
+      this.lock.readRunStatus(job.name),
     ]);
     const progress = await this.progressOf(job.name, holder, firstProgress);
     const recent = history.flatMap((entry) => parseJson<JobRunReport>(entry) ?? []);

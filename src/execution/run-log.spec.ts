@@ -9,6 +9,8 @@ const base: JobRunReport = {
   outcome: 'completed',
   startedAt: '2026-11-28T03:00:00.000Z',
   finishedAt: '2026-11-28T03:00:01.000Z',
+  attempt: 1,
+  fencingToken: 7,
 };
 const tenants = (failed: number) => ({
   total: 3,
@@ -41,7 +43,7 @@ describe('formatRunSummary', () => {
   it('starts with the identity and ends with the duration and any error', () => {
     const line = formatRunSummary({ ...base, outcome: 'failed', error: 'said "no"', tenants: tenants(2) }, 1234);
     expect(line).toBe(
-      'job=j run=r1 occurrence=2026-11-28T03:00:00.000Z instance=i1 outcome=failed tenants=3 succeeded=1 failed=2 ' +
+      'job=j run=r1 fence=7 occurrence=2026-11-28T03:00:00.000Z instance=i1 outcome=failed tenants=3 succeeded=1 failed=2 ' +
         'disabled=0 unprocessed=0 duration=1234ms error="said \\"no\\""',
     );
   });
@@ -54,8 +56,9 @@ describe('formatRunSummary', () => {
 });
 
 describe('runTag', () => {
-  it('adds the tenant only on tenant lines', () => {
-    expect(runTag(base)).toBe('job=j run=r1');
-    expect(runTag({ ...base, tenantId: 't9' })).toBe('job=j run=r1 tenant=t9');
+  it('adds the tenant only on tenant lines, and the fencing token once a claim handed one out', () => {
+    expect(runTag(base)).toBe('job=j run=r1 fence=7');
+    expect(runTag({ ...base, tenantId: 't9' })).toBe('job=j run=r1 fence=7 tenant=t9');
+    expect(runTag({ ...base, fencingToken: undefined })).toBe('job=j run=r1');
   });
 });

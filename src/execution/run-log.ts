@@ -3,16 +3,22 @@ import { COORDINATED_CRON_RESOLVED_OPTIONS, LOGGER_CONTEXT } from '../common/con
 import { describeError } from '../common/describe-error.js';
 import { type CronContextValue, type JobRunReport } from '../interfaces/index.js';
 import type { ResolvedCoordinatedCronOptions } from '../options/module-options.js';
+import { MAX_LISTED_IDS, tenantCounts } from './tenants/summary-cap.js';
 
 /** The identity tokens every run line starts with, so a log search for `run=<id>` finds every line of one run. */
 export function runTag(context: CronContextValue): string {
   const tenant = context.tenantId === undefined ? '' : ` tenant=${context.tenantId}`;
-  return `job=${context.jobName} run=${context.runId}${tenant}`;
+  const fence = context.fencingToken ? ` fence=${context.fencingToken}` : '';
+  return `job=${context.jobName} run=${context.runId}${fence}${tenant}`;
 }
 
-/** Ids are listed in full: a log line may be the last record of which tenants a run left undone. */
+/**
+ * Ids are listed in full up to 10,000: a log line may be the last record of which tenants a run left undone. Beyond
+ * that a line would run to megabytes; the rest are counted (the pending set still holds every one).
+ */
 function listIds(ids: readonly string[]): string {
-  return ids.join(',');
+  if (ids.length <= MAX_LISTED_IDS) return ids.join(',');
+  return `${ids.slice(0, MAX_LISTED_IDS).join(',')} (+${ids.length - MAX_LISTED_IDS} more)`;
 }
 
 /** The one line that ends every run. */
@@ -20,12 +26,16 @@ export function formatRunSummary(report: JobRunReport, durationMs: number): stri
   const head = `${runTag(report)} occurrence=${report.occurrence} instance=${report.instanceId} outcome=${report.outcome}`;
   const reason = report.skipReason ? ` reason=${report.skipReason}` : '';
   const t = report.tenants;
-  const tenants = t
-    ? ` tenants=${t.total} succeeded=${t.succeeded.length} failed=${t.failed.length}` +
-      ` disabled=${t.disabled.length} unprocessed=${t.unprocessed.length}`
-    : '';
+  const n = t ? tenantCounts(t) : undefined;
+  const tenants =
+    t && n
+      ? ` tenants=${t.total} succeeded=${n.succeeded} failed=${n.failed}` +
+        ` disabled=${n.disabled} unprocessed=${n.unprocessed}`
+      : '';
   const error = report.error ? ` error=${JSON.stringify(report.error)}` : '';
-  return `${head}${reason}${tenants} duration=${durationMs}ms${error}`;
+  const attempt = report.attempt > 1 ? ` attempt=${report.attempt} resumed-from=${report.resumedFrom ?? '-'}` : '';
+  const catchup = report.catchup ? ' catchup=true' : '';
+  return `${head}${reason}${attempt}${catchup}${tenants} duration=${durationMs}ms${error}`;
 }
 
 /**
@@ -35,8 +45,8 @@ export function formatRunSummary(report: JobRunReport, durationMs: number): stri
 export function summaryLevel(report: JobRunReport): Extract<LogLevel, 'log' | 'warn' | 'error' | 'debug'> {
   if (report.skipReason === 'lock-error' || report.outcome === 'failed') return 'error';
   if (report.outcome === 'interrupted' || report.skipReason === 'overlap') return 'warn';
-  if ((report.tenants?.failed.length ?? 0) > 0) return 'warn';
-  // An operator paused the job: each skipped occurrence says so once, where a routine skip would be unseen.
+  if (report.tenants && tenantCounts(report.tenants).failed > 0) return 'warn';
+  // A paused job is skipped on purpose, and an operator looking at the logs should see that it was.
   if (report.skipReason === 'paused') return 'log';
   if (report.outcome === 'skipped') return 'debug';
   return 'log';
@@ -178,5 +188,47 @@ export class RunLog {
 
   resumed(jobName: string, by: string): void {
     this.logger.log(`job=${jobName} resumed fleet-wide by ${by}`);
+  }
+
+  // --- run ledger, fencing and crash resume -----------------------------------------------------------------------
+
+  resuming(context: CronContextValue, resumedFrom: string, attempt: number): void {
+    this.logger.warn(
+      `${runTag(context)} resuming occurrence=${context.occurrence} (attempt ${attempt}): run ` +
+        `${resumedFrom} stopped renewing its lease without finishing`,
+    );
+  }
+
+  resumeSkipsDone(context: CronContextValue, count: number, resumedFrom: string): void {
+    this.logger.log(`${runTag(context)} ${count} tenant(s) finished by run ${resumedFrom} are not run again`);
+  }
+
+  progressReadFailed(context: CronContextValue, error: unknown): void {
+    this.logger.error(
+      `${runTag(context)} could not read which tenants the crashed run finished (${describeError(error)}); ` +
+        'running every tenant again',
+    );
+    this.notify(error, context);
+  }
+
+  progressWriteFailed(context: CronContextValue, count: number, error: unknown): void {
+    this.logger.warn(
+      `${runTag(context)} could not record ${count} finished tenant(s) (${describeError(error)}); a resume after ` +
+        'a crash would run them again (further failures of this run are not logged)',
+    );
+  }
+
+  catchingUp(jobName: string, occurrences: readonly Date[], lastClaimed: string): void {
+    this.logger.log(
+      `job=${jobName} run=- catching up ${occurrences.length} missed occurrence(s) since ${lastClaimed}: ` +
+        occurrences.map((o) => o.toISOString()).join(','),
+    );
+  }
+
+  clockSkew(instanceId: string, skewMs: number): void {
+    this.logger.warn(
+      `instance=${instanceId} clock is ${skewMs > 0 ? 'ahead of' : 'behind'} the lock store's by ${Math.abs(skewMs)}ms; ` +
+        'windows and catch-up are planned on this clock (warned at most once an hour)',
+    );
   }
 }

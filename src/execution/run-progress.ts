@@ -66,7 +66,7 @@ export class RunProgress {
   private write(fields: Record<string, string>): Promise<void> {
     this.writing = true;
     return this.lock
-      .writeProgress(this.context.jobName, fields)
+      .writeRunStatus(this.context.jobName, fields)
       .catch(this.onError)
       .finally(() => (this.writing = false));
   }

@@ -10,6 +10,11 @@ export interface CronContextValue {
   occurrence: string;
   /** The instance that runs it (module option `instanceId`). */
   instanceId: string;
+  /**
+   * The run's fencing token (see `JobRunReport.fencingToken`): pass it along with writes so that a store can
+   * reject those of a holder that has since been replaced. Set once the claim is won.
+   */
+  fencingToken?: number;
   /** Set inside the handler call of a `@PerTenant()` job. */
   tenantId?: string;
 }

@@ -18,6 +18,25 @@ export interface CronWindow {
    * Milliseconds or a duration string. Default: until the next window opens.
    */
   lockTtl?: number | string;
+
+  // --- run ledger, catch-up and crash resume -----------------------------------------------------------------------
+  /**
+   * What an instance does at boot (and when the store answers again after lock errors) about occurrences missed
+   * since the job's last claimed one: `'none'`; `'latest'` runs only the newest missed one; `'all'` runs each.
+   * A job that has never claimed an occurrence catches up nothing. Default: `'latest'`.
+   */
+  catchup?: 'none' | 'latest' | 'all';
+  /**
+   * How late a missed occurrence may still be caught up: milliseconds or a duration string. Default: one period
+   * of the schedule (a missed tick is caught up until the tick after it).
+   */
+  catchupWindow?: number | string;
+  /**
+   * What happens to an occurrence whose holder died mid-run: `'resume'` has one live instance take it over once the
+   * lease expires (a `@PerTenant()` job runs only the tenants not recorded as done); `'none'` leaves it.
+   * Default: `'resume'` for `@PerTenant()` jobs, `'none'` for plain jobs.
+   */
+  crashRecovery?: 'resume' | 'none';
 }
 
 /** A bare cron expression is a window with no jitter. */

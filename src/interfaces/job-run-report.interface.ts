@@ -14,6 +14,11 @@ export interface TenantRunSummary {
   disabled: string[];
   /** Never started because shutdown began; kept in the pending set and taken first by the next run. */
   unprocessed: string[];
+  /**
+   * Set only when a list would hold more than 10,000 ids: each list above then keeps its first 10,000, and these are
+   * the full counts.
+   */
+  counts?: { succeeded: number; failed: number; disabled: number; unprocessed: number };
 }
 
 /** The outcome of one occurrence on one instance, returned by `CoordinatedCronRunner.trigger`. */
@@ -32,6 +37,19 @@ export interface JobRunReport {
   finishedAt: string;
   /** Set for `@PerTenant()` jobs that got as far as listing tenants. */
   tenants?: TenantRunSummary;
+
+  // --- run ledger, fencing and crash resume ------------------------------------------------------------------------
+  /** 1 for a run that claimed its occurrence; 2 and up for a run that resumed it after its holder died. */
+  attempt: number;
+  /** For a resumed run: the run id whose holder died. */
+  resumedFrom?: string;
+  /** Set on a late run of an occurrence missed while the fleet (or the store) was down. */
+  catchup?: true;
+  /**
+   * Strictly increasing per job across every run that won a claim or a resume; `0` when this run won none (a skip,
+   * or a run without coordination under `lockFailure: 'run'`).
+   */
+  fencingToken: number;
 }
 
 /** A fleet-wide pause of one job, as stored in the lock store. */

@@ -140,8 +140,7 @@ const LOCK_STORE_METHODS = [
   'release',
   'readSet',
   'writeSet',
-  // Fleet control: claim with the pause check, pause record, history, progress.
-  'claim',
+  // Fleet control: pause record, history, run status.
   'readValue',
   'writeValue',
   'deleteKey',

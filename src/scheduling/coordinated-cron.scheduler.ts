@@ -11,6 +11,9 @@ import { type JobDefinition } from '../definition/job-definition.js';
 import { describeError } from '../common/describe-error.js';
 import { CoordinatedCronJob } from './coordinated-cron.job.js';
 import { randomDelay } from '../definition/cron-schedule.js';
+import { CoordinatedCronLock } from '../coordination/coordinated-cron.lock.js';
+import { RunLog } from '../execution/run-log.js';
+import { planCatchup } from './catchup-plan.js';
 
 const callbackFailed = (job: JobDefinition, error: unknown) =>
   `job=${job.name} run=- scheduled callback failed unexpectedly (contained): ${describeError(error)}`;
@@ -31,12 +34,17 @@ export class CoordinatedCronScheduler implements OnModuleInit, OnApplicationBoot
     private readonly registry: CoordinatedCronRegistry,
     private readonly executor: OccurrenceExecutor,
     private readonly shutdown: ShutdownCoordinator,
+    private readonly lock: CoordinatedCronLock,
+    private readonly runLog: RunLog,
     @Optional() private readonly schedulerRegistry?: SchedulerRegistry,
   ) {}
 
   onModuleInit(): void {
     if (!this.schedulerRegistry) throw MissingImportError.scheduleModule();
     this.shutdown.onBegin(() => this.stop());
+    this.executor.onStoreRecovered((job, firstMissed, recoveredAt) =>
+      this.catchUpAfterOutage(job, firstMissed, recoveredAt),
+    );
   }
 
   onApplicationBootstrap(): void {
@@ -58,6 +66,7 @@ export class CoordinatedCronScheduler implements OnModuleInit, OnApplicationBoot
       cronJob.start();
     }
     if (jobs.length > 0) this.logger.log(`${jobs.length} coordinated cron job(s) scheduled`);
+    for (const job of jobs) void this.recoverAtBoot(job);
   }
 
   /**
@@ -84,6 +93,79 @@ export class CoordinatedCronScheduler implements OnModuleInit, OnApplicationBoot
 
   private fire(job: JobDefinition, occurrence: Date): void {
     this.executor.run(job, occurrence).catch((error: unknown) => this.logger.error(callbackFailed(job, error)));
+  }
+
+  // --- run ledger, catch-up and crash resume ----------------------------------------------------------------------
+
+  /**
+   * One ledger read per job at boot (nothing at all for a job with neither catch-up nor crash recovery): resumes
+   * the job's crashed run if its lease is gone, and runs late what the fleet missed while it was down.
+   */
+  private async recoverAtBoot(job: JobDefinition): Promise<void> {
+    try {
+      if (job.catchup === 'none' && job.crashRecovery === 'none') return;
+      if (!this.lock.keepsLedger) return;
+      let ledger;
+      try {
+        ledger = await this.lock.readLedger(job.name);
+      } catch (error) {
+        this.logger.warn(`job=${job.name} run=- could not read the run ledger at boot: ${describeError(error)}`);
+        return;
+      }
+      if (!ledger) return; // a first deploy: nothing to resume, nothing missed
+      const lastClaimed = new Date(ledger.occurrence);
+      if (ledger.state === 'running' && job.crashRecovery === 'resume') {
+        void this.executor.resumeCrashed(job, lastClaimed);
+      }
+      const plan = planCatchup(job.schedule, {
+        mode: job.catchup,
+        lastClaimed,
+        now: new Date(),
+        windowMs: job.catchupWindowMs,
+      });
+      this.runLate(job, plan, ledger.occurrence);
+    } catch (error) {
+      this.logger.error(callbackFailed(job, error));
+    }
+  }
+
+  /**
+   * The store answered again after lock errors that began with the claim of `firstMissed`: the occurrences from it
+   * up to (not including) `recoveredAt`, the one just claimed, are candidates for a late run.
+   */
+  private catchUpAfterOutage(job: JobDefinition, firstMissed: Date, recoveredAt: Date): void {
+    try {
+      const plan = planCatchup(job.schedule, {
+        mode: job.catchup,
+        lastClaimed: new Date(firstMissed.getTime() - 1),
+        now: new Date(),
+        windowMs: job.catchupWindowMs,
+        before: recoveredAt,
+      });
+      this.runLate(job, plan, firstMissed.toISOString());
+    } catch (error) {
+      this.logger.error(callbackFailed(job, error));
+    }
+  }
+
+  /** Claims each planned occurrence through its usual key, oldest first, after one fresh delay inside the jitter. */
+  private runLate(job: JobDefinition, plan: readonly Date[], since: string): void {
+    if (plan.length === 0 || this.shutdown.isShuttingDown) return;
+    this.runLog.catchingUp(job.name, plan, since);
+    const runAll = async () => {
+      for (const occurrence of plan) {
+        if (this.shutdown.isShuttingDown) return;
+        await this.executor.run(job, occurrence, { catchup: true });
+      }
+    };
+    const start = () => void runAll().catch((error: unknown) => this.logger.error(callbackFailed(job, error)));
+    const delay = this.options.jitter ? randomDelay(job.jitterMs) : 0;
+    if (delay === 0) return start();
+    const timer = setTimeout(() => {
+      this.waiting.delete(timer);
+      start();
+    }, delay);
+    this.waiting.add(timer);
   }
 
   private stop(): void {

@@ -1,5 +1,15 @@
 import { LockStoreError } from '../common/errors/index.js';
-import { type ClaimResult, type LockStore } from '../interfaces/index.js';
+import {
+  type ClaimKeys,
+  type ClaimRequest,
+  type ClaimResult,
+  isLedgerLockStore,
+  type LedgerLockStore,
+  type LedgerRecord,
+  type LockStore,
+  type ResumeRequest,
+  type ResumeResult,
+} from '../interfaces/index.js';
 import { describeError } from '../common/describe-error.js';
 import { withTimeout } from '../common/with-timeout.js';
 
@@ -7,7 +17,7 @@ import { withTimeout } from '../common/with-timeout.js';
  * Wraps any lock store so that every call settles within `timeoutMs` and every failure is a `LockStoreError`.
  * Cache clients may swallow errors or hang on a dead socket; a bound that fires is a lock error, never a success.
  */
-export class BoundedLockStore implements LockStore {
+export class BoundedLockStore implements LedgerLockStore {
   readonly kind: string;
   readonly shared: boolean;
 
@@ -46,17 +56,27 @@ export class BoundedLockStore implements LockStore {
     return this.bound('writeSet', () => this.inner.writeSet(key, members));
   }
 
-  // --- Fleet control: pause, history, run progress. ---
+  // --- run ledger, fencing and crash resume -----------------------------------------------------------------------
 
-  async claim(key: string, token: string, ttlMs: number, pausedKey: string | undefined): Promise<ClaimResult> {
+  /** Whether the wrapped store keeps a ledger; when it does not, the ledger methods below reject. */
+  get keepsLedger(): boolean {
+    return isLedgerLockStore(this.inner);
+  }
+
+  async claim(request: ClaimRequest): Promise<ClaimResult> {
     try {
-      return await this.bound('claim', () => this.inner.claim(key, token, ttlMs, pausedKey));
+      return await this.bound('claim', () => this.ledger().claim(request));
     } catch (error) {
-      // As for acquire: a claim that timed out may still land; release it so nobody is left holding it.
-      void this.bound('release', () => this.inner.release(key, token)).catch(() => undefined);
+      // As for acquire: a claim that lands after its caller gave up must not keep the occurrence or the lease.
+      void this.bound('release', () => this.inner.release(request.keys.lease, request.token)).catch(() => undefined);
+      void this.bound('release', () => this.inner.release(request.keys.occurrence, request.token)).catch(
+        () => undefined,
+      );
       throw error;
     }
   }
+
+  // --- fleet control: pause record, history, run status ---------------------------------------------------------------
 
   readValue(key: string): Promise<string | undefined> {
     return this.bound('readValue', () => this.inner.readValue(key));
@@ -84,6 +104,36 @@ export class BoundedLockStore implements LockStore {
 
   readHash(key: string): Promise<Record<string, string>> {
     return this.bound('readHash', () => this.inner.readHash(key));
+  }
+
+  async resume(request: ResumeRequest): Promise<ResumeResult> {
+    try {
+      return await this.bound('resume', () => this.ledger().resume(request));
+    } catch (error) {
+      void this.bound('release', () => this.inner.release(request.keys.lease, request.token)).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  finish(keys: ClaimKeys, runId: string, token: string): Promise<void> {
+    return this.bound('finish', () => this.ledger().finish(keys, runId, token));
+  }
+
+  readLedger(key: string): Promise<LedgerRecord | undefined> {
+    return this.bound('readLedger', () => this.ledger().readLedger(key));
+  }
+
+  addProgress(key: string, members: readonly string[], ttlMs: number): Promise<void> {
+    return this.bound('addProgress', () => this.ledger().addProgress(key, members, ttlMs));
+  }
+
+  readProgress(key: string): Promise<string[]> {
+    return this.bound('readProgress', () => this.ledger().readProgress(key));
+  }
+
+  private ledger(): LedgerLockStore {
+    if (!isLedgerLockStore(this.inner)) throw new LockStoreError(`${this.kind} lock store keeps no run ledger`);
+    return this.inner;
   }
 
   private async bound<T>(operation: string, call: () => Promise<T>): Promise<T> {

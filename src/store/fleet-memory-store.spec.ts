@@ -8,16 +8,14 @@ function manualClock(start = 1_000_000) {
 }
 
 describe('MemoryLockStore: fleet control', () => {
-  it('claim answers paused while the pause key lives, and sets nothing', async () => {
+  it('forgets a value written with a ttl once it has passed (the pause that resumes by itself)', async () => {
     const clock = manualClock();
     const store = new MemoryLockStore(clock.now);
     await store.writeValue('p', '{"by":"a"}', 500);
-    await expect(store.claim('c', 't', 10_000, 'p')).resolves.toEqual({ kind: 'paused' });
-    await expect(store.claim('c', 't', 10_000, undefined)).resolves.toEqual({ kind: 'won' });
-    await expect(store.claim('c', 't2', 10_000, undefined)).resolves.toEqual({ kind: 'duplicate' });
-    clock.advance(500);
+    clock.advance(499);
+    await expect(store.readValue('p')).resolves.toBe('{"by":"a"}');
+    clock.advance(1);
     await expect(store.readValue('p')).resolves.toBeUndefined();
-    await expect(store.claim('c2', 't', 10_000, 'p')).resolves.toEqual({ kind: 'won' });
   });
 
   it('keeps a value without ttl until it is deleted', async () => {
@@ -50,26 +48,12 @@ describe('MemoryLockStore: fleet control', () => {
 });
 
 describe('BoundedLockStore: fleet control', () => {
-  it('bounds the claim by the timeout and queues a release behind it', async () => {
-    const released: string[] = [];
-    const inner = Object.assign(new MemoryLockStore(), {
-      claim: () => new Promise<never>(() => undefined),
-      release: async (key: string) => {
-        released.push(key);
-        return true;
-      },
-    }) as LockStore;
-    const store = new BoundedLockStore(inner, 20);
-    await expect(store.claim('c', 't', 1000, 'p')).rejects.toBeInstanceOf(LockStoreError);
-    expect(released).toEqual(['c']);
-  });
-
   it('turns a failing history write into a LockStoreError', async () => {
     const inner = Object.assign(new MemoryLockStore(), {
       pushCapped: () => Promise.reject(new Error('READONLY')),
     }) as LockStore;
-    await expect(new BoundedLockStore(inner, 100).pushCapped('h', 'x', 3)).rejects.toThrow(
-      /pushCapped failed: .*READONLY/,
-    );
+    const write = new BoundedLockStore(inner, 100).pushCapped('h', 'x', 3);
+    await expect(write).rejects.toBeInstanceOf(LockStoreError);
+    await expect(write).rejects.toThrow(/pushCapped failed: .*READONLY/);
   });
 });

@@ -2,7 +2,6 @@ import { CACHE_MANAGER } from '@nestjs/cache-manager';
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { COORDINATED_CRON_RESOLVED_OPTIONS, LOGGER_CONTEXT } from '../common/constants.js';
-import { type LockStore } from '../interfaces/index.js';
 import type { ResolvedCoordinatedCronOptions } from '../options/module-options.js';
 import { BoundedLockStore } from './bounded-lock-store.js';
 import { resolveLockStore, type ResolvedLockStore } from './lock-store.resolver.js';
@@ -14,7 +13,7 @@ import { resolveLockStore, type ResolvedLockStore } from './lock-store.resolver.
 @Injectable()
 export class LockStoreProvider {
   private readonly logger = new Logger(LOGGER_CONTEXT);
-  private resolved?: { bounded: LockStore; origin: ResolvedLockStore };
+  private resolved?: { bounded: BoundedLockStore; origin: ResolvedLockStore };
 
   constructor(
     @Inject(COORDINATED_CRON_RESOLVED_OPTIONS) private readonly options: ResolvedCoordinatedCronOptions,
@@ -22,7 +21,7 @@ export class LockStoreProvider {
     @Optional() @Inject(CACHE_MANAGER) private readonly cacheManager?: unknown,
   ) {}
 
-  get store(): LockStore {
+  get store(): BoundedLockStore {
     return this.resolve().bounded;
   }
 
@@ -32,7 +31,7 @@ export class LockStoreProvider {
     return origin.source === 'cache-manager' ? origin.cacheManager : undefined;
   }
 
-  private resolve(): { bounded: LockStore; origin: ResolvedLockStore } {
+  private resolve(): { bounded: BoundedLockStore; origin: ResolvedLockStore } {
     if (this.resolved) return this.resolved;
     const origin = resolveLockStore(this.options, this.cacheManager ?? this.findCacheManager());
     const bounded = new BoundedLockStore(origin.store, this.options.lockTimeout);

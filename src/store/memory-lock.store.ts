@@ -1,4 +1,13 @@
-import { type ClaimResult, type LockStore } from '../interfaces/index.js';
+import {
+  type ClaimKeys,
+  type ClaimRequest,
+  type ClaimResult,
+  type LedgerLockStore,
+  type LedgerRecord,
+  type ResumeRequest,
+  type ResumeResult,
+} from '../interfaces/index.js';
+import { ledgerFromFields } from './redis-lock.store.js';
 
 interface Entry {
   token: string;
@@ -9,14 +18,16 @@ interface Entry {
  * In-process lock store. Each method checks and sets synchronously before its first `await`, so two callers in
  * one process can never both win; across processes it suppresses nothing.
  */
-export class MemoryLockStore implements LockStore {
+export class MemoryLockStore implements LedgerLockStore {
   readonly kind = 'memory';
   readonly shared = false;
   private readonly locks = new Map<string, Entry>();
   private readonly sets = new Map<string, Set<string>>();
   // Fleet control: plain values (pause records) reuse `locks` with the value as token; lists and hashes below.
   private readonly lists = new Map<string, string[]>();
-  private readonly hashes = new Map<string, { fields: Record<string, string>; expiresAt: number }>();
+  private readonly statusHashes = new Map<string, { fields: Record<string, string>; expiresAt: number }>();
+  private readonly hashes = new Map<string, Map<string, string>>();
+  private readonly counters = new Map<string, number>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -52,11 +63,6 @@ export class MemoryLockStore implements LockStore {
 
   // --- Fleet control: pause, history, run progress. ---
 
-  async claim(key: string, token: string, ttlMs: number, pausedKey: string | undefined): Promise<ClaimResult> {
-    if (pausedKey !== undefined && this.live(pausedKey)) return { kind: 'paused' };
-    return (await this.acquire(key, token, ttlMs)) ? { kind: 'won' } : { kind: 'duplicate' };
-  }
-
   async readValue(key: string): Promise<string | undefined> {
     return this.live(key)?.token;
   }
@@ -68,7 +74,7 @@ export class MemoryLockStore implements LockStore {
   async deleteKey(key: string): Promise<void> {
     this.locks.delete(key);
     this.lists.delete(key);
-    this.hashes.delete(key);
+    this.statusHashes.delete(key);
     this.sets.delete(key);
   }
 
@@ -83,17 +89,100 @@ export class MemoryLockStore implements LockStore {
 
   async writeHash(key: string, fields: Record<string, string>, ttlMs: number): Promise<void> {
     const current = await this.readHash(key);
-    this.hashes.set(key, { fields: { ...current, ...fields }, expiresAt: this.now() + ttlMs });
+    this.statusHashes.set(key, { fields: { ...current, ...fields }, expiresAt: this.now() + ttlMs });
   }
 
   async readHash(key: string): Promise<Record<string, string>> {
-    const entry = this.hashes.get(key);
+    const entry = this.statusHashes.get(key);
     if (!entry) return {};
     if (entry.expiresAt <= this.now()) {
-      this.hashes.delete(key);
+      this.statusHashes.delete(key);
       return {};
     }
     return { ...entry.fields };
+  }
+
+  // --- run ledger, fencing and crash resume -----------------------------------------------------------------------
+  // The same decisions as the Redis scripts, each taken synchronously so that it is atomic within the process.
+  // Ledger and fence expiry are not modelled: a process-local store lives no longer than they would.
+
+  async claim(request: ClaimRequest): Promise<ClaimResult> {
+    const { keys } = request;
+    const serverTimeMs = this.now();
+    if (!request.ignorePause && this.live(keys.paused)) return { kind: 'paused', serverTimeMs };
+    if (this.live(keys.occurrence)) {
+      const ledger = this.hashes.get(keys.ledger);
+      const running = ledger?.get('occurrence') === request.occurrence && ledger.get('state') === 'running';
+      if (!running) return { kind: 'duplicate', serverTimeMs };
+      const lease = this.live(keys.lease);
+      return {
+        kind: 'duplicate',
+        serverTimeMs,
+        runningLeaseMs: lease ? Math.max(0, lease.expiresAt - serverTimeMs) : 0,
+      };
+    }
+    this.locks.set(keys.occurrence, { token: request.token, expiresAt: serverTimeMs + request.claimTtlMs });
+    if (this.live(keys.lease)) return { kind: 'overlap', serverTimeMs };
+    this.locks.set(keys.lease, { token: request.token, expiresAt: serverTimeMs + request.leaseTtlMs });
+    const fencingToken = this.nextFence(keys.fence);
+    const ledger = this.hashes.get(keys.ledger) ?? new Map<string, string>();
+    if (request.occurrenceMs >= Number(ledger.get('occurrenceMs') ?? -1)) {
+      if (ledger.get('occurrence') !== request.occurrence) this.sets.delete(keys.progress);
+      ledger.set('occurrence', request.occurrence).set('occurrenceMs', String(request.occurrenceMs));
+      ledger.set('runId', request.runId).set('owner', request.owner).set('state', 'running');
+      ledger.set('startedAtMs', String(serverTimeMs)).set('attempt', '1').set('fencingToken', String(fencingToken));
+      this.hashes.set(keys.ledger, ledger);
+    }
+    return { kind: 'won', fencingToken, serverTimeMs };
+  }
+
+  async resume(request: ResumeRequest): Promise<ResumeResult> {
+    const { keys } = request;
+    const serverTimeMs = this.now();
+    if (this.live(keys.paused)) return { kind: 'paused', serverTimeMs };
+    const ledger = this.hashes.get(keys.ledger);
+    if (ledger?.get('occurrence') !== request.occurrence || ledger.get('state') !== 'running') {
+      return { kind: 'gone', serverTimeMs };
+    }
+    const lease = this.live(keys.lease);
+    if (lease) return { kind: 'held', serverTimeMs, leaseMs: Math.max(1, lease.expiresAt - serverTimeMs) };
+    this.locks.set(keys.lease, { token: request.token, expiresAt: serverTimeMs + request.leaseTtlMs });
+    const fencingToken = this.nextFence(keys.fence);
+    const attempt = Number(ledger.get('attempt') ?? 1) + 1;
+    const resumedFrom = ledger.get('runId') ?? '';
+    ledger.set('runId', request.runId).set('owner', request.owner).set('attempt', String(attempt));
+    ledger.set('fencingToken', String(fencingToken));
+    return { kind: 'won', fencingToken, serverTimeMs, attempt, resumedFrom };
+  }
+
+  async finish(keys: ClaimKeys, runId: string, token: string): Promise<void> {
+    const ledger = this.hashes.get(keys.ledger);
+    if (ledger?.get('runId') === runId) {
+      ledger.set('state', 'done');
+      this.sets.delete(keys.progress);
+    }
+    if (this.live(keys.lease)?.token === token) this.locks.delete(keys.lease);
+  }
+
+  async readLedger(key: string): Promise<LedgerRecord | undefined> {
+    const ledger = this.hashes.get(key);
+    return ledger ? ledgerFromFields(ledger) : undefined;
+  }
+
+  async addProgress(key: string, members: readonly string[]): Promise<void> {
+    const set = this.sets.get(key) ?? new Set<string>();
+    for (const member of members) set.add(member);
+    this.sets.set(key, set);
+  }
+
+  async readProgress(key: string): Promise<string[]> {
+    return [...(this.sets.get(key) ?? [])];
+  }
+
+  private nextFence(key: string): number {
+    const next = (this.counters.get(key) ?? 0) + 1;
+    this.counters.set(key, next);
+    return next;
   }
 
   private live(key: string): Entry | undefined {

@@ -1,15 +1,20 @@
 import { LockStoreError } from '../common/errors/index.js';
-import { type ClaimResult, type LockStore, type RedisLockClient } from '../interfaces/index.js';
+import {
+  type ClaimKeys,
+  type ClaimRequest,
+  type ClaimResult,
+  type LedgerLockStore,
+  type LedgerRecord,
+  type RedisLockClient,
+  type ResumeRequest,
+  type ResumeResult,
+} from '../interfaces/index.js';
 
 // Compare-and-act scripts: a holder may only touch a key that still carries its own token.
 const EXTEND_SCRIPT = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
 const RELEASE_SCRIPT = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 
-// --- Fleet control scripts. Each is one command, so a claim never sees a pause half-written and a progress update
-// costs one round trip. The claim answers 'paused' before it sets anything: a paused occurrence stays unclaimed.
-const CLAIM_SCRIPT = `if ARGV[3] == '1' and redis.call('exists', KEYS[2]) == 1 then return 'paused' end
-if redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 'won' end
-return 'duplicate'`;
+// --- Fleet control scripts: each is one command, so a status update or a history entry costs one round trip.
 const WRITE_VALUE_SCRIPT = `if ARGV[2] == '' then return redis.call('set', KEYS[1], ARGV[1]) end
 return redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2])`;
 const DELETE_SCRIPT = `return redis.call('del', KEYS[1])`;
@@ -29,7 +34,7 @@ const SET_TTL_MS = 7 * 24 * 60 * 60 * 1000;
  * `getClient` may connect lazily (as `KeyvRedis.getClient()` does); a client that is not ready fails the call at
  * once instead of queueing it, so a dead Redis is reported as a lock error, never as a free lock.
  */
-export class RedisLockStore implements LockStore {
+export class RedisLockStore implements LedgerLockStore {
   readonly kind = 'redis';
   readonly shared = true;
   private connecting?: Promise<RedisLockClient>;
@@ -72,18 +77,7 @@ export class RedisLockStore implements LockStore {
     await transaction.exec();
   }
 
-  // --- Fleet control: pause, history, run progress. ---
-
-  async claim(key: string, token: string, ttlMs: number, pausedKey: string | undefined): Promise<ClaimResult> {
-    const client = await this.client();
-    const result = await client.eval(CLAIM_SCRIPT, {
-      // Without a pause key the script still needs a second key name; the claim key itself is never read as one.
-      keys: [key, pausedKey ?? key],
-      arguments: [token, String(Math.max(1, Math.ceil(ttlMs))), pausedKey === undefined ? '0' : '1'],
-    });
-    if (result === 'won' || result === 'duplicate' || result === 'paused') return { kind: result };
-    throw new LockStoreError(`unexpected claim answer from Redis: ${JSON.stringify(result)}`);
-  }
+  // --- fleet control: pause record, history, run status ---------------------------------------------------------------
 
   async readValue(key: string): Promise<string | undefined> {
     const client = await this.client();
@@ -130,6 +124,115 @@ export class RedisLockStore implements LockStore {
     return { ...(await client.hGetAll(key)) };
   }
 
+  // --- run ledger, fencing and crash resume -----------------------------------------------------------------------
+
+  async claim(request: ClaimRequest): Promise<ClaimResult> {
+    const client = await this.client();
+    const reply = (await client.eval(CLAIM_SCRIPT, {
+      keys: keyList(request.keys),
+      arguments: [
+        request.token,
+        ms(request.claimTtlMs),
+        ms(request.leaseTtlMs),
+        ms(request.ledgerTtlMs),
+        request.ignorePause ? '1' : '0',
+        request.runId,
+        request.owner,
+        request.occurrence,
+        String(request.occurrenceMs),
+        String(FENCE_TTL_MS),
+      ],
+    })) as unknown[];
+    const kind = String(reply[0]);
+    const serverTimeMs = Number(reply[1]);
+    switch (kind) {
+      case 'won':
+        return { kind, serverTimeMs, fencingToken: Number(reply[2]) };
+      case 'duplicate': {
+        const left = Number(reply[2]);
+        return left >= 0 ? { kind, serverTimeMs, runningLeaseMs: left } : { kind, serverTimeMs };
+      }
+      case 'overlap':
+      case 'paused':
+        return { kind, serverTimeMs };
+      default:
+        throw new LockStoreError(`unexpected claim reply ${JSON.stringify(reply)}`);
+    }
+  }
+
+  async resume(request: ResumeRequest): Promise<ResumeResult> {
+    const client = await this.client();
+    const reply = (await client.eval(RESUME_SCRIPT, {
+      keys: keyList(request.keys),
+      arguments: [
+        request.token,
+        ms(request.leaseTtlMs),
+        ms(request.ledgerTtlMs),
+        request.runId,
+        request.owner,
+        request.occurrence,
+        String(FENCE_TTL_MS),
+      ],
+    })) as unknown[];
+    const kind = String(reply[0]);
+    const serverTimeMs = Number(reply[1]);
+    switch (kind) {
+      case 'won':
+        return {
+          kind,
+          serverTimeMs,
+          fencingToken: Number(reply[2]),
+          attempt: Number(reply[3]),
+          resumedFrom: String(reply[4]),
+        };
+      case 'held':
+        return { kind, serverTimeMs, leaseMs: Number(reply[2]) };
+      case 'gone':
+      case 'paused':
+        return { kind, serverTimeMs };
+      default:
+        throw new LockStoreError(`unexpected resume reply ${JSON.stringify(reply)}`);
+    }
+  }
+
+  async finish(keys: ClaimKeys, runId: string, token: string): Promise<void> {
+    const client = await this.client();
+    await client.eval(FINISH_SCRIPT, { keys: keyList(keys), arguments: [runId, token] });
+  }
+
+  async readLedger(key: string): Promise<LedgerRecord | undefined> {
+    const client = await this.client();
+    const flat = (await client.eval(READ_HASH_SCRIPT, { keys: [key], arguments: [] })) as unknown[];
+    const fields = new Map<string, string>();
+    for (let i = 0; i + 1 < flat.length; i += 2) fields.set(String(flat[i]), String(flat[i + 1]));
+    return ledgerFromFields(fields);
+  }
+
+  async addProgress(key: string, members: readonly string[], ttlMs: number): Promise<void> {
+    if (members.length === 0) return;
+    const client = await this.client();
+    const transaction = client.multi();
+    transaction.sAdd(key, [...members]);
+    transaction.pExpire(key, Math.max(1, Math.ceil(ttlMs)));
+    await transaction.exec();
+  }
+
+  async readProgress(key: string): Promise<string[]> {
+    const client = await this.client();
+    const members: string[] = [];
+    let cursor = '0';
+    // Paged, so that no reply carries a million members and no single command holds the server for long.
+    do {
+      const page = (await client.eval(SCAN_SCRIPT, {
+        keys: [key],
+        arguments: [cursor, String(PROGRESS_PAGE)],
+      })) as [unknown, unknown[]];
+      cursor = String(page[0]);
+      for (const member of page[1]) members.push(String(member));
+    } while (cursor !== '0');
+    return members;
+  }
+
   private async client(): Promise<RedisLockClient> {
     if (this.connected?.isReady) return this.connected;
     // Concurrent first calls share one connect: the client reports "open but not ready" while it handshakes, and
@@ -142,4 +245,94 @@ export class RedisLockStore implements LockStore {
     if (client.isReady === false) throw new LockStoreError('the Redis client is not ready (reconnecting)');
     return client;
   }
+}
+
+// --- run ledger, fencing and crash resume -------------------------------------------------------------------------
+
+/** The fencing counter must outlive every ledger; it restarts only after a job has been unused for over a year. */
+const FENCE_TTL_MS = 400 * 24 * 60 * 60 * 1000;
+/** SSCAN page size: COUNT is a hint, so pages stay well under the 10,000 members one command may carry. */
+const PROGRESS_PAGE = 4_000;
+
+const ms = (value: number) => String(Math.max(1, Math.ceil(value)));
+const keyList = (keys: ClaimKeys) => [keys.paused, keys.occurrence, keys.lease, keys.fence, keys.ledger, keys.progress];
+
+// The store's own clock, in ms: returned by every claim so that clock skew is measured with no extra round trip.
+const NOW = `local t = redis.call('TIME') local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
+
+// KEYS: paused, occurrence, lease, fence, ledger, progress.
+// ARGV: token, claimTtl, leaseTtl, ledgerTtl, ignorePause, runId, owner, occurrence, occurrenceMs, fenceTtl.
+// A duplicate reports how long the lease has left only when the ledger says this very occurrence is running, so a
+// loser knows whether there is a run to watch for a crash. The ledger only moves forward: a backfill of an older
+// occurrence is claimed and fenced but leaves the record of the newest alone.
+const CLAIM_SCRIPT = `${NOW}
+if ARGV[5] ~= '1' and redis.call('EXISTS', KEYS[1]) == 1 then return {'paused', now} end
+if not redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  local left = -1
+  if redis.call('HGET', KEYS[5], 'occurrence') == ARGV[8] and redis.call('HGET', KEYS[5], 'state') == 'running' then
+    left = redis.call('PTTL', KEYS[3])
+    if left < 0 then left = 0 end
+  end
+  return {'duplicate', now, left}
+end
+if not redis.call('SET', KEYS[3], ARGV[1], 'NX', 'PX', ARGV[3]) then return {'overlap', now} end
+local fence = redis.call('INCR', KEYS[4])
+redis.call('PEXPIRE', KEYS[4], ARGV[10])
+local newest = tonumber(redis.call('HGET', KEYS[5], 'occurrenceMs') or '-1')
+if tonumber(ARGV[9]) >= newest then
+  if redis.call('HGET', KEYS[5], 'occurrence') ~= ARGV[8] then redis.call('DEL', KEYS[6]) end
+  redis.call('HSET', KEYS[5], 'occurrence', ARGV[8], 'occurrenceMs', ARGV[9], 'runId', ARGV[6], 'owner', ARGV[7],
+    'state', 'running', 'startedAtMs', now, 'attempt', 1, 'fencingToken', fence)
+  redis.call('PEXPIRE', KEYS[5], ARGV[4])
+end
+return {'won', now, fence}`;
+
+// KEYS as above. ARGV: token, leaseTtl, ledgerTtl, runId, owner, occurrence, fenceTtl.
+// Taking the lease inside the same call as the ledger check is what makes exactly one survivor resume.
+const RESUME_SCRIPT = `${NOW}
+if redis.call('EXISTS', KEYS[1]) == 1 then return {'paused', now} end
+if redis.call('HGET', KEYS[5], 'occurrence') ~= ARGV[6] or redis.call('HGET', KEYS[5], 'state') ~= 'running' then
+  return {'gone', now}
+end
+local left = redis.call('PTTL', KEYS[3])
+if left == -1 then return {'held', now, tonumber(ARGV[2])} end
+if left > 0 then return {'held', now, left} end
+redis.call('SET', KEYS[3], ARGV[1], 'PX', ARGV[2])
+local fence = redis.call('INCR', KEYS[4])
+redis.call('PEXPIRE', KEYS[4], ARGV[7])
+local attempt = tonumber(redis.call('HGET', KEYS[5], 'attempt') or '1') + 1
+local from = redis.call('HGET', KEYS[5], 'runId')
+redis.call('HSET', KEYS[5], 'runId', ARGV[4], 'owner', ARGV[5], 'attempt', attempt, 'fencingToken', fence,
+  'resumedAtMs', now)
+redis.call('PEXPIRE', KEYS[5], ARGV[3])
+if redis.call('EXISTS', KEYS[6]) == 1 then redis.call('PEXPIRE', KEYS[6], ARGV[3]) end
+return {'won', now, fence, attempt, from}`;
+
+// KEYS as above. ARGV: runId, token. A run whose ledger entry was taken over (it lost its lease and was resumed)
+// must neither mark the newer attempt done nor release its lease.
+const FINISH_SCRIPT = `${NOW}
+if redis.call('HGET', KEYS[5], 'runId') == ARGV[1] then
+  redis.call('HSET', KEYS[5], 'state', 'done', 'finishedAtMs', now)
+  redis.call('DEL', KEYS[6])
+end
+if redis.call('GET', KEYS[3]) == ARGV[2] then redis.call('DEL', KEYS[3]) end
+return 1`;
+
+const READ_HASH_SCRIPT = `return redis.call('HGETALL', KEYS[1])`;
+const SCAN_SCRIPT = `return redis.call('SSCAN', KEYS[1], ARGV[1], 'COUNT', ARGV[2])`;
+
+/** Shared with the in-memory store: a ledger hash as a record, or `undefined` when it is absent or unreadable. */
+export function ledgerFromFields(fields: ReadonlyMap<string, string>): LedgerRecord | undefined {
+  const occurrence = fields.get('occurrence');
+  const runId = fields.get('runId');
+  if (occurrence === undefined || runId === undefined) return undefined;
+  return {
+    occurrence,
+    runId,
+    owner: fields.get('owner') ?? '',
+    state: fields.get('state') === 'running' ? 'running' : 'done',
+    startedAtMs: Number(fields.get('startedAtMs') ?? 0),
+    attempt: Number(fields.get('attempt') ?? 1),
+    fencingToken: Number(fields.get('fencingToken') ?? 0),
+  };
 }

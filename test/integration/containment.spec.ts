@@ -54,9 +54,7 @@ describe('containment and job identity', () => {
       for (const [name, message] of Object.entries(expected)) {
         const report = await runner.trigger(name, { occurrence });
         expect(report).toMatchObject({ jobName: name, outcome: 'failed', error: message });
-        const line = logger.lines.find(
-          (l) => l.level === 'error' && l.message.startsWith(`job=${name} run=${report.runId} failed:`),
-        );
+        const line = logger.lines.find((l) => l.level === 'error' && l.message.startsWith(`job=${name} run=${report.runId} fence=${report.fencingToken} failed:`));
         expect(line?.message).toContain(message);
         expect(hooked.find((h) => h.context.jobName === name)?.context.runId).toBe(report.runId);
       }
@@ -126,7 +124,7 @@ describe('containment and job identity', () => {
       const deadline = Date.now() + 6000;
       while (ticks < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
       expect(ticks).toBeGreaterThanOrEqual(2);
-      expect(logger.matching(/job=every-second-throws run=\S+ failed: Error: tick 1/)).toHaveLength(1);
+      expect(logger.matching(/job=every-second-throws run=\S+ fence=\d+ failed: Error: tick 1/)).toHaveLength(1);
       expect(unhandled.calls).toEqual([]);
     } finally {
       await app.close();
@@ -163,14 +161,13 @@ describe('containment and job identity', () => {
     });
     await app.init();
     try {
-      const report = await app
-        .get(CoordinatedCronRunner)
-        .trigger('identity', { occurrence: new Date('2026-03-01T10:00:00Z') });
+      const report = await app.get(CoordinatedCronRunner).trigger('identity', { occurrence: new Date('2026-03-01T10:00:00Z') });
       const expected = {
         jobName: 'identity',
         runId: report.runId,
         occurrence: '2026-03-01T10:00:00.000Z',
         instanceId: 'node-1',
+        fencingToken: report.fencingToken,
       };
       expect(seen).toEqual([expected, expected]);
       expect(app.get(CronContext).get()).toBeUndefined();

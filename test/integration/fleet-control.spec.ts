@@ -156,25 +156,6 @@ describe('pause and resume (fleet-wide, real Redis)', () => {
     await expect(a.runner.pause('hourly', { reason: 'x'.repeat(501) })).rejects.toBeInstanceOf(InvalidJobCommandError);
     expect(await redisGet(pausedKey(prefix, 'hourly'))).toBeNull();
   });
-
-  it('the Redis claim checks the pause in the same script: a paused claim sets nothing', async () => {
-    const prefix = newPrefix('pause-claim');
-    const client = await connectRedis();
-    try {
-      const store = new RedisLockStore(() => client as never);
-      const paused = pausedKey(prefix, 'j');
-      const claim = `${prefix}:{j}:occurrence:1`;
-      await store.writeValue(paused, '{}');
-      await expect(store.claim(claim, 't1', 10_000, paused)).resolves.toEqual({ kind: 'paused' });
-      expect(await client.exists(claim)).toBe(0);
-      await expect(store.claim(claim, 't1', 10_000, undefined)).resolves.toEqual({ kind: 'won' });
-      await expect(store.claim(claim, 't2', 10_000, undefined)).resolves.toEqual({ kind: 'duplicate' });
-      await store.deleteKey(paused);
-      await expect(store.claim(claim, 't3', 10_000, paused)).resolves.toEqual({ kind: 'duplicate' });
-    } finally {
-      await client.close();
-    }
-  });
 });
 
 describe('history and describe (fleet-wide, real Redis)', () => {

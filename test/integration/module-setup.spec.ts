@@ -52,7 +52,7 @@ describe('module setup', () => {
 
   it('an explicit lockStore wins over the cache', async () => {
     const store = new MemoryLockStore();
-    const acquire = jest.spyOn(store, 'acquire');
+    const claim = jest.spyOn(store, 'claim');
     @Injectable()
     class Jobs {
       @CoordinatedCron('explicit-store', yearly)
@@ -61,10 +61,13 @@ describe('module setup', () => {
     const { app } = await createTestApp({ providers: [Jobs], options: { lockStore: store } });
     try {
       await app.get(CoordinatedCronRunner).trigger('explicit-store', { occurrence: new Date('2026-01-01T00:00:00Z') });
-      expect(acquire).toHaveBeenCalledWith(
-        'coordinated-cron:explicit-store:occurrence:2026-01-01T00:00:00.000Z',
-        expect.any(String),
-        expect.any(Number),
+      // One atomic claim on the explicit store, under the job's hash-tagged occurrence key.
+      expect(claim).toHaveBeenCalledWith(
+        expect.objectContaining({
+          keys: expect.objectContaining({
+            occurrence: 'coordinated-cron:{explicit-store}:occurrence:2026-01-01T00:00:00.000Z',
+          }),
+        }),
       );
     } finally {
       await app.close();

@@ -186,9 +186,7 @@ describe('@PerTenant fan-out (real Redis)', () => {
           expect(failureLines[0].message).toContain(`job=${JOB}`);
           expect(failureLines[0].message).toContain(`run=${report.runId}`);
           expect(failureLines[0].message).toContain('tenant 13 exploded');
-          expect(logger.matching(new RegExp(`job=${JOB} run=${report.runId} 10 tenant\\(s\\) disabled`))).toHaveLength(
-            1,
-          );
+          expect(logger.matching(new RegExp(`job=${JOB} run=${report.runId} fence=${report.fencingToken} 10 tenant\\(s\\) disabled`))).toHaveLength(1);
 
           expect(hooked).toHaveLength(1);
           expect(hooked[0].error).toBeInstanceOf(Error);
@@ -198,6 +196,7 @@ describe('@PerTenant fan-out (real Redis)', () => {
             runId: report.runId,
             occurrence: occurrence.toISOString(),
             instanceId: report.instanceId,
+            fencingToken: report.fencingToken,
             tenantId: 't-13',
           });
         },
@@ -338,7 +337,7 @@ describe('@PerTenant fan-out (real Redis)', () => {
         expectEachOnce(secondStarts, tenants);
         expectEachOnce(tenantsOf(next).succeeded, tenants);
         expect(tenantsOf(next).unprocessed).toEqual([]);
-        const takenFirst = new RegExp(`run=${next.runId} ${summary.unprocessed.length} tenant\\(s\\) left unprocessed`);
+        const takenFirst = new RegExp(`run=${next.runId} fence=${next.fencingToken} ${summary.unprocessed.length} tenant\\(s\\) left unprocessed`);
         expect(second.logger.matching(takenFirst)).toHaveLength(1);
         // Done with them: a third run must not find them pending again.
         expect(await redis.exists(pendingKey(prefix, JOB))).toBe(0);
@@ -403,9 +402,7 @@ describe('@PerTenant fan-out (real Redis)', () => {
       expectEachOnce(await redis.sMembers(pendingKey(prefix, JOB)), tenants);
       const line = logger.matching(/interrupted: unprocessed=/);
       expect(line).toHaveLength(1);
-      expect(line[0]).toContain(
-        `run=${report.runId} interrupted: unprocessed=17 ids=${summary.unprocessed.join(',')} `,
-      );
+      expect(line[0]).toContain(`run=${report.runId} fence=${report.fencingToken} interrupted: unprocessed=17 ids=${summary.unprocessed.join(',')} `);
       expect(line[0]).toContain(`cut-off=3 cut-off-ids=${summary.failed.map((f) => f.tenantId).join(',')} `);
     } finally {
       if (!closed) await app.close();
@@ -473,7 +470,7 @@ describe('@PerTenant fan-out (real Redis)', () => {
 
             const line = logger.lines.find((l) => l.level === 'error' && l.message.includes(`tenant=${hung}`));
             expect(line?.message).toContain(
-              `job=${JOB} run=${report.runId} tenant=${hung} failed: TenantTimeoutError: timed out after ${limit}ms`,
+              `job=${JOB} run=${report.runId} fence=${report.fencingToken} tenant=${hung} failed: TenantTimeoutError: timed out after ${limit}ms`,
             );
             expect(hooked.map((c) => c.tenantId)).toEqual([hung]);
           } finally {
@@ -516,9 +513,7 @@ describe('@PerTenant fan-out (real Redis)', () => {
         expect(byTenant.get('t-6')).toBeInstanceOf(RangeError);
         expect(hooked).toHaveLength(3);
         for (const tenantId of ['t-2', 't-5', 't-6']) {
-          expect(
-            logger.matching(new RegExp(`job=${JOB} run=${report.runId} tenant=${tenantId} failed: `)),
-          ).toHaveLength(1);
+          expect(logger.matching(new RegExp(`job=${JOB} run=${report.runId} fence=${report.fencingToken} tenant=${tenantId} failed: `))).toHaveLength(1);
         }
       },
     );
@@ -551,13 +546,11 @@ describe('@PerTenant fan-out (real Redis)', () => {
         expect(summary.failed.map((f) => f.tenantId).sort()).toEqual(['t-3', 't-4']);
         expect(summary.failed.every((f) => f.error.startsWith('eligibility check failed: Error: settings'))).toBe(true);
         const t3 = logger.lines.filter(
-          (l) => l.level === 'error' && l.message.includes(`run=${report.runId} tenant=t-3 isEnabled threw`),
+          (l) => l.level === 'error' && l.message.includes(`run=${report.runId} fence=${report.fencingToken} tenant=t-3 isEnabled threw`),
         );
         expect(t3).toHaveLength(1);
         expect(t3[0].message).toContain('settings row corrupt');
-        const t4 = new RegExp(
-          `run=${report.runId} tenant=t-4 isEnabled threw, tenant skipped: Error: settings db timeout`,
-        );
+        const t4 = new RegExp(`run=${report.runId} fence=${report.fencingToken} tenant=t-4 isEnabled threw, tenant skipped: Error: settings db timeout`);
         expect(logger.matching(t4)).toHaveLength(1);
         expect(hooked.map((c) => c.tenantId).sort()).toEqual(['t-3', 't-4']);
       },
@@ -589,7 +582,7 @@ describe('@PerTenant fan-out (real Redis)', () => {
             (l) => l.level === 'error' && l.message.includes('listTenants failed, run failed'),
           );
           expect(lines.map((l) => l.message)).toEqual([
-            `job=${JOB} run=${report.runId} listTenants failed, run failed: Error: tenant directory down`,
+            `job=${JOB} run=${report.runId} fence=${report.fencingToken} listTenants failed, run failed: Error: tenant directory down`,
           ]);
           expect(
             logger.matching(new RegExp(`run=${report.runId} .*outcome=failed .*error="listTenants failed`)),
@@ -617,9 +610,7 @@ describe('@PerTenant fan-out (real Redis)', () => {
       expect(report.error).toBe('filterEnabled failed: Error: feature flags unavailable');
       expect(handled).toEqual([]);
       expect(calls.isEnabled).toBe(0);
-      const line = new RegExp(
-        `^job=${JOB} run=${report.runId} filterEnabled failed, run failed: Error: feature flags unavailable`,
-      );
+      const line = new RegExp(`^job=${JOB} run=${report.runId} fence=${report.fencingToken} filterEnabled failed, run failed: Error: feature flags unavailable`);
       expect(logger.matching(line)).toHaveLength(1);
     });
   });
@@ -667,6 +658,7 @@ describe('@PerTenant fan-out (real Redis)', () => {
           runId: report.runId,
           occurrence: occurrence.toISOString(),
           instanceId: report.instanceId,
+          fencingToken: report.fencingToken,
           tenantId,
         });
         expect(entry.before).toBeUndefined();

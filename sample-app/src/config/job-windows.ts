@@ -32,10 +32,19 @@ function everySeconds(period: number): string {
 }
 
 export function jobWindow(job: JobName, config: SampleConfig = sampleConfig): CronWindow {
-  if (!config.fast) return NIGHTLY[job];
+  const window = baseWindow(job, config);
+  // Recovery settings apply to every job alike, and only when set, so the library's defaults stay visible.
+  if (config.crashRecovery !== undefined) window.crashRecovery = config.crashRecovery;
+  if (config.catchup !== undefined) window.catchup = config.catchup;
+  if (config.catchupWindowMs !== undefined) window.catchupWindow = config.catchupWindowMs;
+  return window;
+}
+
+function baseWindow(job: JobName, config: SampleConfig): CronWindow {
+  if (!config.fast) return { ...NIGHTLY[job] };
   if (config.fastPeriodSeconds === undefined) {
     const window = FAST[job];
-    return config.fastJitterMs === undefined ? window : { ...window, jitter: config.fastJitterMs };
+    return config.fastJitterMs === undefined ? { ...window } : { ...window, jitter: config.fastJitterMs };
   }
   // Half the gap leaves every instance's claim well before the next window opens.
   const jitter = config.fastJitterMs ?? Math.min(900, config.fastPeriodSeconds * 500);

@@ -2,6 +2,10 @@
  * The sample app is configured from the environment only:
  *
  *   REDIS_URL                 unset: in-process locks, one instance; set: CacheModule with @keyv/redis, shared locks
+ *   REDIS_CLUSTER_NODES       comma-separated redis:// URLs of Redis Cluster nodes: the cache (and the locks) use a
+ *                             cluster client instead of REDIS_URL
+ *   REDIS_SENTINELS           comma-separated host:port of Redis Sentinels (with REDIS_SENTINEL_NAME, default
+ *                             mymaster): the cache (and the locks) follow the master those sentinels name
  *   SAMPLE_DB                 SQLite file, created and seeded on first start (default ./sample-app.db in the cwd)
  *   SAMPLE_FAST=1 | --fast    seconds-level windows instead of nightly ones
  *   SAMPLE_FAST_PERIOD        with SAMPLE_FAST: every job ticks every N seconds (a divisor of 60)
@@ -16,6 +20,9 @@
  *   SAMPLE_TENANT_DELAY_MS    simulated slow work per account in per-tenant jobs (0)
  *   SAMPLE_AUTOMATION_WORK_MS simulated work of each automation-scheduler run (0)
  *   CRON_ADMIN_TOKEN          bearer token of the admin page at /cron (unset: a random one, printed at boot)
+ *   SAMPLE_CRASH_RECOVERY     resume | none: every job's crashRecovery (unset: the library's default)
+ *   SAMPLE_CATCHUP            none | latest | all: every job's catchup (unset: the library's default)
+ *   SAMPLE_CATCHUP_WINDOW_MS  every job's catchupWindow (unset: one period)
  *   PORT                      HTTP port (3000; 0: any free port; off: no HTTP server)
  *   LOG_FORMAT (text | json), LOG_LEVEL (error | warn | log | debug | verbose; default debug)
  */
@@ -52,6 +59,9 @@ export interface SeedConfig {
 /** Everything the sample app reads from the environment, parsed once and validated. */
 export interface SampleConfig {
   redisUrl?: string;
+  redisClusterNodes?: string[];
+  redisSentinels?: Array<{ host: string; port: number }>;
+  redisSentinelName: string;
   dbPath: string;
   fast: boolean;
   /** With `fast`: every job ticks every this many seconds instead of its own fast window. */
@@ -70,6 +80,9 @@ export interface SampleConfig {
   tenantDelayMs: number;
   /** Simulated work of one automation-scheduler run (a long run holds the job's lease). */
   automationWorkMs: number;
+  crashRecovery?: 'resume' | 'none';
+  catchup?: 'none' | 'latest' | 'all';
+  catchupWindowMs?: number;
   /** `undefined`: no HTTP server. */
   port?: number;
   /** Token the admin page's guard accepts; generated when unset. */
@@ -107,6 +120,15 @@ function flag(env: Env, name: string): boolean {
   if (['1', 'true', 'yes', 'on'].includes(raw.toLowerCase())) return true;
   if (['0', 'false', 'no', 'off'].includes(raw.toLowerCase())) return false;
   throw new ConfigError(`${name}=${JSON.stringify(raw)}: expected 1 or 0`);
+}
+
+function choice<T extends string>(env: Env, name: string, allowed: readonly T[]): T | undefined {
+  const raw = text(env, name);
+  if (raw === undefined) return undefined;
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new ConfigError(`${name}=${JSON.stringify(raw)}: expected one of ${allowed.join(', ')}`);
+  }
+  return raw as T;
 }
 
 function isJobName(value: string): value is JobName {
@@ -188,6 +210,19 @@ export function loadSampleConfig(env: Env, argv: readonly string[] = []): Sample
   }
   return {
     redisUrl: text(env, 'REDIS_URL'),
+    redisSentinels: text(env, 'REDIS_SENTINELS')
+      ?.split(',')
+      .map((entry) => entry.trim())
+      .filter(Boolean)
+      .map((entry) => {
+        const [host, port] = entry.split(':');
+        return { host: host ?? '127.0.0.1', port: Number(port) };
+      }),
+    redisSentinelName: text(env, 'REDIS_SENTINEL_NAME') ?? 'mymaster',
+    redisClusterNodes: text(env, 'REDIS_CLUSTER_NODES')
+      ?.split(',')
+      .map((url) => url.trim())
+      .filter(Boolean),
     dbPath: resolve(text(env, 'SAMPLE_DB') ?? 'sample-app.db'),
     // `--fast` is the same switch for shells where setting a variable inline is awkward (npm run sample -- --fast).
     fast: argv.includes('--fast') || flag(env, 'SAMPLE_FAST'),
@@ -210,6 +245,9 @@ export function loadSampleConfig(env: Env, argv: readonly string[] = []): Sample
     },
     tenantDelayMs: integer(env, 'SAMPLE_TENANT_DELAY_MS', 0) ?? 0,
     automationWorkMs: integer(env, 'SAMPLE_AUTOMATION_WORK_MS', 0) ?? 0,
+    crashRecovery: choice(env, 'SAMPLE_CRASH_RECOVERY', ['resume', 'none'] as const),
+    catchup: choice(env, 'SAMPLE_CATCHUP', ['none', 'latest', 'all'] as const),
+    catchupWindowMs: integer(env, 'SAMPLE_CATCHUP_WINDOW_MS', 1),
     port: port(env),
     adminToken: text(env, 'CRON_ADMIN_TOKEN') ?? randomBytes(18).toString('base64url'),
     adminTokenGenerated: text(env, 'CRON_ADMIN_TOKEN') === undefined,

@@ -48,6 +48,11 @@ export class JobDefinitionError extends CoordinatedCronConfigurationError {
     );
   }
 
+  static invalidChoice(where: JobLocation, field: string, value: unknown): JobDefinitionError {
+    const choices = field === 'catchup' ? "'none', 'latest' or 'all'" : "'resume' or 'none'";
+    return this.at(where, `${field} ${JSON.stringify(value)} is not one of ${choices}.`);
+  }
+
   static jitterTooLong(where: JobLocation, jitterMs: number, gapMs: number): JobDefinitionError {
     return this.at(
       where,

@@ -15,6 +15,14 @@ import { RunLog } from '../run-log.js';
 import { ShutdownCoordinator } from '../shutdown.coordinator.js';
 import { PendingTenants, type PendingRead } from './pending-tenants.js';
 import { decideEligibility, listTenants, orderTenants } from './tenant-selection.js';
+import { type ProgressRecorder } from '../recovery/progress-recorder.js';
+
+/** Crash-resume bookkeeping of one run: what an earlier attempt finished, and where this one records its own. */
+export interface TenantProgress {
+  /** Tenants an attempt that died had finished: not run again. */
+  done?: ReadonlySet<string>;
+  recorder: ProgressRecorder;
+}
 
 /** How one claimed `@PerTenant()` occurrence ended on this instance. */
 export type FanOutResult =
@@ -60,6 +68,7 @@ export class TenantFanOutExecutor implements OnModuleInit {
     job: JobDefinition,
     context: CronContextValue,
     signal: AbortSignal,
+    progress?: TenantProgress,
     observer: FanOutObserver = {},
   ): Promise<FanOutResult> {
     const summary: TenantRunSummary = { total: 0, succeeded: [], failed: [], disabled: [], unprocessed: [] };
@@ -74,7 +83,10 @@ export class TenantFanOutExecutor implements OnModuleInit {
     if (listing.invalid.length > 0) {
       this.runLog.invalidTenantIds(context, listing.invalid.length, listing.invalid.slice(0, 5));
     }
-    summary.total = listing.tenantIds.length;
+    const done = progress?.done;
+    // A resumed run only deals with what its predecessor did not finish; `total` counts this attempt's tenants.
+    const listed = done && done.size > 0 ? listing.tenantIds.filter((id) => !done.has(id)) : listing.tenantIds;
+    summary.total = listed.length;
 
     const pendingBefore = await this.pending.read(job.name);
     if (pendingBefore.kind === 'failed') {
@@ -84,7 +96,7 @@ export class TenantFanOutExecutor implements OnModuleInit {
       this.runLog.pendingReadFailed(context, pendingBefore.error);
     }
 
-    const eligibility = await decideEligibility(settings, job.name, listing.tenantIds, concurrency);
+    const eligibility = await decideEligibility(settings, job.name, listed, concurrency);
     if (eligibility.kind === 'failed') {
       this.runLog.stepFailed(context, 'filterEnabled', eligibility.error);
       return { kind: 'failed', error: `filterEnabled failed: ${describeError(eligibility.error)}`, summary };
@@ -103,7 +115,17 @@ export class TenantFanOutExecutor implements OnModuleInit {
     );
     if (pendingFirst.length > 0) this.runLog.pendingTakenFirst(context, pendingFirst);
     observer.selected?.(order.length);
-    return this.runTenants(job, context, signal, summary, order, concurrency, pendingBefore, observer);
+    return this.runTenants(
+      job,
+      context,
+      signal,
+      summary,
+      order,
+      concurrency,
+      pendingBefore,
+      progress?.recorder,
+      observer,
+    );
   }
 
   private async runTenants(
@@ -114,6 +136,7 @@ export class TenantFanOutExecutor implements OnModuleInit {
     order: string[],
     concurrency: number,
     pendingBefore: PendingRead,
+    recorder: ProgressRecorder | undefined,
     observer: FanOutObserver,
   ): Promise<FanOutResult> {
     // Every tenant in flight listens for the run's abort; that many listeners is by design, not a leak.
@@ -126,9 +149,9 @@ export class TenantFanOutExecutor implements OnModuleInit {
       async (tenantId) => {
         const ended = observer.tenantStarted?.(tenantId);
         const failedBefore = summary.failed.length;
-        await this.runTenant(job, { ...context, tenantId }, signal, summary, cutOff);
+        await this.runTenant(job, { ...context, tenantId }, signal, summary, cutOff, recorder);
         // Other tenants run alongside, so look for this tenant's own entry among the failures added since it began.
-        const failure = summary.failed.slice(failedBefore).find((entry) => entry.tenantId === tenantId);
+        const failure = ended && summary.failed.slice(failedBefore).find((entry) => entry.tenantId === tenantId);
         ended?.(failure ? 'failed' : 'succeeded', failure ? new Error(failure.error) : undefined);
       },
     );
@@ -145,6 +168,7 @@ export class TenantFanOutExecutor implements OnModuleInit {
     signal: AbortSignal,
     summary: TenantRunSummary,
     cutOff: string[],
+    recorder: ProgressRecorder | undefined,
   ): Promise<void> {
     const tenantId = context.tenantId as string;
     const timeoutMs = job.perTenant?.tenantTimeoutMs;
@@ -154,6 +178,8 @@ export class TenantFanOutExecutor implements OnModuleInit {
         this.contextStore.runChild(context, async () => job.handler(tenantId, { signal: tenantSignal, context })),
       { timeoutMs, signal, timeoutError },
     );
+    // A tenant whose handler ended, either way, is done for this occurrence; one cut off is not.
+    if (end.kind !== 'aborted') recorder?.add(tenantId);
     switch (end.kind) {
       case 'settled':
         if (end.result.ok) summary.succeeded.push(tenantId);

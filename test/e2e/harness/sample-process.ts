@@ -33,7 +33,8 @@ export interface RunLine {
 }
 
 export const LIBRARY_CONTEXT = 'CoordinatedCron';
-const RUN_LINE = /\bjob=(\S+) run=(\S+) occurrence=(\S+) instance=(\S+) outcome=(\w+)(?: reason=([\w-]+))?/;
+const RUN_LINE =
+  /\bjob=(\S+) run=(\S+)(?: fence=\d+)? occurrence=(\S+) instance=(\S+) outcome=(\w+)(?: reason=([\w-]+))?/;
 
 export function parseRunLine(entry: LogEntry): RunLine | undefined {
   if (entry.context !== LIBRARY_CONTEXT) return undefined;

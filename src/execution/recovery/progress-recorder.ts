@@ -1,0 +1,77 @@
+/** Most ids one progress write carries: far below the 10,000 members any single store command may carry. */
+export const PROGRESS_BATCH_MAX = 5_000;
+/** How long a finished tenant waits at most before its write is sent, so a crash forgets at most this much. */
+export const PROGRESS_INTERVAL_MS = 250;
+
+export interface ProgressRecorderOptions {
+  maxBatch?: number;
+  intervalMs?: number;
+  /** Called once per failed write; the ids of that write are dropped (they may run again on a resume). */
+  onError?: (error: unknown, ids: readonly string[]) => void;
+}
+
+/**
+ * Collects the ids of finished tenants and writes them in batches: one write at a time, each of at most `maxBatch`
+ * ids, started when a batch fills or `intervalMs` after the first id waiting. A million tenants cost a few hundred
+ * writes rather than a million, and no write is large enough to hold the store up for others. Pure: the write and
+ * the timers are all it touches, so it is tested without Nest or a store.
+ */
+export class ProgressRecorder {
+  private waiting: string[] = [];
+  private timer?: NodeJS.Timeout;
+  private inFlight?: Promise<void>;
+  private closed = false;
+  private readonly maxBatch: number;
+  private readonly intervalMs: number;
+
+  constructor(
+    private readonly write: (ids: string[]) => Promise<void>,
+    private readonly options: ProgressRecorderOptions = {},
+  ) {
+    this.maxBatch = options.maxBatch ?? PROGRESS_BATCH_MAX;
+    this.intervalMs = options.intervalMs ?? PROGRESS_INTERVAL_MS;
+  }
+
+  /** Records that `tenantId` finished. Never blocks the caller. */
+  add(tenantId: string): void {
+    if (this.closed) return;
+    this.waiting.push(tenantId);
+    if (this.inFlight) return; // the write in flight picks these up when it ends
+    if (this.waiting.length >= this.maxBatch) this.flushSoon(0);
+    else if (!this.timer) this.flushSoon(this.intervalMs);
+  }
+
+  /** Writes everything still waiting, then stops; resolves when the last write has settled. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    while (this.inFlight || this.waiting.length > 0) {
+      if (this.inFlight) await this.inFlight;
+      else this.startWrite();
+    }
+  }
+
+  private flushSoon(delayMs: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.startWrite();
+    }, delayMs);
+    // Progress never keeps a process alive on its own.
+    this.timer.unref?.();
+  }
+
+  private startWrite(): void {
+    if (this.inFlight || this.waiting.length === 0) return;
+    const batch = this.waiting.length <= this.maxBatch ? this.waiting : this.waiting.slice(0, this.maxBatch);
+    this.waiting = batch === this.waiting ? [] : this.waiting.slice(this.maxBatch);
+    this.inFlight = this.write(batch)
+      .catch((error: unknown) => this.options.onError?.(error, batch))
+      .finally(() => {
+        this.inFlight = undefined;
+        if (this.closed || this.waiting.length === 0) return;
+        this.flushSoon(this.waiting.length >= this.maxBatch ? 0 : this.intervalMs);
+      });
+  }
+}

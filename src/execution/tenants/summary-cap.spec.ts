@@ -1,0 +1,48 @@
+import { capTenantSummary, MAX_LISTED_IDS } from './summary-cap.js';
+import { formatRunSummary } from '../run-log.js';
+import type { JobRunReport, TenantRunSummary } from '../../index.js';
+
+const ids = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
+
+describe('capTenantSummary', () => {
+  it('leaves a summary of up to 10,000 ids per list exactly as it was', () => {
+    const summary: TenantRunSummary = {
+      total: MAX_LISTED_IDS + 1,
+      succeeded: ids('s', MAX_LISTED_IDS),
+      failed: [{ tenantId: 'f-0', error: 'boom' }],
+      disabled: [],
+      unprocessed: [],
+    };
+    expect(capTenantSummary(summary)).toBe(summary);
+  });
+
+  it('above 10,000 keeps the first 10,000 of each list and the exact counts; the summary line shows the counts', () => {
+    const summary: TenantRunSummary = {
+      total: 1_000_000,
+      succeeded: ids('s', 999_000),
+      failed: ids('f', 500).map((tenantId) => ({ tenantId, error: 'boom' })),
+      disabled: ids('d', 400),
+      unprocessed: ids('u', 100),
+    };
+    const capped = capTenantSummary(summary);
+    expect(capped.succeeded).toHaveLength(MAX_LISTED_IDS);
+    expect(capped.succeeded[0]).toBe('s-0');
+    expect(capped.failed).toHaveLength(500);
+    expect(capped.counts).toEqual({ succeeded: 999_000, failed: 500, disabled: 400, unprocessed: 100 });
+    const report = {
+      jobName: 'big',
+      runId: 'r',
+      occurrence: '2026-01-01T00:00:00.000Z',
+      instanceId: 'i',
+      outcome: 'completed',
+      startedAt: '',
+      finishedAt: '',
+      attempt: 1,
+      fencingToken: 7,
+      tenants: capped,
+    } satisfies JobRunReport;
+    expect(formatRunSummary(report, 10)).toContain(
+      'tenants=1000000 succeeded=999000 failed=500 disabled=400 unprocessed=100',
+    );
+  });
+});
