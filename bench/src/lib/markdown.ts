@@ -56,6 +56,16 @@ function missExplanations(s: Summaries, rows: readonly Row[], config: Config, ma
         ` back-to-back commands in figure 3.`;
     } else if (r.fig === 6 && s.latency) {
       why = ` Idle traffic by command: ${list(s.latency.idleByCommand)}.`;
+    } else if (r.fig === 10 && s.resume) {
+      why =
+        ` The holder was killed ${fmtSummary(s.resume.killedAfterMs, 0)} ms into its run; a survivor can take over only` +
+        ` once the lease the holder last renewed has expired, which is up to one leaseTtl after the kill.`;
+    } else if (r.fig === 11 && s.progress) {
+      const p = s.progress;
+      why =
+        ` Against the work the timers actually did, the recorded run's makespan is ${fmtSummary(p.onVsWork, 3)}x its lower` +
+        ` bound and the unrecorded run's ${fmtSummary(p.offVsWork, 3)}x. Commands per run: recorded ${fmtSummary(p.onCommands, 0)},` +
+        ` not recorded ${fmtSummary(p.offCommands, 0)}.`;
     } else if (r.fig === 9 && s.telemetry) {
       why = ` The SDK adds ${fmt(s.telemetry.sdkUsPerTenant.median, 2)} us per no-op tenant on this machine.`;
     }
@@ -107,7 +117,7 @@ function methods(c: Config, s: Summaries): string[] {
     `8. **Scale.** One \`trigger()\` of a \`@PerTenant({ concurrency: ${c.scale.concurrency} })\` job over ${count(c.scale.tenants)} no-op` +
       ` async tenants (batch \`filterEnabled\` provider, \`@keyv/redis\` as the app's cache store, Nest's default logger), in a` +
       ` fresh process started with \`--expose-gc\` after a 1,000-tenant warm-up; ${c.scale.reps} repetition${c.scale.reps === 1 ? '' : 's'}` +
-      ` (one keeps the whole run under 5 minutes). Tenants per second is ${count(c.scale.tenants)} over the \`trigger()\` call; peak RSS` +
+      ` (one keeps the whole run under 6 minutes). Tenants per second is ${count(c.scale.tenants)} over the \`trigger()\` call; peak RSS` +
       ` growth as in figure 2. In that process \`perf_hooks.monitorEventLoopDelay\` (10 ms resolution) runs from just before` +
       ` the call until 30 ms after it, so a stall lasting the whole call is recorded when the loop next turns: its max is the` +
       ` longest time the process could run nothing else (timers, lease renewal, requests). Meanwhile a separate process` +
@@ -129,6 +139,25 @@ function methods(c: Config, s: Summaries): string[] {
       ` median. Each SDK process checks after its runs that the exporter received one run span per run, that` +
       ` \`coordinated_cron.tenants\` counted every tenant and, with \`traceTenants\`, one tenant span per tenant; otherwise` +
       ` the figure fails.`,
+    `10. **Resume delay after SIGKILL.** ${c.resume.instances} instance processes on one Redis (each its own \`@keyv/redis\`` +
+      ` connection), module option \`leaseTtl: ${c.resume.leaseTtlMs}\`, one \`@PerTenant({ concurrency: ${c.resume.concurrency} })\` job with` +
+      ` \`crashRecovery: 'resume'\` over ${count(c.resume.tenants)} tenants of ${c.resume.tenantMs} ms each. One instance triggers an` +
+      ` occurrence; once its first tenant has started, the others trigger the same occurrence, and their claims, skipped as` +
+      ` duplicates, tell them it is running elsewhere (so they watch its lease). ${c.resume.killAfterMs} ms after the holder's` +
+      ` first tenant start (so its lease has been renewed at least once) the harness sends it SIGKILL. The delay runs from` +
+      ` the kill to the first tenant start on a survivor, both read as wall-clock time with sub-millisecond precision on` +
+      ` the same machine; the figure divides it by \`leaseTtl\`. The resumed run's report, read back with` +
+      ` \`CoordinatedCronRunner.describe()\` once it has ended, must say \`attempt: 2\` and name the killed run in` +
+      ` \`resumedFrom\`, or the figure fails. A fresh fleet and key prefix for each of ${c.resume.reps} repetitions, the holder` +
+      ` rotating among the instances. The lease the holder last renewed expires between two thirds of a \`leaseTtl\` and` +
+      ` one \`leaseTtl\` after the kill, depending on when the kill falls between renewals.`,
+    `11. **Progress-recording overhead.** Figure 1's workload (${count(c.progress.tenants)} lognormal timer tenants, seed` +
+      ` ${c.progress.seed}, concurrency ${c.progress.concurrency}) through two \`@PerTenant()\` jobs of one app on Redis that` +
+      ` differ only in \`crashRecovery\`: the default (\`'resume'\`, which records finished tenants in batches) and` +
+      ` \`'none'\` (nothing recorded). Makespan is the \`trigger()\` call. Both run in one process, ${c.progress.reps}` +
+      ` repetitions in ABBA order after a 200-tenant warm-up of each; the ratio is recorded over not recorded within a` +
+      ` repetition, then the median. \`INFO commandstats\` is read between runs (never during one) to show the commands` +
+      ` each run sent.`,
   ];
 }
 
@@ -227,6 +256,23 @@ function diagnostics(s: Summaries, machine: MachineFacts, c: Config): string[] {
         ` tenant spans with traceTenants: ${t.tenantSpans.map(count).join(', ')}.`,
     );
   }
+  if (s.resume) {
+    const r = s.resume;
+    out.push(
+      `- Resume: delays ${r.delayMs.values.map((v) => fmt(v, 0)).join(', ')} ms with leaseTtl ${fmt(r.leaseTtlMs, 0)} ms; holder` +
+        ` killed ${fmtSummary(r.killedAfterMs, 0)} ms into its run; attempts reported ${r.attempts.join(', ')}; tenants left` +
+        ` to the resumed run ${r.resumedTenants.join(', ')}.`,
+    );
+  }
+  if (s.progress) {
+    const p = s.progress;
+    out.push(
+      `- Progress: makespan recorded ${fmtSummary(p.onMs, 0)} ms, not recorded ${fmtSummary(p.offMs, 0)} ms; against the` +
+        ` measured work ${fmtSummary(p.onVsWork, 3)} and ${fmtSummary(p.offVsWork, 3)}. Commands per run (server-wide` +
+        ` commandstats delta): recorded ${fmtSummary(p.onCommands, 0)} (first repetition: ${list(p.onByCommand)}), not recorded` +
+        ` ${fmtSummary(p.offCommands, 0)} (${list(p.offByCommand)}).`,
+    );
+  }
   return out;
 }
 
@@ -274,7 +320,7 @@ export function render({ config, machine: m, rows, summaries, errors, command, w
     lines.push(
       '',
       `> The machine was busy while this ran (load average above ${(m.cores * 0.75).toFixed(1)} on ${m.cores} cores):` +
-        ' timing figures (1, 2, 3, 5, 6, 7, 8, 9) are pessimistic for both the library and its baselines.',
+        ' timing figures (1, 2, 3, 5, 6, 7, 8, 9, 10, 11) are pessimistic for both the library and its baselines.',
     );
   }
   lines.push(
@@ -302,7 +348,7 @@ export function render({ config, machine: m, rows, summaries, errors, command, w
     '',
     `Each figure is the median of its repetitions (fan-out ${config.fanout.reps}, overhead ${config.overhead.reps}, lock` +
       ` ${config.lock.reps}, traffic ${config.traffic.reps}, boot ${config.boot.reps}, latency and BullMQ ${config.latency.slices},` +
-      ` scale ${config.scale.reps}, telemetry ${config.telemetry.reps}), with the minimum and maximum in parentheses.`,
+      ` scale ${config.scale.reps}, telemetry ${config.telemetry.reps}, resume ${config.resume.reps}, progress ${config.progress.reps}), with the minimum and maximum in parentheses.`,
     '',
     '## Targets missed',
     '',

@@ -133,7 +133,41 @@ export function summariseAll(results: Results) {
     runSpans: f9.reps.map((r) => r.sdk.spans['coordinated-cron.run'] ?? 0),
     tenantSpans: f9.reps.map((r) => r.sdkTenants.spans['coordinated-cron.tenant'] ?? 0),
   };
-  return { fanout, overhead, lock, traffic, boot, latency: window(results.latency), bullmq: window(results.bullmq), scale, telemetry };
+  const f10 = results.resume;
+  const resume = f10 && {
+    ratio: pick(f10.reps, (r) => r.ratio),
+    delayMs: pick(f10.reps, (r) => r.delayMs),
+    leaseTtlMs: f10.reps[0]?.leaseTtlMs ?? NaN,
+    killedAfterMs: pick(f10.reps, (r) => r.killedAfterMs),
+    resumedTenants: f10.reps.map((r) => r.resumedTenants),
+    attempts: f10.reps.map((r) => r.attempt),
+  };
+  const f11 = results.progress;
+  const progress = f11 && {
+    ratio: pick(f11.reps, (r) => r.on.makespanMs / r.off.makespanMs),
+    onMs: pick(f11.reps, (r) => r.on.makespanMs),
+    offMs: pick(f11.reps, (r) => r.off.makespanMs),
+    // Against the work the timers actually did, which takes timer drift out of the comparison.
+    onVsWork: pick(f11.reps, (r) => r.on.makespanMs / r.on.actualLowerBoundMs),
+    offVsWork: pick(f11.reps, (r) => r.off.makespanMs / r.off.actualLowerBoundMs),
+    onCommands: pick(f11.reps, (r) => r.on.commands),
+    offCommands: pick(f11.reps, (r) => r.off.commands),
+    onByCommand: f11.reps[0]?.on.byCommand ?? {},
+    offByCommand: f11.reps[0]?.off.byCommand ?? {},
+  };
+  return {
+    fanout,
+    overhead,
+    lock,
+    traffic,
+    boot,
+    latency: window(results.latency),
+    bullmq: window(results.bullmq),
+    scale,
+    telemetry,
+    resume,
+    progress,
+  };
 }
 
 export type Summaries = ReturnType<typeof summariseAll>;
@@ -169,6 +203,8 @@ export const FIGURE_OF: Record<FigureKey, number> = {
   bullmq: 7,
   scale: 8,
   telemetry: 9,
+  resume: 10,
+  progress: 11,
 };
 
 /** Table rows: figure, metric, library, baseline, target. A missing scenario yields n/a cells, never a number. */
@@ -182,7 +218,7 @@ export function buildRows(s: Summaries, errors: Errors, scaleTenants: number): R
   };
   const one = (v: number | undefined): Summary | undefined => (v === undefined ? undefined : summarise([v]));
 
-  const { fanout: f1, overhead: f2, lock: f3, traffic: f4, boot: f5, latency: f6, bullmq: b, scale: f8, telemetry: f9 } = s;
+  const { fanout: f1, overhead: f2, lock: f3, traffic: f4, boot: f5, latency: f6, bullmq: b, scale: f8, telemetry: f9, resume: f10, progress: f11 } = s;
   row(1, 'fan-out makespan / lower bound', f1?.library, 'fixed batches of 16', f1?.batches, { op: '<=', value: 1.05 }, 3);
   row(1, 'same, minimal pool (reference)', BLANK, 'minimal pool', f1?.pool, null, 3);
   row(2, 'no-op tenants per second', f2?.libraryTps, 'bare loop, same concurrency', f2?.bareTps, { op: '>=', value: 100000 }, 0);
@@ -214,6 +250,10 @@ export function buildRows(s: Summaries, errors: Errors, scaleTenants: number): R
   row(9, 'no-op tenants per second, OpenTelemetry SDK', f9?.sdkTps, 'no SDK registered', f9?.noneTps, null, 0);
   row(9, 'throughput ratio SDK / no SDK', f9?.ratio, '', BLANK, { op: '>=', value: 0.9 }, 3);
   row(9, 'same with traceTenants (diagnostic)', f9?.traceTenantsRatio, '', BLANK, null, 3);
+  row(10, 'SIGKILL to first tenant of the resumed run (ms)', f10?.delayMs, 'leaseTtl', one(f10?.leaseTtlMs), null, 0);
+  row(10, 'resume delay / leaseTtl', f10?.ratio, '', BLANK, { op: '<=', value: 1.1 }, 3);
+  row(11, 'fan-out makespan, progress recorded (ms)', f11?.onMs, "crashRecovery: 'none'", f11?.offMs, null, 0);
+  row(11, 'makespan ratio recorded / not recorded', f11?.ratio, '', BLANK, { op: '<=', value: 1.03 }, 3);
   return rows;
 }
 
@@ -308,5 +348,7 @@ export function jsonSummary(s: Summaries) {
       loopDelayMaxMs: m(s.scale?.loopMax, 1),
     },
     telemetry: { ratio: m(s.telemetry?.ratio, 3), traceTenantsRatio: m(s.telemetry?.traceTenantsRatio, 3) },
+    resume: { ratio: m(s.resume?.ratio, 3), delayMs: m(s.resume?.delayMs, 0) },
+    progress: { overheadRatio: m(s.progress?.ratio, 3) },
   };
 }

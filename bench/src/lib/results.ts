@@ -2,6 +2,8 @@ import type { BootRuns } from '../scenarios/boot';
 import type { FanOutResult } from '../scenarios/fanout';
 import type { LockRep } from '../scenarios/lock-cost';
 import type { OverheadRuns } from '../scenarios/overhead';
+import type { ProgressResult } from '../scenarios/progress';
+import type { ResumeRep } from '../scenarios/resume';
 import type { ScaleRep } from '../scenarios/scale';
 import type { TelemetryRep } from '../scenarios/telemetry';
 import type { TrafficResult } from '../scenarios/traffic';
@@ -18,6 +20,8 @@ export interface Results {
   bullmq?: WindowResult;
   scale?: { reps: ScaleRep[] };
   telemetry?: { reps: TelemetryRep[] };
+  resume?: { reps: ResumeRep[] };
+  progress?: ProgressResult;
 }
 
 export type FigureKey = keyof Results;
