@@ -4,7 +4,7 @@ import { Injectable } from '@nestjs/common';
 import type { TenantSettingsProvider } from 'nestjs-coordinated-cron';
 import { guard, send, serve } from '../lib/child-io';
 import { loadLibrary } from '../lib/library';
-import { createApp, NEVER } from '../lib/nest-app';
+import { createApp, NEVER, succeededCount } from '../lib/nest-app';
 import { commandStats, diffStats, openClient } from '../lib/redis';
 import { lognormalDurations } from '../lib/rng';
 
@@ -100,7 +100,7 @@ guard(async () => {
     const report = await runner.trigger(JOB[side], { occurrence: occurrence() });
     const makespanMs = performance.now() - t0;
     const after = await commandStats(stats);
-    const ok = report.tenants?.succeeded.length ?? 0;
+    const ok = succeededCount(report);
     if (report.outcome !== 'completed' || ok !== TENANTS) {
       throw new Error(`${JOB[side]} ended ${report.outcome} with ${ok}/${TENANTS} tenants: ${report.error ?? ''}`);
     }

@@ -4,7 +4,7 @@ import { metrics, trace } from '@opentelemetry/api';
 import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { finish, guard } from '../lib/child-io';
-import { perTenantJobApp } from '../lib/nest-app';
+import { perTenantJobApp, succeededCount } from '../lib/nest-app';
 import { median } from '../lib/stats';
 
 /** `none`: the API installed, no SDK (every call a no-op); `sdk`: SDK registered; `sdk-tenants`: and `traceTenants`. */
@@ -85,7 +85,7 @@ guard(async () => {
     const t0 = performance.now();
     const report = await runner.trigger(JOB, { occurrence: new Date(Date.UTC(2031, 0, 1, 0, 1 + i)) });
     elapsed.push(performance.now() - t0);
-    const succeeded = report.tenants?.succeeded.length ?? 0;
+    const succeeded = succeededCount(report);
     if (report.outcome !== 'completed' || succeeded !== TENANTS || calls !== TENANTS) {
       throw new Error(`run ended ${report.outcome} with ${succeeded}/${TENANTS} tenants, ${calls} calls: ${report.error ?? ''}`);
     }

@@ -5,7 +5,7 @@ import { Injectable, Module, type DynamicModule, type INestApplicationContext, t
 import { NestFactory } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { ClsModule } from 'nestjs-cls';
-import type { CoordinatedCronModuleOptions, CoordinatedCronRunner, TenantSettingsProvider } from 'nestjs-coordinated-cron';
+import type { CoordinatedCronModuleOptions, CoordinatedCronRunner, JobRunReport, TenantSettingsProvider } from 'nestjs-coordinated-cron';
 import { loadLibrary } from './library';
 
 /** A schedule that is never due while the bench runs (1 January): these jobs run only through trigger(). */
@@ -96,4 +96,12 @@ export async function perTenantJobApp(opts: {
     ],
   });
   return { app, runner: app.get(CoordinatedCronRunner) };
+}
+
+/**
+ * How many tenants a run reports as succeeded. Above 10,000 tenants a report's id lists keep only their first
+ * 10,000 ids and the exact numbers are in `tenants.counts`.
+ */
+export function succeededCount(report: JobRunReport): number {
+  return report.tenants?.counts?.succeeded ?? report.tenants?.succeeded.length ?? 0;
 }
