@@ -134,6 +134,7 @@ export function summariseAll(results: Results) {
     sdkTenantsUsPerTenant: pick(f9.reps, (r) => 1e6 / r.sdkTenants.tenantsPerSec - 1e6 / r.none.tenantsPerSec),
     runSpans: f9.reps.map((r) => r.sdk.spans['coordinated-cron.run'] ?? 0),
     tenantSpans: f9.reps.map((r) => r.sdkTenants.spans['coordinated-cron.tenant'] ?? 0),
+    tenantsCounted: f9.reps.map((r) => `${r.sdk.tenantsCounted} of ${r.sdk.tenantsExpected}`),
   };
   const f10 = results.resume;
   const resume = f10 && {
