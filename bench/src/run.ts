@@ -23,7 +23,10 @@ import * as fanout from './scenarios/fanout';
 import * as latency from './scenarios/latency';
 import * as lockCost from './scenarios/lock-cost';
 import * as overhead from './scenarios/overhead';
+import * as progress from './scenarios/progress';
+import * as resume from './scenarios/resume';
 import * as scale from './scenarios/scale';
+import * as telemetry from './scenarios/telemetry';
 import * as traffic from './scenarios/traffic';
 
 interface Figure {
@@ -44,6 +47,9 @@ const FIGURES: Figure[] = [
   { fig: 6, key: 'latency', title: 'start latency and idle cost', monitor: true, run: (ctx) => latency.run(ctx, CONFIG.latency) },
   { fig: 7, key: 'bullmq', title: 'BullMQ job schedulers', monitor: true, run: (ctx) => bullmq.run(ctx, CONFIG.bullmq) },
   { fig: 8, key: 'scale', title: 'a million tenants in one run', run: (ctx) => scale.run(ctx, CONFIG.scale) },
+  { fig: 9, key: 'telemetry', title: 'telemetry overhead', run: (ctx) => telemetry.run(ctx, CONFIG.telemetry) },
+  { fig: 10, key: 'resume', title: 'resume delay after SIGKILL', run: (ctx) => resume.run(ctx, CONFIG.resume) },
+  { fig: 11, key: 'progress', title: 'progress-recording overhead', run: (ctx) => progress.run(ctx, CONFIG.progress) },
 ];
 
 const USAGE = 'usage: npm run bench [-- --json] [-- --update] [-- --only=1,2,...]';

@@ -2,7 +2,7 @@
 // lognormal durations, alternating so that drift in machine load hits all three alike.
 import { fixedBatches, minimalPool } from '../lib/baselines';
 import { guard, send, serve } from '../lib/child-io';
-import { perTenantJobApp } from '../lib/nest-app';
+import { perTenantJobApp, succeededCount } from '../lib/nest-app';
 import { lognormalDurations } from '../lib/rng';
 
 export type FanOutSide = 'library' | 'batches' | 'pool';
@@ -70,7 +70,7 @@ guard(async () => {
     const t0 = performance.now();
     if (what === 'library') {
       const report = await runner.trigger(JOB, { occurrence: occurrence() });
-      const ok = report.tenants?.succeeded.length ?? 0;
+      const ok = succeededCount(report);
       if (report.outcome !== 'completed' || ok !== TENANTS) {
         throw new Error(`library run ended ${report.outcome} with ${ok}/${TENANTS} tenants: ${report.error ?? ''}`);
       }

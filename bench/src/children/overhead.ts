@@ -1,7 +1,7 @@
 // Figure 2, one repetition per process so that the peak RSS (a lifetime high-water mark) belongs to this run only.
 import { minimalPool } from '../lib/baselines';
 import { finish, guard } from '../lib/child-io';
-import { perTenantJobApp } from '../lib/nest-app';
+import { perTenantJobApp, succeededCount } from '../lib/nest-app';
 import { withPeakRss } from '../lib/peak-rss';
 
 export interface OverheadResult {
@@ -47,7 +47,7 @@ guard(async () => {
     calls = 0;
     measured = await withPeakRss(() => runner.trigger(JOB, { occurrence: new Date(Date.UTC(2031, 0, 1, 0, 1)) }));
     const report = measured.value as Awaited<ReturnType<typeof runner.trigger>>;
-    const succeeded = report.tenants?.succeeded.length ?? 0;
+    const succeeded = succeededCount(report);
     if (report.outcome !== 'completed' || succeeded !== TENANTS) {
       throw new Error(`library run ended ${report.outcome} with ${succeeded}/${TENANTS} tenants: ${report.error ?? ''}`);
     }

@@ -2,7 +2,7 @@
 // process of its own (started with --expose-gc) so that its peak RSS and its event loop belong to this run only.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { guard, send, serve } from '../lib/child-io';
-import { perTenantJobApp } from '../lib/nest-app';
+import { perTenantJobApp, succeededCount } from '../lib/nest-app';
 import { withPeakRss } from '../lib/peak-rss';
 
 export interface ScaleResult {
@@ -57,7 +57,7 @@ guard(async () => {
         });
         loop.disable();
         const { report, triggerMs: elapsedMs } = measured.value;
-        const succeeded = report.tenants?.succeeded.length ?? 0;
+        const succeeded = succeededCount(report);
         if (report.outcome !== 'completed' || succeeded !== TENANTS || calls !== TENANTS) {
           throw new Error(`library run ended ${report.outcome} with ${succeeded}/${TENANTS} tenants, ${calls} calls: ${report.error ?? ''}`);
         }

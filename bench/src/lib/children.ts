@@ -131,6 +131,11 @@ export class Child {
     return this.next<T>(`${cmd}:done`, timeoutMs);
   }
 
+  /** Sends `signal` to this child's pid alone (figure 10 kills a holder mid-run the way a crash would). */
+  kill(signal: NodeJS.Signals): void {
+    if (!this.exited) this.proc.kill(signal);
+  }
+
   /** Asks the child to close its app and exit; kills it (this pid only) if it does not within `graceMs`. */
   async stop(graceMs = 15000): Promise<void> {
     if (this.exited) return;

@@ -39,6 +39,8 @@ function missExplanations(s: Summaries, rows: readonly Row[], config: Config, ma
       why = ` The library spends ${fmt(s.overhead.libraryUsPerTenant.median, 2)} us per no-op tenant on this machine.`;
     } else if (r.fig === 3 && s.lock) {
       why = ` RedisLockStore.acquire costs ${fmt((s.lock.libP50.median ?? NaN) - (s.lock.rawP50.median ?? NaN), 1)} us more than the raw command at p50.`;
+    } else if (r.fig === 4 && s.traffic && r.metric.includes('winning')) {
+      why = ` The winning instance sent, per occurrence: ${list(perOccurrence(s.traffic.byCommandWinner, s.traffic.outcomes.completed || 1))}.`;
     } else if (r.fig === 4 && s.traffic) {
       why = ` Losing instances sent, per occurrence: ${list(perOccurrence(s.traffic.byCommandLoser, s.traffic.outcomes['skipped/duplicate'] || 1))}.`;
     } else if (r.fig === 5 && s.boot) {
@@ -54,6 +56,18 @@ function missExplanations(s: Summaries, rows: readonly Row[], config: Config, ma
         ` back-to-back commands in figure 3.`;
     } else if (r.fig === 6 && s.latency) {
       why = ` Idle traffic by command: ${list(s.latency.idleByCommand)}.`;
+    } else if (r.fig === 10 && s.resume) {
+      why =
+        ` The holder was killed ${fmtSummary(s.resume.killedAfterMs, 0)} ms into its run; a survivor can take over only` +
+        ` once the lease the holder last renewed has expired, which is up to one leaseTtl after the kill.`;
+    } else if (r.fig === 11 && s.progress) {
+      const p = s.progress;
+      why =
+        ` Against the work the timers actually did, the recorded run's makespan is ${fmtSummary(p.onVsWork, 3)}x its lower` +
+        ` bound and the unrecorded run's ${fmtSummary(p.offVsWork, 3)}x. Commands per run: recorded ${fmtSummary(p.onCommands, 0)},` +
+        ` not recorded ${fmtSummary(p.offCommands, 0)}.`;
+    } else if (r.fig === 9 && s.telemetry) {
+      why = ` The SDK adds ${fmt(s.telemetry.sdkUsPerTenant.median, 2)} us per no-op tenant on this machine.`;
     }
     out.push(head + why);
   }
@@ -87,7 +101,9 @@ function methods(c: Config, s: Summaries): string[] {
       ` the occurrence key and bounding the call by \`lockTimeout\` happen inside the module and are not in this figure.`,
     `4. **Redis traffic.** ${c.traffic.instances} processes, each a Nest app with the library and its own \`@keyv/redis\`` +
       ` connection, trigger the same occurrence at the same moment; ${c.traffic.occurrences} occurrences per repetition,` +
-      ` ${c.traffic.reps} repetitions, 3 warm-up occurrences. Each instance's report says whether it won.`,
+      ` ${c.traffic.reps} repetitions, 3 warm-up occurrences. Each instance's report says whether it won. Commands are` +
+      ` counted as commandstats counts them, so those a Lua script runs inside Redis count one by one; round trips count` +
+      ` what the connection sent, a script call once.`,
     `5. **Boot cost.** One fresh process per boot, ${c.boot.reps} boots of each kind in ABBA order. Time from` +
       ` \`NestFactory.createApplicationContext()\` to the end of its \`init()\` (module init and bootstrap hooks, which is` +
       ` where both the library and @nestjs/schedule register their ${c.boot.jobs} cron jobs). Both apps have the same` +
@@ -103,7 +119,7 @@ function methods(c: Config, s: Summaries): string[] {
     `8. **Scale.** One \`trigger()\` of a \`@PerTenant({ concurrency: ${c.scale.concurrency} })\` job over ${count(c.scale.tenants)} no-op` +
       ` async tenants (batch \`filterEnabled\` provider, \`@keyv/redis\` as the app's cache store, Nest's default logger), in a` +
       ` fresh process started with \`--expose-gc\` after a 1,000-tenant warm-up; ${c.scale.reps} repetition${c.scale.reps === 1 ? '' : 's'}` +
-      ` (one keeps the whole run under 5 minutes). Tenants per second is ${count(c.scale.tenants)} over the \`trigger()\` call; peak RSS` +
+      ` (one keeps the whole run under 6 minutes). Tenants per second is ${count(c.scale.tenants)} over the \`trigger()\` call; peak RSS` +
       ` growth as in figure 2. In that process \`perf_hooks.monitorEventLoopDelay\` (10 ms resolution) runs from just before` +
       ` the call until 30 ms after it, so a stall lasting the whole call is recorded when the loop next turns: its max is the` +
       ` longest time the process could run nothing else (timers, lease renewal, requests). Meanwhile a separate process` +
@@ -111,6 +127,39 @@ function methods(c: Config, s: Summaries): string[] {
       ` wait for a reply; the baseline is the same PING over ${c.scale.idleMs / 1000} s just before the run, the run's process up` +
       ` and idle. A long PING wait would mean the run kept Redis itself busy; a long loop delay with short PING waits is a` +
       ` stall inside the run's own process.`,
+    `9. **Telemetry overhead.** Figure 2's library run (${count(c.telemetry.tenants)} no-op async tenants at concurrency` +
+      ` ${c.telemetry.concurrency} through \`trigger()\`, one 1,000-tenant warm-up, \`--expose-gc\`, collected before each run;` +
+      ` ${c.telemetry.runs} measured runs per process, their median kept)` +
+      ` in three kinds of process: \`@opentelemetry/api\` installed but no SDK registered (every call a no-op); an SDK` +
+      ` registered globally before the Nest app is created (\`BasicTracerProvider\` with a \`SimpleSpanProcessor\` into an` +
+      ` \`InMemorySpanExporter\`, and a \`MeterProvider\` with a \`PeriodicExportingMetricReader\` exporting every second into an` +
+      ` \`InMemoryMetricExporter\`); and the same SDK with module option \`traceTenants: true\`. No context manager is` +
+      ` registered. The simple processor exports every span as it ends, so no tenant span is dropped (a batch processor's` +
+      ` default queue of 2,048 would drop most of them and hide their cost). One fresh process per side and repetition` +
+      ` (a global provider cannot be unregistered), ${c.telemetry.reps} repetitions, the order of the three rotated and` +
+      ` reversed every other repetition. The ratio is SDK throughput over no-SDK throughput within a repetition, then the` +
+      ` median. Each SDK process checks after its runs that the exporter received one run span per run, that` +
+      ` \`coordinated_cron.tenants\` moved and, with \`traceTenants\`, one tenant span per tenant; otherwise the figure` +
+      ` fails. The counter's total is listed under diagnostics beside the number of tenants run.`,
+    `10. **Resume delay after SIGKILL.** ${c.resume.instances} instance processes on one Redis (each its own \`@keyv/redis\`` +
+      ` connection), module option \`leaseTtl: ${c.resume.leaseTtlMs}\`, one \`@PerTenant({ concurrency: ${c.resume.concurrency} })\` job with` +
+      ` \`crashRecovery: 'resume'\` over ${count(c.resume.tenants)} tenants of ${c.resume.tenantMs} ms each. One instance triggers an` +
+      ` occurrence; once its first tenant has started, the others trigger the same occurrence, and their claims, skipped as` +
+      ` duplicates, tell them it is running elsewhere (so they watch its lease). ${c.resume.killAfterMs} ms after the holder's` +
+      ` first tenant start (so its lease has been renewed at least once) the harness sends it SIGKILL. The delay runs from` +
+      ` the kill to the first tenant start on a survivor, both read as wall-clock time with sub-millisecond precision on` +
+      ` the same machine; the figure divides it by \`leaseTtl\`. The resumed run's report, read back with` +
+      ` \`CoordinatedCronRunner.describe()\` once it has ended, must say \`attempt: 2\` and name the killed run in` +
+      ` \`resumedFrom\`, or the figure fails. A fresh fleet and key prefix for each of ${c.resume.reps} repetitions, the holder` +
+      ` rotating among the instances. The lease the holder last renewed expires between two thirds of a \`leaseTtl\` and` +
+      ` one \`leaseTtl\` after the kill, depending on when the kill falls between renewals.`,
+    `11. **Progress-recording overhead.** Figure 1's workload (${count(c.progress.tenants)} lognormal timer tenants, seed` +
+      ` ${c.progress.seed}, concurrency ${c.progress.concurrency}) through two \`@PerTenant()\` jobs of one app on Redis that` +
+      ` differ only in \`crashRecovery\`: the default (\`'resume'\`, which records finished tenants in batches) and` +
+      ` \`'none'\` (nothing recorded). Makespan is the \`trigger()\` call. Both run in one process, ${c.progress.reps}` +
+      ` repetitions in ABBA order after a 200-tenant warm-up of each; the ratio is recorded over not recorded within a` +
+      ` repetition, then the median. \`INFO commandstats\` is read between runs (never during one) to show the commands` +
+      ` each run sent.`,
   ];
 }
 
@@ -136,7 +185,7 @@ function countingNote(machine: MachineFacts): string[] {
   ];
 }
 
-function diagnostics(s: Summaries, machine: MachineFacts): string[] {
+function diagnostics(s: Summaries, machine: MachineFacts, c: Config): string[] {
   const out: string[] = [];
   if (s.fanout) {
     const f = s.fanout;
@@ -200,6 +249,33 @@ function diagnostics(s: Summaries, machine: MachineFacts): string[] {
         ` The run's process wrote ${f.logLines.join(', ')} stdout lines (boot included).`,
     );
   }
+  if (s.telemetry) {
+    const t = s.telemetry;
+    out.push(
+      `- Telemetry: no SDK ${fmtSummary(t.noneTps, 0)} tenants/s, SDK ${fmtSummary(t.sdkTps, 0)}, SDK with traceTenants` +
+        ` ${fmtSummary(t.sdkTenantsTps, 0)}. Added per tenant: SDK ${fmtSummary(t.sdkUsPerTenant, 2)} us, with traceTenants` +
+        ` ${fmtSummary(t.sdkTenantsUsPerTenant, 2)} us. Run spans exported per process (${c.telemetry.runs} measured runs each): ${t.runSpans.join(', ')};` +
+        ` tenant spans with traceTenants: ${t.tenantSpans.map(count).join(', ')}. The \`coordinated_cron.tenants\` counter` +
+        ` summed, per SDK process (warm-up included), against the tenants actually run: ${t.tenantsCounted.join('; ')}.`,
+    );
+  }
+  if (s.resume) {
+    const r = s.resume;
+    out.push(
+      `- Resume: delays ${r.delayMs.values.map((v) => fmt(v, 0)).join(', ')} ms with leaseTtl ${fmt(r.leaseTtlMs, 0)} ms; holder` +
+        ` killed ${fmtSummary(r.killedAfterMs, 0)} ms into its run; attempts reported ${r.attempts.join(', ')}; tenants left` +
+        ` to the resumed run ${r.resumedTenants.join(', ')}.`,
+    );
+  }
+  if (s.progress) {
+    const p = s.progress;
+    out.push(
+      `- Progress: makespan recorded ${fmtSummary(p.onMs, 0)} ms, not recorded ${fmtSummary(p.offMs, 0)} ms; against the` +
+        ` measured work ${fmtSummary(p.onVsWork, 3)} and ${fmtSummary(p.offVsWork, 3)}. Commands per run (server-wide` +
+        ` commandstats delta): recorded ${fmtSummary(p.onCommands, 0)} (first repetition: ${list(p.onByCommand)}), not recorded` +
+        ` ${fmtSummary(p.offCommands, 0)} (${list(p.offByCommand)}).`,
+    );
+  }
   return out;
 }
 
@@ -247,7 +323,7 @@ export function render({ config, machine: m, rows, summaries, errors, command, w
     lines.push(
       '',
       `> The machine was busy while this ran (load average above ${(m.cores * 0.75).toFixed(1)} on ${m.cores} cores):` +
-        ' timing figures (1, 2, 3, 5, 6, 7, 8) are pessimistic for both the library and its baselines.',
+        ' timing figures (1, 2, 3, 5, 6, 7, 8, 9, 10, 11) are pessimistic for both the library and its baselines.',
     );
   }
   lines.push(
@@ -275,7 +351,7 @@ export function render({ config, machine: m, rows, summaries, errors, command, w
     '',
     `Each figure is the median of its repetitions (fan-out ${config.fanout.reps}, overhead ${config.overhead.reps}, lock` +
       ` ${config.lock.reps}, traffic ${config.traffic.reps}, boot ${config.boot.reps}, latency and BullMQ ${config.latency.slices},` +
-      ` scale ${config.scale.reps}), with the minimum and maximum in parentheses.`,
+      ` scale ${config.scale.reps}, telemetry ${config.telemetry.reps}, resume ${config.resume.reps}, progress ${config.progress.reps}), with the minimum and maximum in parentheses.`,
     '',
     '## Targets missed',
     '',
@@ -287,6 +363,6 @@ export function render({ config, machine: m, rows, summaries, errors, command, w
     for (const [k, e] of failed) lines.push(`- ${k}: ${String(e).split('\n')[0]}`);
   }
   lines.push('', '## How each figure is measured', '', ...methods(config, summaries), '', ...countingNote(m).flatMap((p) => [p, '']));
-  lines.push('## Diagnostics from the same run', '', ...diagnostics(summaries, m), '');
+  lines.push('## Diagnostics from the same run', '', ...diagnostics(summaries, m, config), '');
   return lines.join('\n');
 }

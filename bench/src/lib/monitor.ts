@@ -12,6 +12,8 @@ function resp(args: string[]): string {
 export interface ConnectionTraffic {
   total: number;
   byCommand: CommandCounts;
+  /** Commands the connection sent itself, a script's call counted once however many commands it ran: round trips. */
+  sent: number;
 }
 
 /** One segment split into the bench's traffic (per connection) and everyone else's. */
@@ -130,10 +132,11 @@ export class Monitor {
     if (rest.includes(`"${this.prefix}`)) this.ours.add(caller);
     let entry = this.current.get(caller);
     if (!entry) {
-      entry = { total: 0, byCommand: {} };
+      entry = { total: 0, byCommand: {}, sent: 0 };
       this.current.set(caller, entry);
     }
     entry.total++;
+    if (addr !== 'lua') entry.sent++;
     entry.byCommand[cmd] = (entry.byCommand[cmd] ?? 0) + 1;
   }
 
@@ -186,7 +189,7 @@ export class Monitor {
 
   /** Splits a segment into the bench's traffic (per connection) and everyone else's. */
   account(segment: Segment): AccountedSegment {
-    const out: AccountedSegment = { total: 0, byCommand: {}, byAddr: new Map(), foreign: 0 };
+    const out: AccountedSegment = { total: 0, byCommand: {}, sent: 0, byAddr: new Map(), foreign: 0 };
     for (const [addr, entry] of segment) {
       if (this.harnessAddrs.has(addr)) continue;
       if (!this.ours.has(addr)) {
@@ -194,6 +197,7 @@ export class Monitor {
         continue;
       }
       out.total += entry.total;
+      out.sent += entry.sent;
       out.byAddr.set(addr, entry);
       for (const [cmd, n] of Object.entries(entry.byCommand)) out.byCommand[cmd] = (out.byCommand[cmd] ?? 0) + n;
     }

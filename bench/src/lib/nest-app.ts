@@ -5,7 +5,7 @@ import { Injectable, Module, type DynamicModule, type INestApplicationContext, t
 import { NestFactory } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { ClsModule } from 'nestjs-cls';
-import type { CoordinatedCronRunner, TenantSettingsProvider } from 'nestjs-coordinated-cron';
+import type { CoordinatedCronModuleOptions, CoordinatedCronRunner, JobRunReport, TenantSettingsProvider } from 'nestjs-coordinated-cron';
 import { loadLibrary } from './library';
 
 /** A schedule that is never due while the bench runs (1 January): these jobs run only through trigger(). */
@@ -53,6 +53,8 @@ export async function perTenantJobApp(opts: {
   handler: (tenantId: string) => Promise<unknown>;
   listed: { ids: readonly string[] };
   cacheStore?: KeyvRedis<unknown>;
+  /** Further module options of the figure under test (e.g. `traceTenants`); the rest stay at their defaults. */
+  moduleOptions?: Partial<CoordinatedCronModuleOptions>;
 }): Promise<{ app: INestApplicationContext; runner: CoordinatedCronRunner }> {
   const { CoordinatedCronModule, CoordinatedCron, PerTenant, CoordinatedCronRunner } = loadLibrary();
   const { listed, handler } = opts;
@@ -89,8 +91,17 @@ export async function perTenantJobApp(opts: {
         jitter: false,
         instanceId: opts.instanceId,
         tenantSettings: BenchTenantSettings,
+        ...opts.moduleOptions,
       }),
     ],
   });
   return { app, runner: app.get(CoordinatedCronRunner) };
+}
+
+/**
+ * How many tenants a run reports as succeeded. Above 10,000 tenants a report's id lists keep only their first
+ * 10,000 ids and the exact numbers are in `tenants.counts`.
+ */
+export function succeededCount(report: JobRunReport): number {
+  return report.tenants?.counts?.succeeded ?? report.tenants?.succeeded.length ?? 0;
 }

@@ -2,7 +2,10 @@ import type { BootRuns } from '../scenarios/boot';
 import type { FanOutResult } from '../scenarios/fanout';
 import type { LockRep } from '../scenarios/lock-cost';
 import type { OverheadRuns } from '../scenarios/overhead';
+import type { ProgressResult } from '../scenarios/progress';
+import type { ResumeRep } from '../scenarios/resume';
 import type { ScaleRep } from '../scenarios/scale';
+import type { TelemetryRep } from '../scenarios/telemetry';
 import type { TrafficResult } from '../scenarios/traffic';
 import type { WindowResult } from './tick-window';
 
@@ -16,6 +19,9 @@ export interface Results {
   latency?: WindowResult & { logLines: number };
   bullmq?: WindowResult;
   scale?: { reps: ScaleRep[] };
+  telemetry?: { reps: TelemetryRep[] };
+  resume?: { reps: ResumeRep[] };
+  progress?: ProgressResult;
 }
 
 export type FigureKey = keyof Results;

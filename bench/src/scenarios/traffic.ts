@@ -15,6 +15,9 @@ interface TriggerReply extends Message {
 export interface TrafficRep {
   winnerCommandsPerOccurrence: number;
   loserCommandsPerOccurrence: number;
+  /** The same occurrences in round trips: a script call is one, whatever it runs inside. */
+  winnerSentPerOccurrence: number;
+  loserSentPerOccurrence: number;
   loserMaxCommands: number;
   totalPerOccurrence: number;
   commandstatsPerOccurrence: number;
@@ -56,9 +59,14 @@ export async function run(
     }
     await Promise.all(children.map((c) => c.next('ready', 60000)));
     const instanceOf = new Map<string, string>();
-    for (const [addr, name] of await monitor.learnNamedClients(ctx.client)) {
-      const m = /-f4-(i\d+)$/.exec(name);
-      if (m) instanceOf.set(addr, m[1]);
+    // An instance's connection can show up in CLIENT LIST without its name for a moment after it reports ready; its
+    // commands would then count for nobody (and its wins as zero-command wins), so look again until every one is named.
+    for (const deadline = Date.now() + 5000; ; await new Promise((r) => setTimeout(r, 100))) {
+      for (const [addr, name] of await monitor.learnNamedClients(ctx.client)) {
+        const m = /-f4-(i\d+)$/.exec(name);
+        if (m) instanceOf.set(addr, m[1]);
+      }
+      if (new Set(instanceOf.values()).size >= instances || Date.now() > deadline) break;
     }
     ctx.log(`  traffic: ${instances} instances ready (${instanceOf.size} named connections)`);
 
@@ -77,6 +85,8 @@ export async function run(
       const stats0 = await commandStats(ctx.client);
       const winnerCounts: number[] = [];
       const loserCounts: number[] = [];
+      const winnerSent: number[] = [];
+      const loserSent: number[] = [];
       const outcomes: Record<string, number> = {};
       let unattributed = 0;
       let foreign = 0;
@@ -87,7 +97,7 @@ export async function run(
         const segment = monitor.account(await monitor.mark(ctx.client, `f4-r${rep}-o${k}`));
         foreign += segment.foreign;
         monitored += segment.total;
-        const perInstance = new Map(children.map((_, i) => [`i${i + 1}`, { total: 0, byCommand: {} as CommandCounts }]));
+        const perInstance = new Map(children.map((_, i) => [`i${i + 1}`, { total: 0, sent: 0, byCommand: {} as CommandCounts }]));
         for (const [addr, entry] of segment.byAddr) {
           const acc = perInstance.get(instanceOf.get(addr) ?? '');
           if (!acc) {
@@ -95,19 +105,22 @@ export async function run(
             continue;
           }
           acc.total += entry.total;
+          acc.sent += entry.sent;
           addCounts(acc.byCommand, entry.byCommand);
         }
         let winners = 0;
         for (const r of replies) {
           const label = r.skipReason ? `${r.outcome}/${r.skipReason}` : r.outcome;
           outcomes[label] = (outcomes[label] ?? 0) + 1;
-          const counted = perInstance.get(r.instance) ?? { total: 0, byCommand: {} };
+          const counted = perInstance.get(r.instance) ?? { total: 0, sent: 0, byCommand: {} };
           if (r.outcome === 'completed') {
             winners++;
             winnerCounts.push(counted.total);
+            winnerSent.push(counted.sent);
             addCounts(byCommandWinner, counted.byCommand);
           } else {
             loserCounts.push(counted.total);
+            loserSent.push(counted.sent);
             addCounts(byCommandLoser, counted.byCommand);
           }
         }
@@ -118,6 +131,8 @@ export async function run(
       results.push({
         winnerCommandsPerOccurrence: mean(winnerCounts),
         loserCommandsPerOccurrence: mean(loserCounts),
+        winnerSentPerOccurrence: mean(winnerSent),
+        loserSentPerOccurrence: mean(loserSent),
         loserMaxCommands: loserCounts.length ? Math.max(...loserCounts) : NaN,
         totalPerOccurrence: monitored / occurrences,
         commandstatsPerOccurrence: serverWide / occurrences,
