@@ -2,6 +2,7 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 import type * as OtelApi from '@opentelemetry/api';
 import { describeError } from '../common/describe-error.js';
 import { type CronContextValue, type JobRunReport } from '../interfaces/index.js';
+import { tenantCounts } from './tenants/summary-cap.js';
 
 type Api = typeof OtelApi;
 
@@ -131,14 +132,15 @@ export class Telemetry implements OnModuleInit {
       end: (report, _durationMs, error) => {
         span.setAttribute(ATTR.outcome, report.outcome);
         if (report.skipReason) span.setAttribute(ATTR.skipReason, report.skipReason);
-        const t = report.tenants;
-        if (t) {
+        if (report.tenants) {
+          // Exact counts: above 10,000 tenants the report's id lists hold only the first 10,000.
+          const counts = tenantCounts(report.tenants);
           span.setAttributes({
-            [ATTR.tenantsTotal]: t.total,
-            [ATTR.tenantsSucceeded]: t.succeeded.length,
-            [ATTR.tenantsFailed]: t.failed.length,
-            [ATTR.tenantsDisabled]: t.disabled.length,
-            [ATTR.tenantsUnprocessed]: t.unprocessed.length,
+            [ATTR.tenantsTotal]: report.tenants.total,
+            [ATTR.tenantsSucceeded]: counts.succeeded,
+            [ATTR.tenantsFailed]: counts.failed,
+            [ATTR.tenantsDisabled]: counts.disabled,
+            [ATTR.tenantsUnprocessed]: counts.unprocessed,
           });
         }
         if (report.outcome === 'failed' || report.skipReason === 'lock-error') {
@@ -157,15 +159,11 @@ export class Telemetry implements OnModuleInit {
     if (report.skipReason) attributes[ATTR.skipReason] = report.skipReason;
     m.runs.add(1, attributes);
     m.runDuration.record(durationMs / 1000, attributes);
-    const t = report.tenants;
-    if (t) {
-      const add = (outcome: string, count: number) => {
+    if (report.tenants) {
+      const counts = tenantCounts(report.tenants);
+      for (const [outcome, count] of Object.entries(counts)) {
         if (count > 0) m.tenants.add(count, { [ATTR.job]: report.jobName, [ATTR.tenantOutcome]: outcome });
-      };
-      add('succeeded', t.succeeded.length);
-      add('failed', t.failed.length);
-      add('disabled', t.disabled.length);
-      add('unprocessed', t.unprocessed.length);
+      }
     }
   }
 
