@@ -26,7 +26,10 @@ export async function forEachInTurns<T>(
   }
 }
 
-/** `shuffleInPlace` in turns: the same Fisher-Yates swaps, with the event loop handed a turn every `turnMs`. */
+/**
+ * Fisher-Yates shuffle in place, back to front, handing the event loop a turn every `turnMs`. `random` is injectable
+ * so tests can fix the order.
+ */
 export async function shuffleInTurns<T>(
   items: T[],
   random: () => number = Math.random,

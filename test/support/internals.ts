@@ -4,7 +4,6 @@
  * the src/ layout is fixed in this file alone.
  */
 export { runPool } from '../../src/common/run-pool.js';
-export { shuffleInPlace } from '../../src/common/shuffle.js';
 export { claimKey, leaseKey, pendingKey } from '../../src/coordination/lock-keys.js';
 export { claimTtlUntilNextWindow, CronSchedule, randomDelay } from '../../src/definition/cron-schedule.js';
 export {
