@@ -26,7 +26,7 @@ export class CronContextStore implements OnModuleInit {
   }
 
   /** Runs `work` in a child of the current context (what the app set for the run stays visible) holding `value`. */
-  runChild<T>(value: CronContextValue, work: () => Promise<T>): Promise<T> {
+  runChild<T>(value: CronContextValue, work: () => T): T {
     const cls = this.cls as ClsService;
     return cls.run({ ifNested: 'inherit' }, () => {
       cls.set(CRON_CONTEXT_CLS_KEY, value);

@@ -280,16 +280,23 @@ export class OccurrenceExecutor {
           this.telemetry.recordLockError(job.name, 'progress', error),
         )
       : undefined;
-    await status?.start();
+    // Not awaited: the body starts at once, and the record follows the claim on the same connection a moment
+    // later (describe() looks again briefly when it sees the lease before the record).
+    void status?.start();
+    const traceTenant = scope.trace.tenant;
+    const countDone = status && (() => status.tenantDone());
     const observer: FanOutObserver = {
       selected: (total) => status?.selected(total),
-      tenantStarted: (tenantId) => {
-        const ended = scope.trace.tenant(tenantId);
-        return (outcome, error) => {
-          status?.tenantDone();
-          ended(outcome, error);
-        };
-      },
+      // Untraced, every tenant shares one callback: nothing is allocated per tenant to watch it.
+      tenantStarted: traceTenant
+        ? (tenantId) => {
+            const ended = traceTenant(tenantId);
+            return (outcome, error) => {
+              countDone?.();
+              ended(outcome, error);
+            };
+          }
+        : countDone && (() => countDone),
     };
     try {
       return await this.contextStore.run(context, () =>

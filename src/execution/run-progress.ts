@@ -21,7 +21,7 @@ export class RunProgress {
     private readonly onError: (error: unknown) => void,
   ) {}
 
-  /** Resolves once the first record is written (or failed), so a describe() that sees the lease also sees it. */
+  /** Writes the first record; resolves once it is written (or failed). Never rejects. */
   start(): Promise<void> {
     return this.write({
       runId: this.context.runId,

@@ -31,14 +31,16 @@ export const ATTR = {
 export interface RunTrace {
   /** Runs `fn` with the run span as the active span, so spans the job opens become its children. */
   activate<T>(fn: () => T): T;
-  /** A child span for one tenant (only when `traceTenants`); call the result when the tenant ends. */
-  tenant(tenantId: string): (outcome: 'succeeded' | 'failed', error?: unknown) => void;
+  /**
+   * A child span for one tenant; call the result when the tenant ends. Absent unless `traceTenants` is on and an
+   * SDK could be loaded, so an untraced fan-out makes no closure per tenant.
+   */
+  tenant?: (tenantId: string) => (outcome: 'succeeded' | 'failed', error?: unknown) => void;
   end(report: JobRunReport, durationMs: number, error?: unknown): void;
 }
 
 const NO_TRACE: RunTrace = {
   activate: (fn) => fn(),
-  tenant: () => () => undefined,
   end: () => undefined,
 };
 
@@ -115,20 +117,21 @@ export class Telemetry implements OnModuleInit {
     const traceTenants = this.traceTenants;
     return {
       activate: (fn) => api.context.with(spanContext, fn),
-      tenant: (tenantId) => {
-        if (!traceTenants) return () => undefined;
-        // The parent is passed explicitly: without a context manager the active context does not cross awaits.
-        const child = tracer.startSpan(
-          'coordinated-cron.tenant',
-          { attributes: { [ATTR.job]: context.jobName, [ATTR.runId]: context.runId, [ATTR.tenant]: tenantId } },
-          spanContext,
-        );
-        return (outcome, error) => {
-          child.setAttribute(ATTR.tenantOutcome, outcome);
-          if (error !== undefined) recordError(api, child, error);
-          child.end();
-        };
-      },
+      tenant: !traceTenants
+        ? undefined
+        : (tenantId) => {
+            // The parent is passed explicitly: without a context manager the active context does not cross awaits.
+            const child = tracer.startSpan(
+              'coordinated-cron.tenant',
+              { attributes: { [ATTR.job]: context.jobName, [ATTR.runId]: context.runId, [ATTR.tenant]: tenantId } },
+              spanContext,
+            );
+            return (outcome, error) => {
+              child.setAttribute(ATTR.tenantOutcome, outcome);
+              if (error !== undefined) recordError(api, child, error);
+              child.end();
+            };
+          },
       end: (report, _durationMs, error) => {
         span.setAttribute(ATTR.outcome, report.outcome);
         if (report.skipReason) span.setAttribute(ATTR.skipReason, report.skipReason);

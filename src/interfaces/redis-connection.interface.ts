@@ -7,17 +7,14 @@ export interface RedisLockClient {
   isReady?: boolean;
   set(key: string, value: string, options: { NX: true; PX: number }): Promise<unknown>;
   eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
-  sMembers(key: string): Promise<string[]>;
   // Reads of the fleet-control keys (pause record, history list, progress hash); writes go through eval.
   get(key: string): Promise<string | null>;
   lRange(key: string, start: number, stop: number): Promise<string[]>;
   hGetAll(key: string): Promise<Record<string, string>>;
-  multi(): {
-    del(key: string): unknown;
-    sAdd(key: string, members: string[]): unknown;
-    pExpire(key: string, ms: number): unknown;
-    exec(): Promise<unknown>;
-  };
+  // Large sets (pending tenants, progress) are written in plain commands, a slice of members each.
+  sAdd(key: string, members: string[]): Promise<unknown>;
+  pExpire(key: string, ms: number): Promise<unknown>;
+  unlink(key: string): Promise<unknown>;
 }
 
 /** A `@keyv/redis` adapter (`KeyvRedis`): it hands out its node-redis client, connecting on first use. */

@@ -8,8 +8,7 @@ const client = {
   isReady: true,
   set: async () => 'OK',
   eval: async () => 1,
-  sMembers: async () => [],
-  multi: () => ({ del() {}, sAdd() {}, pExpire() {}, exec: async () => [] }),
+  hGetAll: async () => ({}),
 } as unknown as RedisLockClient;
 const adapter = { client, getClient: async () => client };
 

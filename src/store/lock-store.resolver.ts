@@ -65,7 +65,7 @@ function adapterBehindCacheManager(cacheManager: unknown): KeyvRedisAdapterLike 
 
 function isRedisClient(candidate: unknown): candidate is RedisLockClient {
   const client = candidate as Partial<RedisLockClient> | null | undefined;
-  return typeof client?.set === 'function' && typeof client.eval === 'function' && typeof client.multi === 'function';
+  return typeof client?.set === 'function' && typeof client.eval === 'function' && typeof client.hGetAll === 'function';
 }
 
 function isRedisAdapter(candidate: unknown): candidate is KeyvRedisAdapterLike {

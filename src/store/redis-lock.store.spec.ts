@@ -5,25 +5,20 @@ import { RedisLockStore } from './redis-lock.store.js';
 /** Records what the store sends; answers what the test sets. Real Redis behaviour is covered by integration tests. */
 function fakeClient(overrides: Partial<RedisLockClient> = {}) {
   const calls: Array<[string, ...unknown[]]> = [];
-  const multiCalls: Array<[string, ...unknown[]]> = [];
   const client: RedisLockClient = {
     isOpen: true,
     isReady: true,
     set: async (...args) => (calls.push(['set', ...args]), 'OK'),
     eval: async (...args) => (calls.push(['eval', ...args]), 1),
-    sMembers: async (key) => (calls.push(['sMembers', key]), ['a']),
     get: async (key) => (calls.push(['get', key]), null),
     lRange: async (key) => (calls.push(['lRange', key]), []),
     hGetAll: async (key) => (calls.push(['hGetAll', key]), {}),
-    multi: () => ({
-      del: (key: string) => multiCalls.push(['del', key]),
-      sAdd: (key: string, members: string[]) => multiCalls.push(['sAdd', key, members]),
-      pExpire: (key: string, ms: number) => multiCalls.push(['pExpire', key, ms]),
-      exec: async () => (multiCalls.push(['exec']), []),
-    }),
+    sAdd: async (key, members) => (calls.push(['sAdd', key, members]), members.length),
+    pExpire: async (key, ms) => (calls.push(['pExpire', key, ms]), 1),
+    unlink: async (key) => (calls.push(['unlink', key]), 1),
     ...overrides,
   };
-  return { client, calls, multiCalls };
+  return { client, calls };
 }
 
 describe('RedisLockStore', () => {
@@ -59,15 +54,42 @@ describe('RedisLockStore', () => {
     await expect(store.release('k', 'tok')).resolves.toBe(false);
   });
 
-  it('replaces a set in one transaction, and an empty list only deletes it', async () => {
-    const { client, multiCalls } = fakeClient();
+  it('writes a set in SADDs of at most 1,000 members after unlinking the old one, then sets its expiry', async () => {
+    const { client, calls } = fakeClient();
     const store = new RedisLockStore(() => client);
-    await store.writeSet('s', ['a', 'b']);
-    expect(multiCalls.map((c) => c[0])).toEqual(['del', 'sAdd', 'pExpire', 'exec']);
-    multiCalls.length = 0;
+    const members = Array.from({ length: 2_001 }, (_, i) => `t-${i}`);
+    await store.writeSet('s', members);
+    expect(calls.map(([name, , arg]) => [name, Array.isArray(arg) ? arg.length : arg])).toEqual([
+      ['unlink', undefined],
+      ['sAdd', 1000],
+      ['sAdd', 1000],
+      ['sAdd', 1],
+      ['pExpire', 7 * 24 * 60 * 60 * 1000],
+    ]);
+    expect(calls.flatMap(([name, , arg]) => (name === 'sAdd' ? (arg as string[]) : []))).toEqual(members);
+
+    calls.length = 0;
     await store.writeSet('s', []);
-    expect(multiCalls.map((c) => c[0])).toEqual(['del', 'exec']);
-    await expect(store.readSet('s')).resolves.toEqual(['a']);
+    expect(calls).toEqual([['unlink', 's']]);
+    calls.length = 0;
+    await store.addProgress('p', ['a'], 1000.5);
+    expect(calls).toEqual([
+      ['sAdd', 'p', ['a']],
+      ['pExpire', 'p', 1001],
+    ]);
+    calls.length = 0;
+    await store.addProgress('p', [], 1000);
+    expect(calls).toEqual([]);
+  });
+
+  it('reads a set page by page until the cursor comes back to 0', async () => {
+    const pages: Array<[string, string[]]> = [
+      ['17', ['a', 'b']],
+      ['0', ['c']],
+    ];
+    const { client, calls } = fakeClient({ eval: async (...args) => (calls.push(['eval', ...args]), pages.shift()) });
+    await expect(new RedisLockStore(() => client).readSet('s')).resolves.toEqual(['a', 'b', 'c']);
+    expect(calls.map(([, , options]) => (options as { arguments: string[] }).arguments[0])).toEqual(['0', '17']);
   });
 
   it('fails at once, never queues, when the client is closed or reconnecting', async () => {

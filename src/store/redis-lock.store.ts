@@ -61,20 +61,24 @@ export class RedisLockStore implements LedgerLockStore {
     return Number(await client.eval(RELEASE_SCRIPT, { keys: [key], arguments: [token] })) === 1;
   }
 
+  /** Read in pages of at most a few thousand members, so that no reply carries a million of them. */
   async readSet(key: string): Promise<string[]> {
     const client = await this.client();
-    return client.sMembers(key);
+    const members: string[] = [];
+    let cursor = '0';
+    do {
+      const page = (await client.eval(SCAN_SCRIPT, {
+        keys: [key],
+        arguments: [cursor, String(SET_CHUNK)],
+      })) as [unknown, unknown[]];
+      cursor = String(page[0]);
+      for (const member of page[1]) members.push(String(member));
+    } while (cursor !== '0');
+    return members;
   }
 
   async writeSet(key: string, members: readonly string[]): Promise<void> {
-    const client = await this.client();
-    const transaction = client.multi();
-    transaction.del(key);
-    if (members.length > 0) {
-      transaction.sAdd(key, [...members]);
-      transaction.pExpire(key, SET_TTL_MS);
-    }
-    await transaction.exec();
+    await this.addMembers(key, members, SET_TTL_MS, true);
   }
 
   // --- fleet control: pause record, history, run status ---------------------------------------------------------------
@@ -208,29 +212,29 @@ export class RedisLockStore implements LedgerLockStore {
     return ledgerFromFields(fields);
   }
 
-  async addProgress(key: string, members: readonly string[], ttlMs: number): Promise<void> {
-    if (members.length === 0) return;
-    const client = await this.client();
-    const transaction = client.multi();
-    transaction.sAdd(key, [...members]);
-    transaction.pExpire(key, Math.max(1, Math.ceil(ttlMs)));
-    await transaction.exec();
+  addProgress(key: string, members: readonly string[], ttlMs: number): Promise<void> {
+    return this.addMembers(key, members, ttlMs, false);
   }
 
-  async readProgress(key: string): Promise<string[]> {
+  readProgress(key: string): Promise<string[]> {
+    return this.readSet(key);
+  }
+
+  /**
+   * Adds `members` to the set at `key` (emptied first when `replace`) in plain SADDs of at most `SET_CHUNK` members,
+   * one after another: a million ids never travel in one command, no command holds the server for long, and other
+   * clients are served between them. Not atomic; the sets written this way (pending tenants, progress) only ever
+   * lose what a reader will run again.
+   */
+  private async addMembers(key: string, members: readonly string[], ttlMs: number, replace: boolean): Promise<void> {
+    if (members.length === 0 && !replace) return;
     const client = await this.client();
-    const members: string[] = [];
-    let cursor = '0';
-    // Paged, so that no reply carries a million members and no single command holds the server for long.
-    do {
-      const page = (await client.eval(SCAN_SCRIPT, {
-        keys: [key],
-        arguments: [cursor, String(PROGRESS_PAGE)],
-      })) as [unknown, unknown[]];
-      cursor = String(page[0]);
-      for (const member of page[1]) members.push(String(member));
-    } while (cursor !== '0');
-    return members;
+    // UNLINK frees a large old set off Redis's main thread.
+    if (replace) await client.unlink(key);
+    for (let offset = 0; offset < members.length; offset += SET_CHUNK) {
+      await client.sAdd(key, members.slice(offset, offset + SET_CHUNK));
+    }
+    if (members.length > 0) await client.pExpire(key, Math.max(1, Math.ceil(ttlMs)));
   }
 
   private async client(): Promise<RedisLockClient> {
@@ -251,8 +255,11 @@ export class RedisLockStore implements LedgerLockStore {
 
 /** The fencing counter must outlive every ledger; it restarts only after a job has been unused for over a year. */
 const FENCE_TTL_MS = 400 * 24 * 60 * 60 * 1000;
-/** SSCAN page size: COUNT is a hint, so pages stay well under the 10,000 members one command may carry. */
-const PROGRESS_PAGE = 4_000;
+/**
+ * Members per set command, and the SSCAN page size (COUNT is a hint): a tenth of the 10,000 members one command may
+ * carry, so that each command takes Redis about a millisecond and a PING from another client never waits long.
+ */
+const SET_CHUNK = 1_000;
 
 const ms = (value: number) => String(Math.max(1, Math.ceil(value)));
 const keyList = (keys: ClaimKeys) => [keys.paused, keys.occurrence, keys.lease, keys.fence, keys.ledger, keys.progress];
@@ -267,9 +274,11 @@ const NOW = `local t = redis.call('TIME') local now = tonumber(t[1]) * 1000 + ma
 // occurrence is claimed and fenced but leaves the record of the newest alone.
 const CLAIM_SCRIPT = `${NOW}
 if ARGV[5] ~= '1' and redis.call('EXISTS', KEYS[1]) == 1 then return {'paused', now} end
+-- One read of the ledger serves both branches: occurrence, state, occurrenceMs.
+local ledger = redis.call('HMGET', KEYS[5], 'occurrence', 'state', 'occurrenceMs')
 if not redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then
   local left = -1
-  if redis.call('HGET', KEYS[5], 'occurrence') == ARGV[8] and redis.call('HGET', KEYS[5], 'state') == 'running' then
+  if ledger[1] == ARGV[8] and ledger[2] == 'running' then
     left = redis.call('PTTL', KEYS[3])
     if left < 0 then left = 0 end
   end
@@ -278,9 +287,9 @@ end
 if not redis.call('SET', KEYS[3], ARGV[1], 'NX', 'PX', ARGV[3]) then return {'overlap', now} end
 local fence = redis.call('INCR', KEYS[4])
 redis.call('PEXPIRE', KEYS[4], ARGV[10])
-local newest = tonumber(redis.call('HGET', KEYS[5], 'occurrenceMs') or '-1')
+local newest = tonumber(ledger[3] or '-1')
 if tonumber(ARGV[9]) >= newest then
-  if redis.call('HGET', KEYS[5], 'occurrence') ~= ARGV[8] then redis.call('DEL', KEYS[6]) end
+  if ledger[1] ~= ARGV[8] then redis.call('UNLINK', KEYS[6]) end
   redis.call('HSET', KEYS[5], 'occurrence', ARGV[8], 'occurrenceMs', ARGV[9], 'runId', ARGV[6], 'owner', ARGV[7],
     'state', 'running', 'startedAtMs', now, 'attempt', 1, 'fencingToken', fence)
   redis.call('PEXPIRE', KEYS[5], ARGV[4])
@@ -309,11 +318,12 @@ if redis.call('EXISTS', KEYS[6]) == 1 then redis.call('PEXPIRE', KEYS[6], ARGV[3
 return {'won', now, fence, attempt, from}`;
 
 // KEYS as above. ARGV: runId, token. A run whose ledger entry was taken over (it lost its lease and was resumed)
-// must neither mark the newer attempt done nor release its lease.
+// must neither mark the newer attempt done nor release its lease. The progress set of a large run can hold a million
+// ids; UNLINK frees it off Redis's main thread, where DEL would hold every other client for hundreds of ms.
 const FINISH_SCRIPT = `${NOW}
 if redis.call('HGET', KEYS[5], 'runId') == ARGV[1] then
   redis.call('HSET', KEYS[5], 'state', 'done', 'finishedAtMs', now)
-  redis.call('DEL', KEYS[6])
+  redis.call('UNLINK', KEYS[6])
 end
 if redis.call('GET', KEYS[3]) == ARGV[2] then redis.call('DEL', KEYS[3]) end
 return 1`;

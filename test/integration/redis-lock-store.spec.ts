@@ -57,6 +57,33 @@ describe('RedisLockStore against a real Redis', () => {
     }
   });
 
+  it('large sets go in and out in slices, and a replace leaves exactly the new members', async () => {
+    const prefix = uniquePrefix('redis-store');
+    const client = await connectRedis();
+    const store = new RedisLockStore(() => client as unknown as RedisLockClient);
+    const key = `${prefix}:{job}:pending`;
+    const members = Array.from({ length: 2_500 }, (_, i) => `tenant-${i}`);
+    try {
+      await store.writeSet(key, members);
+      expect(await client.sCard(key)).toBe(2_500);
+      expect((await store.readSet(key)).sort()).toEqual([...members].sort());
+      expect(await client.pTTL(key)).toBeGreaterThan(24 * 60 * 60 * 1000);
+
+      await store.writeSet(key, ['tenant-1', 'other']);
+      expect((await store.readSet(key)).sort()).toEqual(['other', 'tenant-1']);
+      await store.writeSet(key, []);
+      expect(await client.exists(key)).toBe(0);
+
+      await store.addProgress(key, members.slice(0, 1_500), 60_000);
+      await store.addProgress(key, members.slice(1_000), 60_000);
+      expect((await store.readProgress(key)).length).toBe(2_500);
+      expect(await client.pTTL(key)).toBeLessThanOrEqual(60_000);
+    } finally {
+      await client.close();
+      await deleteKeys(REDIS_URL, prefix);
+    }
+  });
+
   it('a closed client is a LockStoreError at once, and writes nothing', async () => {
     const prefix = uniquePrefix('redis-closed');
     const closed = await connectRedis();

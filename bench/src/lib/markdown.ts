@@ -101,9 +101,10 @@ function methods(c: Config, s: Summaries): string[] {
       ` the occurrence key and bounding the call by \`lockTimeout\` happen inside the module and are not in this figure.`,
     `4. **Redis traffic.** ${c.traffic.instances} processes, each a Nest app with the library and its own \`@keyv/redis\`` +
       ` connection, trigger the same occurrence at the same moment; ${c.traffic.occurrences} occurrences per repetition,` +
-      ` ${c.traffic.reps} repetitions, 3 warm-up occurrences. Each instance's report says whether it won. Commands are` +
-      ` counted as commandstats counts them, so those a Lua script runs inside Redis count one by one; round trips count` +
-      ` what the connection sent, a script call once.`,
+      ` ${c.traffic.reps} repetitions, 3 warm-up occurrences. Each instance's report says whether it won. The targets` +
+      ` count the commands each connection sent, as MONITOR shows them: a script call (\`EVAL\`) is one command on the` +
+      ` wire and one round trip. The diagnostic rows count as commandstats does, every command a Lua script runs inside` +
+      ` Redis one by one.`,
     `5. **Boot cost.** One fresh process per boot, ${c.boot.reps} boots of each kind in ABBA order. Time from` +
       ` \`NestFactory.createApplicationContext()\` to the end of its \`init()\` (module init and bootstrap hooks, which is` +
       ` where both the library and @nestjs/schedule register their ${c.boot.jobs} cron jobs). Both apps have the same` +

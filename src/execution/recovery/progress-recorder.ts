@@ -17,8 +17,11 @@ export interface ProgressRecorderOptions {
  * the timers are all it touches, so it is tested without Nest or a store.
  */
 export class ProgressRecorder {
-  private waiting: string[] = [];
+  /** Full batches waiting, oldest first, then the one being filled: adding an id never copies the ones before it. */
+  private readonly waiting: string[][] = [];
   private timer?: NodeJS.Timeout;
+  /** The timer armed is the immediate one: re-arming it for every id added meanwhile would only cost. */
+  private dueNow = false;
   private inFlight?: Promise<void>;
   private closed = false;
   private readonly maxBatch: number;
@@ -35,10 +38,13 @@ export class ProgressRecorder {
   /** Records that `tenantId` finished. Never blocks the caller. */
   add(tenantId: string): void {
     if (this.closed) return;
-    this.waiting.push(tenantId);
+    const filling = this.waiting.at(-1);
+    if (filling && filling.length < this.maxBatch) filling.push(tenantId);
+    else this.waiting.push([tenantId]);
     if (this.inFlight) return; // the write in flight picks these up when it ends
-    if (this.waiting.length >= this.maxBatch) this.flushSoon(0);
-    else if (!this.timer) this.flushSoon(this.intervalMs);
+    if (this.hasFullBatch()) {
+      if (!this.dueNow) this.flushSoon(0);
+    } else if (!this.timer) this.flushSoon(this.intervalMs);
   }
 
   /** Writes everything still waiting, then stops; resolves when the last write has settled. */
@@ -46,16 +52,23 @@ export class ProgressRecorder {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    this.dueNow = false;
     while (this.inFlight || this.waiting.length > 0) {
       if (this.inFlight) await this.inFlight;
       else this.startWrite();
     }
   }
 
+  private hasFullBatch(): boolean {
+    return this.waiting.length > 1 || this.waiting[0]?.length === this.maxBatch;
+  }
+
   private flushSoon(delayMs: number): void {
     if (this.timer) clearTimeout(this.timer);
+    this.dueNow = delayMs === 0;
     this.timer = setTimeout(() => {
       this.timer = undefined;
+      this.dueNow = false;
       this.startWrite();
     }, delayMs);
     // Progress never keeps a process alive on its own.
@@ -63,15 +76,14 @@ export class ProgressRecorder {
   }
 
   private startWrite(): void {
-    if (this.inFlight || this.waiting.length === 0) return;
-    const batch = this.waiting.length <= this.maxBatch ? this.waiting : this.waiting.slice(0, this.maxBatch);
-    this.waiting = batch === this.waiting ? [] : this.waiting.slice(this.maxBatch);
+    const batch = this.inFlight ? undefined : this.waiting.shift();
+    if (!batch) return;
     this.inFlight = this.write(batch)
       .catch((error: unknown) => this.options.onError?.(error, batch))
       .finally(() => {
         this.inFlight = undefined;
         if (this.closed || this.waiting.length === 0) return;
-        this.flushSoon(this.waiting.length >= this.maxBatch ? 0 : this.intervalMs);
+        this.flushSoon(this.hasFullBatch() ? 0 : this.intervalMs);
       });
   }
 }

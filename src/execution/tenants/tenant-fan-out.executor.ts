@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnModuleInit, type Type } from '@nestjs/common
 import { ModuleRef } from '@nestjs/core';
 import { setMaxListeners } from 'node:events';
 import { COORDINATED_CRON_RESOLVED_OPTIONS } from '../../common/constants.js';
-import { runWithDeadline } from '../../common/deadline.js';
+import { type DeadlineResult, runWithDeadline } from '../../common/deadline.js';
 import { describeError } from '../../common/describe-error.js';
 import { LockStoreError, TenantTimeoutError } from '../../common/errors/index.js';
 import { forEachInTurns } from '../../common/in-turns.js';
@@ -154,14 +154,7 @@ export class TenantFanOutExecutor implements OnModuleInit {
       order,
       concurrency,
       () => !this.shutdown.isShuttingDown && !signal.aborted,
-      async (tenantId) => {
-        const ended = observer.tenantStarted?.(tenantId);
-        const failedBefore = summary.failed.length;
-        await this.runTenant(job, { ...context, tenantId }, signal, summary, cutOff, recorder);
-        // Other tenants run alongside, so look for this tenant's own entry among the failures added since it began.
-        const failure = ended && summary.failed.slice(failedBefore).find((entry) => entry.tenantId === tenantId);
-        ended?.(failure ? 'failed' : 'succeeded', failure ? new Error(failure.error) : undefined);
-      },
+      (tenantId) => this.runTenant(job, { ...context, tenantId }, signal, summary, cutOff, recorder, observer),
     );
     summary.unprocessed = order.slice(started);
     const undone = summary.unprocessed.concat(cutOff);
@@ -177,25 +170,42 @@ export class TenantFanOutExecutor implements OnModuleInit {
     summary: TenantRunSummary,
     cutOff: string[],
     recorder: ProgressRecorder | undefined,
+    observer: FanOutObserver,
   ): Promise<void> {
     const tenantId = context.tenantId as string;
+    const ended = observer.tenantStarted?.(tenantId);
     const timeoutMs = job.perTenant?.tenantTimeoutMs;
     const timeoutError = () => new TenantTimeoutError(`timed out after ${timeoutMs}ms`);
+    // No async wrapper around the handler: a million tenants make each extra promise per tenant count.
     const end = await runWithDeadline(
       (tenantSignal) =>
-        this.contextStore.runChild(context, async () => job.handler(tenantId, { signal: tenantSignal, context })),
+        this.contextStore.runChild(context, () => job.handler(tenantId, { signal: tenantSignal, context })),
       { timeoutMs, signal, timeoutError },
     );
     // A tenant whose handler ended, either way, is done for this occurrence; one cut off is not.
     if (end.kind !== 'aborted') recorder?.add(tenantId);
+    const failure = this.settleTenant(end, summary, context, cutOff, timeoutError);
+    ended?.(failure ? 'failed' : 'succeeded', failure);
+  }
+
+  /** Books how one tenant ended; resolves the error it failed with, if it did. */
+  private settleTenant(
+    end: DeadlineResult<unknown>,
+    summary: TenantRunSummary,
+    context: CronContextValue,
+    cutOff: string[],
+    timeoutError: () => Error,
+  ): Error | undefined {
+    const tenantId = context.tenantId as string;
     switch (end.kind) {
       case 'settled':
-        if (end.result.ok) summary.succeeded.push(tenantId);
-        else this.failTenant(summary, context, end.result.error);
-        return;
+        if (end.result.ok) {
+          summary.succeeded.push(tenantId);
+          return undefined;
+        }
+        return this.failTenant(summary, context, end.result.error);
       case 'timeout':
-        this.failTenant(summary, context, timeoutError());
-        return;
+        return this.failTenant(summary, context, timeoutError());
       case 'aborted': {
         cutOff.push(tenantId);
         const reason = this.shutdown.isShuttingDown
@@ -204,14 +214,17 @@ export class TenantFanOutExecutor implements OnModuleInit {
           : 'the run lost its lease; its signal was aborted and it will be retried';
         summary.failed.push({ tenantId, error: reason });
         this.runLog.tenantCutOff(context, reason);
-        return;
+        return new Error(reason);
       }
     }
   }
 
-  private failTenant(summary: TenantRunSummary, context: CronContextValue, error: unknown): void {
-    summary.failed.push({ tenantId: context.tenantId as string, error: describeError(error) });
+  /** Records the failure and returns it as an `Error` for the observer (a span records errors, not strings). */
+  private failTenant(summary: TenantRunSummary, context: CronContextValue, error: unknown): Error {
+    const message = describeError(error);
+    summary.failed.push({ tenantId: context.tenantId as string, error: message });
     this.runLog.failed(context, error);
+    return error instanceof Error ? error : new Error(message);
   }
 
   /** An app provider of that class is reused; otherwise Nest builds one with the module's visible dependencies. */

@@ -93,17 +93,18 @@ async function filterInBatch(
   if (!Array.isArray(filtered.value)) {
     return { kind: 'failed', error: new TypeError('filterEnabled did not return an array') };
   }
-  const listed = new Set<string>();
-  await forEachInTurns(tenantIds, (id) => listed.add(id));
+  // One set, of what the provider chose: a listed id found in it is enabled and taken out, so what is left over
+  // afterwards was never listed. A million tenants cost one set of ids here, not two.
   const chosen = new Set<string>();
   const unknown: string[] = [];
   await forEachInTurns(filtered.value as unknown[], (id) => {
-    if (typeof id === 'string' && listed.has(id)) chosen.add(id);
+    if (typeof id === 'string') chosen.add(id);
     else unknown.push(String(id));
   });
   const enabled: string[] = [];
   const disabled: string[] = [];
-  await forEachInTurns(tenantIds, (id) => (chosen.has(id) ? enabled : disabled).push(id));
+  await forEachInTurns(tenantIds, (id) => (chosen.delete(id) ? enabled : disabled).push(id));
+  for (const id of chosen) unknown.push(id);
   return { kind: 'decided', enabled, disabled, undecided: [], unknown };
 }
 
