@@ -63,11 +63,21 @@ describe('e2e: one failing tenant', () => {
     expect(token(first.entry.message, 'failed')).toBe('1');
     expect(token(first.entry.message, 'succeeded')).toBe(String(enabled.length - 1));
     expect(token(first.entry.message, 'disabled')).toBe(String(disabled.length));
-    const failureLines = world
-      .entries()
-      .filter((entry) => entry.context === LIBRARY_CONTEXT && entry.message.includes(`tenant=${FAILING}`));
-    expect(failureLines.length).toBeGreaterThan(0);
-    const failure = failureLines.find((entry) => entry.message.includes(`run=${first.run}`));
+    // The failure line is an error (stderr) and the report line a log (stdout): two pipes, read apart, so the
+    // report can arrive first. Wait for the line rather than expect it already read.
+    const failure = await waitFor(
+      `the failure line of ${FAILING} in run ${first.run}`,
+      () =>
+        world
+          .entries()
+          .find(
+            (entry) =>
+              entry.context === LIBRARY_CONTEXT &&
+              entry.message.includes(`tenant=${FAILING}`) &&
+              entry.message.includes(`run=${first.run}`),
+          ),
+      { timeoutMs: 10_000, intervalMs: 100, diagnostics: () => world.diagnostics() },
+    );
     expect(failure?.message).toContain(`job=${LOG_CLEANUP}`);
     expect(failure?.message).toContain(`simulated failure of ${FAILING} in ${LOG_CLEANUP}`);
     expect(failure?.level).toBe('error');
