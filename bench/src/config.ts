@@ -15,7 +15,7 @@ export const CONFIG = {
   scale: { tenants: 1000000, concurrency: 64, reps: 1, idleMs: 2000 },
   // Figure 2's run, measured `runs` times per process; three processes per repetition (no SDK, SDK, SDK with
   // traceTenants), so fewer repetitions.
-  telemetry: { tenants: 100000, concurrency: 64, runs: 3, reps: 5 },
+  telemetry: { tenants: 100000, concurrency: 64, runs: 5, reps: 5 },
   // A 2 s run (40 tenants of 100 ms, 2 at a time) whose holder is killed 1 s in, after at least one lease renewal.
   resume: { instances: 3, leaseTtlMs: 2000, tenants: 40, tenantMs: 100, concurrency: 2, killAfterMs: 1000, reps: 3 },
   // Figure 1's workload, so the two figures describe the same run.
