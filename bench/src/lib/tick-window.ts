@@ -28,6 +28,8 @@ export interface SliceResult {
 
 export interface WindowResult {
   slices: SliceResult[];
+  /** The same instances' latency over as many ticks again with MONITOR detached (see `watchStarts`). */
+  unobserved?: UnobservedResult;
   pooled: { ticks: number; p50Ms: number; p99Ms: number; maxMs: number; startsOutsideWindow: number };
   totalByCommand: CommandCounts;
   idleByCommand: CommandCounts;
@@ -95,14 +97,7 @@ export async function watchTicks(opts: {
   // Late IPC messages from the last tick.
   await new Promise((r) => setTimeout(r, 200));
 
-  const starts = children.flatMap((c) => c.drain<StartMessage>('start'));
-  const byTick = new Map<number, StartMessage[]>(tickTimes.map((t) => [t, []]));
-  let outside = 0;
-  for (const s of starts) {
-    const list = byTick.get(s.tick);
-    if (list) list.push(s);
-    else outside++;
-  }
+  const { byTick, outside } = startsByTick(children, tickTimes);
 
   const perSlice = ticks / slices;
   const sliceResults: SliceResult[] = [];
@@ -120,12 +115,10 @@ export async function watchTicks(opts: {
     let idleMs = 0;
     let foreign = 0;
     for (let k = from; k < to; k++) {
-      const runs = (byTick.get(tickTimes[k]) ?? []).slice().sort((a, b) => a.at - b.at);
-      if (runs.length === 0) misses++;
-      else {
-        delays.push(runs[0].at - tickTimes[k]);
-        duplicates += runs.length - 1;
-      }
+      const tick = tickOutcome(byTick, tickTimes[k]);
+      if (tick.delayMs === undefined) misses++;
+      else delays.push(tick.delayMs);
+      duplicates += tick.duplicates;
       // Segment `a_k` ends settleMs after tick k and starts where the idle segment before it ended.
       commands += active[k].segment.total + idle[k].segment.total;
       idleCommands += idle[k].segment.total;
@@ -169,5 +162,68 @@ export async function watchTicks(opts: {
     windowMs: ticks * periodMs,
     firstTick,
     lastTick: tickTimes[tickTimes.length - 1],
+  };
+}
+
+/** The children's `start` messages, by the tick they ran for; starts for any other tick are counted apart. */
+function startsByTick(children: readonly Child[], tickTimes: readonly number[]) {
+  const byTick = new Map<number, StartMessage[]>(tickTimes.map((t) => [t, []]));
+  let outside = 0;
+  for (const s of children.flatMap((c) => c.drain<StartMessage>('start'))) {
+    const list = byTick.get(s.tick);
+    if (list) list.push(s);
+    else outside++;
+  }
+  return { byTick, outside };
+}
+
+/** The first body start of a tick (its latency) and how many more started for the same tick. */
+function tickOutcome(byTick: Map<number, StartMessage[]>, tick: number): { delayMs?: number; duplicates: number } {
+  const runs = (byTick.get(tick) ?? []).slice().sort((a, b) => a.at - b.at);
+  return runs.length === 0 ? { duplicates: 0 } : { delayMs: runs[0].at - tick, duplicates: runs.length - 1 };
+}
+
+export interface UnobservedResult {
+  slices: Array<{ ticks: number; p50Ms: number; p99Ms: number; duplicates: number; misses: number }>;
+  pooled: { ticks: number; p50Ms: number; p99Ms: number; maxMs: number };
+}
+
+/**
+ * Body-start latency alone, over `ticks` more ticks with nothing watching Redis: MONITOR makes Redis format every
+ * command it runs (a script's body and each command inside it) for the monitoring connection, and the harness parse
+ * it, at the very moment the instances claim. Same children, same slicing as {@link watchTicks}.
+ */
+export async function watchStarts(opts: {
+  children: readonly Child[];
+  periodMs: number;
+  ticks: number;
+  slices: number;
+  leadMs?: number;
+}): Promise<UnobservedResult> {
+  const { children, periodMs, ticks, slices, leadMs = 1500 } = opts;
+  for (const c of children) c.drain('start');
+  const firstTick = Math.ceil((Date.now() + leadMs) / periodMs) * periodMs;
+  const tickTimes = Array.from({ length: ticks }, (_, k) => firstTick + k * periodMs);
+  await sleepUntil(tickTimes[ticks - 1] + periodMs / 2);
+  const { byTick } = startsByTick(children, tickTimes);
+  const perSlice = ticks / slices;
+  const all: number[] = [];
+  const out: UnobservedResult['slices'] = [];
+  for (let j = 0; j < slices; j++) {
+    const delays: number[] = [];
+    let duplicates = 0;
+    let misses = 0;
+    for (let k = j * perSlice; k < (j + 1) * perSlice; k++) {
+      const tick = tickOutcome(byTick, tickTimes[k]);
+      if (tick.delayMs === undefined) misses++;
+      else delays.push(tick.delayMs);
+      duplicates += tick.duplicates;
+    }
+    all.push(...delays);
+    out.push({ ticks: perSlice, p50Ms: percentile(delays, 50), p99Ms: percentile(delays, 99), duplicates, misses });
+  }
+  return {
+    slices: out,
+    pooled: { ticks, p50Ms: percentile(all, 50), p99Ms: percentile(all, 99), maxMs: all.length ? Math.max(...all) : NaN },
   };
 }

@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import { Child, stopAll } from '../lib/children';
 import { ioredisOptions } from '../lib/redis';
-import { watchTicks, type WindowResult } from '../lib/tick-window';
+import { watchStarts, watchTicks, type WindowResult } from '../lib/tick-window';
 import { childScript, type ScenarioContext } from './context';
 
 /**
@@ -28,7 +28,10 @@ export async function run(
     await queue.close();
     ctx.log(`  bullmq: ${instances} workers ready, scheduler upserted; watching ${ticks} ticks`);
     await monitor.learnNamedClients(ctx.client);
-    return await watchTicks({ tag: 'bullmq', client: ctx.client, monitor, children, periodMs, ticks, slices, leadMs: 2500 });
+    const watched = await watchTicks({ tag: 'bullmq', client: ctx.client, monitor, children, periodMs, ticks, slices, leadMs: 2500 });
+    monitor.stop();
+    ctx.log(`  bullmq: MONITOR detached; watching ${ticks} more ticks for latency alone`);
+    return { ...watched, unobserved: await watchStarts({ children, periodMs, ticks, slices }) };
   } finally {
     await stopAll(children);
   }

@@ -1,5 +1,5 @@
 import { Child, stopAll } from '../lib/children';
-import { watchTicks, type WindowResult } from '../lib/tick-window';
+import { watchStarts, watchTicks, type WindowResult } from '../lib/tick-window';
 import { childScript, type ScenarioContext } from './context';
 
 /**
@@ -27,7 +27,10 @@ export async function run(
     await monitor.learnNamedClients(ctx.client);
     ctx.log(`  latency: ${instances} instances ready; watching ${ticks} ticks`);
     const watched = await watchTicks({ tag: 'f6', client: ctx.client, monitor, children, periodMs, ticks, slices });
-    return { ...watched, logLines: children.reduce((n, c) => n + c.stdoutLines, 0) };
+    monitor.stop();
+    ctx.log(`  latency: MONITOR detached; watching ${ticks} more ticks for latency alone`);
+    const unobserved = await watchStarts({ children, periodMs, ticks, slices });
+    return { ...watched, unobserved, logLines: children.reduce((n, c) => n + c.stdoutLines, 0) };
   } finally {
     await stopAll(children);
   }

@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnModuleInit, type Type } from '@nestjs/common
 import { ModuleRef } from '@nestjs/core';
 import { setMaxListeners } from 'node:events';
 import { COORDINATED_CRON_RESOLVED_OPTIONS } from '../../common/constants.js';
-import { type DeadlineResult, runWithDeadline } from '../../common/deadline.js';
+import { type DeadlineOptions, type DeadlineResult, runWithDeadline } from '../../common/deadline.js';
 import { describeError } from '../../common/describe-error.js';
 import { LockStoreError, TenantTimeoutError } from '../../common/errors/index.js';
 import { forEachInTurns } from '../../common/in-turns.js';
@@ -23,6 +23,18 @@ export interface TenantProgress {
   /** Tenants an attempt that died had finished: not run again. */
   done?: ReadonlySet<string>;
   recorder: ProgressRecorder;
+}
+
+/** What every tenant of one run shares. */
+interface TenantRunScope {
+  job: JobDefinition;
+  summary: TenantRunSummary;
+  /** Tenants whose handler was cut off by an abort (shutdown, a lost lease): not done, kept pending. */
+  cutOff: string[];
+  recorder: ProgressRecorder | undefined;
+  observer: FanOutObserver;
+  timeoutError: () => Error;
+  deadline: DeadlineOptions;
 }
 
 /** How one claimed `@PerTenant()` occurrence ended on this instance. */
@@ -147,15 +159,28 @@ export class TenantFanOutExecutor implements OnModuleInit {
     recorder: ProgressRecorder | undefined,
     observer: FanOutObserver,
   ): Promise<FanOutResult> {
-    // Every tenant in flight listens for the run's abort; that many listeners is by design, not a leak.
+    // Without a tenant timeout each handler gets the run's signal itself, and may listen on it (a fetch does): up to
+    // `concurrency` listeners at once is by design, not a leak.
     setMaxListeners(concurrency + 10, signal);
-    const cutOff: string[] = [];
+    const timeoutMs = job.perTenant?.tenantTimeoutMs;
+    const timeoutError = () => new TenantTimeoutError(`timed out after ${timeoutMs}ms`);
+    // Everything a tenant needs from its run, made once per run rather than once per tenant.
+    const run: TenantRunScope = {
+      job,
+      summary,
+      cutOff: [],
+      recorder,
+      observer,
+      timeoutError,
+      deadline: { timeoutMs, signal, timeoutError },
+    };
     const started = await runPool(
       order,
       concurrency,
       () => !this.shutdown.isShuttingDown && !signal.aborted,
-      (tenantId) => this.runTenant(job, { ...context, tenantId }, signal, summary, cutOff, recorder, observer),
+      (tenantId) => this.runTenant(run, { ...context, tenantId }),
     );
+    const { cutOff } = run;
     summary.unprocessed = order.slice(started);
     const undone = summary.unprocessed.concat(cutOff);
     if (undone.length > 0) this.runLog.tenantsLeftUndone(context, summary.unprocessed, cutOff);
@@ -163,39 +188,28 @@ export class TenantFanOutExecutor implements OnModuleInit {
     return { kind: 'ran', summary, undone };
   }
 
-  private async runTenant(
-    job: JobDefinition,
-    context: CronContextValue,
-    signal: AbortSignal,
-    summary: TenantRunSummary,
-    cutOff: string[],
-    recorder: ProgressRecorder | undefined,
-    observer: FanOutObserver,
-  ): Promise<void> {
+  private async runTenant(run: TenantRunScope, context: CronContextValue): Promise<void> {
     const tenantId = context.tenantId as string;
-    const ended = observer.tenantStarted?.(tenantId);
-    const timeoutMs = job.perTenant?.tenantTimeoutMs;
-    const timeoutError = () => new TenantTimeoutError(`timed out after ${timeoutMs}ms`);
+    const ended = run.observer.tenantStarted?.(tenantId);
+    const handler = run.job.handler;
     // No async wrapper around the handler: a million tenants make each extra promise per tenant count.
     const end = await runWithDeadline(
-      (tenantSignal) =>
-        this.contextStore.runChild(context, () => job.handler(tenantId, { signal: tenantSignal, context })),
-      { timeoutMs, signal, timeoutError },
+      (tenantSignal) => this.contextStore.runChild(context, () => handler(tenantId, { signal: tenantSignal, context })),
+      run.deadline,
     );
     // A tenant whose handler ended, either way, is done for this occurrence; one cut off is not.
-    if (end.kind !== 'aborted') recorder?.add(tenantId);
-    const failure = this.settleTenant(end, summary, context, cutOff, timeoutError);
+    if (end.kind !== 'aborted') run.recorder?.add(tenantId);
+    const failure = this.settleTenant(end, run, context);
     ended?.(failure ? 'failed' : 'succeeded', failure);
   }
 
   /** Books how one tenant ended; resolves the error it failed with, if it did. */
   private settleTenant(
     end: DeadlineResult<unknown>,
-    summary: TenantRunSummary,
+    run: TenantRunScope,
     context: CronContextValue,
-    cutOff: string[],
-    timeoutError: () => Error,
   ): Error | undefined {
+    const { summary, cutOff, timeoutError } = run;
     const tenantId = context.tenantId as string;
     switch (end.kind) {
       case 'settled':
