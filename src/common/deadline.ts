@@ -54,16 +54,14 @@ export function runWithDeadline<T>(
       }, timeoutMs);
     }
     // Not `settle()`: a fan-out makes this call per tenant, and each promise less is time and garbage saved.
+    const failed = (error: unknown) => finish({ kind: 'settled', result: { ok: false, error } });
     let pending: T | PromiseLike<T>;
     try {
       pending = work(callSignal);
     } catch (error) {
-      finish({ kind: 'settled', result: { ok: false, error } });
+      failed(error);
       return;
     }
-    Promise.resolve(pending).then(
-      (value) => finish({ kind: 'settled', result: { ok: true, value } }),
-      (error: unknown) => finish({ kind: 'settled', result: { ok: false, error } }),
-    );
+    Promise.resolve(pending).then((value) => finish({ kind: 'settled', result: { ok: true, value } }), failed);
   });
 }

@@ -61,7 +61,7 @@ export class RedisLockStore implements LedgerLockStore {
     return Number(await client.eval(RELEASE_SCRIPT, { keys: [key], arguments: [token] })) === 1;
   }
 
-  /** Read in pages of at most a few thousand members, so that no reply carries a million of them. */
+  /** Read in SSCAN pages of about `SET_CHUNK` members, so that no reply carries a million of them. */
   async readSet(key: string): Promise<string[]> {
     const client = await this.client();
     const members: string[] = [];

@@ -33,8 +33,8 @@ interface TenantRunScope {
   cutOff: string[];
   recorder: ProgressRecorder | undefined;
   observer: FanOutObserver;
-  timeoutError: () => Error;
-  deadline: DeadlineOptions;
+  /** Each tenant's deadline; its `timeoutError` is also what a timed-out tenant is failed with. */
+  deadline: DeadlineOptions & { timeoutError: () => Error };
 }
 
 /** How one claimed `@PerTenant()` occurrence ended on this instance. */
@@ -163,7 +163,6 @@ export class TenantFanOutExecutor implements OnModuleInit {
     // `concurrency` listeners at once is by design, not a leak.
     setMaxListeners(concurrency + 10, signal);
     const timeoutMs = job.perTenant?.tenantTimeoutMs;
-    const timeoutError = () => new TenantTimeoutError(`timed out after ${timeoutMs}ms`);
     // Everything a tenant needs from its run, made once per run rather than once per tenant.
     const run: TenantRunScope = {
       job,
@@ -171,8 +170,7 @@ export class TenantFanOutExecutor implements OnModuleInit {
       cutOff: [],
       recorder,
       observer,
-      timeoutError,
-      deadline: { timeoutMs, signal, timeoutError },
+      deadline: { timeoutMs, signal, timeoutError: () => new TenantTimeoutError(`timed out after ${timeoutMs}ms`) },
     };
     const started = await runPool(
       order,
@@ -203,13 +201,13 @@ export class TenantFanOutExecutor implements OnModuleInit {
     ended?.(failure ? 'failed' : 'succeeded', failure);
   }
 
-  /** Books how one tenant ended; resolves the error it failed with, if it did. */
+  /** Books how one tenant ended; returns the error it failed with, if it did. */
   private settleTenant(
     end: DeadlineResult<unknown>,
     run: TenantRunScope,
     context: CronContextValue,
   ): Error | undefined {
-    const { summary, cutOff, timeoutError } = run;
+    const { summary, cutOff } = run;
     const tenantId = context.tenantId as string;
     switch (end.kind) {
       case 'settled':
@@ -219,7 +217,7 @@ export class TenantFanOutExecutor implements OnModuleInit {
         }
         return this.failTenant(summary, context, end.result.error);
       case 'timeout':
-        return this.failTenant(summary, context, timeoutError());
+        return this.failTenant(summary, context, run.deadline.timeoutError());
       case 'aborted': {
         cutOff.push(tenantId);
         const reason = this.shutdown.isShuttingDown
