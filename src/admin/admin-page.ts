@@ -121,7 +121,8 @@ export const ADMIN_PAGE_HTML = String.raw`<!doctype html>
   function tenantsText(report) {
     var t = report.tenants;
     if (!t) return '';
-    return t.succeeded.length + ' ok, ' + t.failed.length + ' failed / ' + t.total;
+    var n = t.counts || { succeeded: t.succeeded.length, failed: t.failed.length };
+    return n.succeeded + ' ok, ' + n.failed + ' failed / ' + t.total;
   }
 
   var SVG = 'http://www.w3.org/2000/svg';

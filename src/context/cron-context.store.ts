@@ -2,6 +2,7 @@ import { Injectable, type OnModuleInit, Optional } from '@nestjs/common';
 import { ClsService } from 'nestjs-cls';
 import { CRON_CONTEXT_CLS_KEY } from '../common/constants.js';
 import { MissingImportError } from '../common/errors/index.js';
+import { withField } from '../common/with-field.js';
 import { type CronContextValue } from '../interfaces/index.js';
 
 /**
@@ -31,7 +32,7 @@ export class CronContextStore implements OnModuleInit {
     // What `run({ ifNested: 'inherit' })` and `set()` do, in one step: a fan-out calls this once per tenant, and the
     // two calls cost an options object and a key split per tenant.
     const inherited = cls.isActive() ? (cls.get() as Record<PropertyKey, unknown>) : {};
-    const store = { ...inherited, [CRON_CONTEXT_CLS_KEY]: value };
+    const store = withField(inherited, CRON_CONTEXT_CLS_KEY, value);
     return cls.runWith(store as Parameters<ClsService['runWith']>[0], work);
   }
 

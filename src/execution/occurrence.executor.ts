@@ -16,6 +16,7 @@ import { RunningLease } from '../coordination/running-lease.js';
 import { claimTtlUntilNextWindow } from '../definition/cron-schedule.js';
 import { describeError } from '../common/describe-error.js';
 import { RunLog } from './run-log.js';
+import { IdSet } from '../common/id-set.js';
 import { settle } from '../common/settle.js';
 import { ShutdownCoordinator } from './shutdown.coordinator.js';
 import { RunProgress } from './run-progress.js';
@@ -357,10 +358,10 @@ export class OccurrenceExecutor {
     takeover: Takeover | undefined,
   ): Promise<TenantProgress | undefined> {
     if (!lease || job.crashRecovery !== 'resume' || !this.lock.keepsLedger) return undefined;
-    let done: ReadonlySet<string> | undefined;
+    let done: IdSet | undefined;
     if (takeover) {
       try {
-        done = new Set(await this.lock.readProgress(job.name));
+        done = new IdSet(await this.lock.readProgress(job.name));
         this.runLog.resumeSkipsDone(context, done.size, takeover.resumedFrom);
       } catch (error) {
         // Without the record every tenant runs again: more work, but nothing lost.

@@ -7,6 +7,10 @@ export interface TenantSettingsProvider {
   listTenants(jobName: string): Promise<Iterable<string>> | Iterable<string>;
   /** Whether the job runs for this tenant. */
   isEnabled(jobName: string, tenantId: string): Promise<boolean> | boolean;
-  /** Batch form of `isEnabled`, used instead of it when present: resolves the enabled subset. */
+  /**
+   * Batch form of `isEnabled`, used instead of it when present: resolves the enabled subset. `tenantIds` is lent,
+   * not copied (a million ids would be): read it or return it, but do not change it; a change spoils the report's
+   * list of disabled tenants, nothing else.
+   */
   filterEnabled?(jobName: string, tenantIds: string[]): Promise<string[]>;
 }

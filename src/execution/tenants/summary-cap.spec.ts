@@ -16,6 +16,21 @@ describe('capTenantSummary', () => {
     expect(capTenantSummary(summary)).toBe(summary);
   });
 
+  it('keeps the counts of a summary capped while it was made, and still caps its other lists', () => {
+    const summary: TenantRunSummary = {
+      total: 30_000,
+      succeeded: ids('s', MAX_LISTED_IDS),
+      failed: [],
+      disabled: ids('d', MAX_LISTED_IDS + 5),
+      unprocessed: [],
+      counts: { succeeded: 19_995, failed: 0, disabled: MAX_LISTED_IDS + 5, unprocessed: 0 },
+    };
+    const capped = capTenantSummary(summary);
+    expect(capped.counts).toEqual(summary.counts);
+    expect(capped.succeeded).toHaveLength(MAX_LISTED_IDS);
+    expect(capped.disabled).toHaveLength(MAX_LISTED_IDS);
+  });
+
   it('above 10,000 keeps the first 10,000 of each list and the exact counts; the summary line shows the counts', () => {
     const summary: TenantRunSummary = {
       total: 1_000_000,

@@ -10,19 +10,17 @@ export const MAX_LISTED_IDS = 10_000;
  */
 export function capTenantSummary(summary: TenantRunSummary, cap: number = MAX_LISTED_IDS): TenantRunSummary {
   const { succeeded, failed, disabled, unprocessed } = summary;
-  if (Math.max(succeeded.length, failed.length, disabled.length, unprocessed.length) <= cap) return summary;
+  // A summary that already has counts was capped while it was made (the fan-out stops listing successes at the cap).
+  if (!summary.counts && Math.max(succeeded.length, failed.length, disabled.length, unprocessed.length) <= cap) {
+    return summary;
+  }
   return {
     total: summary.total,
     succeeded: succeeded.slice(0, cap),
     failed: failed.slice(0, cap),
     disabled: disabled.slice(0, cap),
     unprocessed: unprocessed.slice(0, cap),
-    counts: {
-      succeeded: succeeded.length,
-      failed: failed.length,
-      disabled: disabled.length,
-      unprocessed: unprocessed.length,
-    },
+    counts: tenantCounts(summary),
   };
 }
 

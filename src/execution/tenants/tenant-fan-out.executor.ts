@@ -5,7 +5,9 @@ import { COORDINATED_CRON_RESOLVED_OPTIONS } from '../../common/constants.js';
 import { type DeadlineOptions, type DeadlineResult, runWithDeadline } from '../../common/deadline.js';
 import { describeError } from '../../common/describe-error.js';
 import { LockStoreError, TenantTimeoutError } from '../../common/errors/index.js';
+import { type IdSet } from '../../common/id-set.js';
 import { forEachInTurns } from '../../common/in-turns.js';
+import { withField } from '../../common/with-field.js';
 import { runPool } from '../../common/run-pool.js';
 import { CronContextStore } from '../../context/cron-context.store.js';
 import { type JobDefinition } from '../../definition/job-definition.js';
@@ -15,13 +17,14 @@ import { TenantSettingsUnavailableError } from '../errors/tenant-settings-unavai
 import { RunLog } from '../run-log.js';
 import { ShutdownCoordinator } from '../shutdown.coordinator.js';
 import { PendingTenants, type PendingRead } from './pending-tenants.js';
-import { decideEligibility, listTenants, orderTenants } from './tenant-selection.js';
+import { MAX_LISTED_IDS, tenantCounts } from './summary-cap.js';
+import { decideEligibility, listTenants, type ListedTenants, orderTenants } from './tenant-selection.js';
 import { type ProgressRecorder } from '../recovery/progress-recorder.js';
 
 /** Crash-resume bookkeeping of one run: what an earlier attempt finished, and where this one records its own. */
 export interface TenantProgress {
   /** Tenants an attempt that died had finished: not run again. */
-  done?: ReadonlySet<string>;
+  done?: IdSet;
   recorder: ProgressRecorder;
 }
 
@@ -29,6 +32,8 @@ export interface TenantProgress {
 interface TenantRunScope {
   job: JobDefinition;
   summary: TenantRunSummary;
+  /** Tenants that succeeded; `summary.succeeded` lists at most `MAX_LISTED_IDS` of them. */
+  succeeded: number;
   /** Tenants whose handler was cut off by an abort (shutdown, a lost lease): not done, kept pending. */
   cutOff: string[];
   recorder: ProgressRecorder | undefined;
@@ -96,17 +101,18 @@ export class TenantFanOutExecutor implements OnModuleInit {
     if (listing.invalid.length > 0) {
       this.runLog.invalidTenantIds(context, listing.invalid.length, listing.invalid.slice(0, 5));
     }
-    const done = progress?.done;
     // A resumed run only deals with what its predecessor did not finish; `total` counts this attempt's tenants.
-    let listed = listing.tenantIds;
+    const listed: ListedTenants = listing;
+    const done = progress?.done;
     if (done && done.size > 0) {
       const undone: string[] = [];
       await forEachInTurns(listing.tenantIds, (id) => {
         if (!done.has(id)) undone.push(id);
+        else listed.known.delete(id);
       });
-      listed = undone;
+      listed.tenantIds = undone;
     }
-    summary.total = listed.length;
+    summary.total = listed.tenantIds.length;
 
     const pendingBefore = await this.pending.read(job.name);
     if (pendingBefore.kind === 'failed') {
@@ -123,7 +129,7 @@ export class TenantFanOutExecutor implements OnModuleInit {
     }
     for (const { tenantId, error } of eligibility.undecided) {
       summary.failed.push({ tenantId, error: `eligibility check failed: ${describeError(error)}` });
-      this.runLog.eligibilityFailed({ ...context, tenantId }, error);
+      this.runLog.eligibilityFailed(withField(context, 'tenantId', tenantId), error);
     }
     if (eligibility.unknown.length > 0) this.runLog.unknownEnabledIds(context, eligibility.unknown);
     summary.disabled = eligibility.disabled;
@@ -167,6 +173,7 @@ export class TenantFanOutExecutor implements OnModuleInit {
     const run: TenantRunScope = {
       job,
       summary,
+      succeeded: 0,
       cutOff: [],
       recorder,
       observer,
@@ -176,10 +183,12 @@ export class TenantFanOutExecutor implements OnModuleInit {
       order,
       concurrency,
       () => !this.shutdown.isShuttingDown && !signal.aborted,
-      (tenantId) => this.runTenant(run, { ...context, tenantId }),
+      (tenantId) => this.runTenant(run, withField(context, 'tenantId', tenantId)),
     );
     const { cutOff } = run;
     summary.unprocessed = order.slice(started);
+    if (run.succeeded > summary.succeeded.length)
+      summary.counts = { ...tenantCounts(summary), succeeded: run.succeeded };
     const undone = summary.unprocessed.concat(cutOff);
     if (undone.length > 0) this.runLog.tenantsLeftUndone(context, summary.unprocessed, cutOff);
     await this.pending.keep(context, pendingBefore, undone);
@@ -212,7 +221,9 @@ export class TenantFanOutExecutor implements OnModuleInit {
     switch (end.kind) {
       case 'settled':
         if (end.result.ok) {
-          summary.succeeded.push(tenantId);
+          // A report lists at most `MAX_LISTED_IDS` ids per kind (summary-cap.ts): past that, counting is enough,
+          // and a million-tenant run does not hold a million ids to throw away at the end.
+          if (run.succeeded++ < MAX_LISTED_IDS) summary.succeeded.push(tenantId);
           return undefined;
         }
         return this.failTenant(summary, context, end.result.error);

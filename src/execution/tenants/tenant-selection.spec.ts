@@ -1,5 +1,11 @@
 import { type TenantSettingsProvider } from '../../interfaces/index.js';
-import { decideEligibility, listTenants, orderTenants } from './tenant-selection.js';
+import { IdSet } from '../../common/id-set.js';
+import { decideEligibility, listTenants, type ListedTenants, orderTenants } from './tenant-selection.js';
+
+/** A listing as `listTenants` makes it. */
+function listed(ids: string[]): ListedTenants {
+  return { tenantIds: ids, known: new IdSet(ids) };
+}
 
 function settings(partial: Partial<TenantSettingsProvider>): TenantSettingsProvider {
   return { listTenants: () => [], isEnabled: () => true, ...partial };
@@ -14,12 +20,15 @@ describe('listTenants', () => {
       settings({ listTenants: () => ['a', 'b', 'a', '', 7, null, 'c'] as never }),
       'job',
     );
-    expect(listed).toEqual({ kind: 'listed', tenantIds: ['a', 'b', 'c'], invalid: ['', 7, null] });
+    expect(listed).toMatchObject({ kind: 'listed', tenantIds: ['a', 'b', 'c'], invalid: ['', 7, null] });
+    if (listed.kind !== 'listed') return;
+    expect(listed.known.size).toBe(3);
+    expect(['a', 'b', 'c', 'd'].map((id) => listed.known.has(id))).toEqual([true, true, true, false]);
   });
 
   it('accepts any iterable, sync or async', async () => {
     const listed = await listTenants(settings({ listTenants: async () => new Set(['x', 'y']) }), 'job');
-    expect(listed).toEqual({ kind: 'listed', tenantIds: ['x', 'y'], invalid: [] });
+    expect(listed).toMatchObject({ kind: 'listed', tenantIds: ['x', 'y'], invalid: [] });
   });
 
   it('fails, never throws, when the provider throws or returns something that is not iterable', async () => {
@@ -38,14 +47,46 @@ describe('listTenants', () => {
 });
 
 describe('decideEligibility', () => {
-  it('with filterEnabled: enabled in listing order, the rest disabled, unlisted answers reported as unknown', async () => {
+  it('with filterEnabled: enabled as answered, the rest disabled in listing order, unlisted answers unknown', async () => {
     const decided = await decideEligibility(
-      settings({ filterEnabled: async () => ['c', 'a', 'zz'] }),
+      settings({ filterEnabled: async () => ['c', 'a', 'zz', 3 as never] }),
       'job',
-      ['a', 'b', 'c'],
+      listed(['a', 'b', 'c', 'd']),
       2,
     );
-    expect(decided).toEqual({ kind: 'decided', enabled: ['a', 'c'], disabled: ['b'], undecided: [], unknown: ['zz'] });
+    expect(decided).toEqual({
+      kind: 'decided',
+      enabled: ['c', 'a'],
+      disabled: ['b', 'd'],
+      undecided: [],
+      unknown: ['zz', '3'],
+    });
+  });
+
+  it('with filterEnabled: an id answered twice is enabled once and is not reported as unknown', async () => {
+    const decided = await decideEligibility(
+      settings({ filterEnabled: async () => ['a', 'a', 'b'] }),
+      'job',
+      listed(['a', 'b']),
+      1,
+    );
+    expect(decided).toEqual({ kind: 'decided', enabled: ['a', 'b'], disabled: [], undecided: [], unknown: [] });
+  });
+
+  it('with filterEnabled: the provider is handed the listed ids as an array', async () => {
+    let given: unknown;
+    await decideEligibility(
+      settings({
+        filterEnabled: async (_job, ids) => {
+          given = ids;
+          return ids;
+        },
+      }),
+      'job',
+      listed(['a', 'b']),
+      1,
+    );
+    expect(given).toEqual(['a', 'b']);
   });
 
   it('with filterEnabled: a throw or a non-array fails the whole decision', async () => {
@@ -56,11 +97,16 @@ describe('decideEligibility', () => {
         },
       }),
       'job',
-      ['a'],
+      listed(['a']),
       1,
     );
     expect(thrown).toEqual({ kind: 'failed', error: new Error('flags down') });
-    const wrong = await decideEligibility(settings({ filterEnabled: async () => 'a' as never }), 'job', ['a'], 1);
+    const wrong = await decideEligibility(
+      settings({ filterEnabled: async () => 'a' as never }),
+      'job',
+      listed(['a']),
+      1,
+    );
     expect(wrong).toMatchObject({ kind: 'failed', error: new TypeError('filterEnabled did not return an array') });
   });
 
@@ -74,7 +120,7 @@ describe('decideEligibility', () => {
         },
       }),
       'job',
-      ['on', 'off', 'bad', 'odd'],
+      listed(['on', 'off', 'bad', 'odd']),
       2,
     );
     expect(decided.kind).toBe('decided');
@@ -94,12 +140,10 @@ describe('orderTenants', () => {
     expect(new Set(pendingFirst)).toEqual(new Set(['a', 'c']));
   });
 
-  it('shuffles with the given random source and leaves its input alone', async () => {
-    const enabled = ['a', 'b', 'c'];
-    const { order, pendingFirst } = await orderTenants(enabled, undefined, firstSlot);
+  it('shuffles with the given random source', async () => {
+    const { order, pendingFirst } = await orderTenants(['a', 'b', 'c'], undefined, firstSlot);
     // With random() = 0 every Fisher-Yates step swaps with slot 0: a,b,c -> c,a,b -> b,c,a.
     expect(order).toEqual(['b', 'c', 'a']);
     expect(pendingFirst).toEqual([]);
-    expect(enabled).toEqual(['a', 'b', 'c']);
   });
 });

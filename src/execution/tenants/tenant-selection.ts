@@ -1,11 +1,19 @@
 import { runPool } from '../../common/run-pool.js';
 import { settle } from '../../common/settle.js';
+import { IdSet } from '../../common/id-set.js';
 import { forEachInTurns, shuffleInTurns } from '../../common/in-turns.js';
 import { type TenantSettingsProvider } from '../../interfaces/index.js';
 
+/** Distinct listed ids, in listing order, and the same ids as a set to look them up in. */
+export interface ListedTenants {
+  tenantIds: string[];
+  /** Made once, while deduplicating, and used by every later step instead of a set of its own. */
+  known: IdSet;
+}
+
 /** `listTenants`, read: distinct non-empty string ids; anything else is bad data, dropped and counted. */
 export type TenantListing =
-  { kind: 'listed'; tenantIds: string[]; invalid: unknown[] } | { kind: 'failed'; error: unknown };
+  ({ kind: 'listed'; invalid: unknown[] } & ListedTenants) | { kind: 'failed'; error: unknown };
 
 /** A tenant whose eligibility could not be decided. */
 export interface IneligibleTenant {
@@ -13,11 +21,13 @@ export interface IneligibleTenant {
   error: unknown;
 }
 
-/** The listed tenants split by eligibility, in listing order. */
+/** The listed tenants split by eligibility. */
 export type Eligibility =
   | {
       kind: 'decided';
+      /** In the order the provider answered (`filterEnabled`) or listed them (`isEnabled`); shuffled later anyway. */
       enabled: string[];
+      /** In listing order. */
       disabled: string[];
       /** `isEnabled` threw or answered something other than a boolean: failed, neither run nor skipped silently. */
       undecided: IneligibleTenant[];
@@ -30,32 +40,38 @@ export type Eligibility =
 export async function listTenants(settings: TenantSettingsProvider, jobName: string): Promise<TenantListing> {
   const listed = await settle(() => settings.listTenants(jobName));
   if (!listed.ok) return { kind: 'failed', error: listed.error };
-  const ids = new Set<string>();
+  const known = new IdSet();
+  // Sized once when the length is known: a list grown by push copies itself each time it fills, and at a million
+  // ids those copies are some 16 MB of garbage.
+  const tenantIds: string[] = Array.isArray(listed.value) ? new Array<string>(listed.value.length) : [];
+  let count = 0;
   const invalid: unknown[] = [];
   try {
     await forEachInTurns(listed.value as Iterable<unknown>, (id) => {
-      if (typeof id === 'string' && id !== '') ids.add(id);
-      else invalid.push(id);
+      if (typeof id !== 'string' || id === '') invalid.push(id);
+      else if (known.add(id)) tenantIds[count++] = id;
     });
   } catch (error) {
     return { kind: 'failed', error };
   }
-  return { kind: 'listed', tenantIds: [...ids], invalid };
+  tenantIds.length = count;
+  return { kind: 'listed', tenantIds, known, invalid };
 }
 
 /**
  * Asks the settings provider which listed tenants the job runs for: its batch `filterEnabled` when it has one,
- * else `isEnabled` per tenant with at most `concurrency` questions in flight.
+ * else `isEnabled` per tenant with at most `concurrency` questions in flight. `listed.known` is used up.
  */
 export async function decideEligibility(
   settings: TenantSettingsProvider,
   jobName: string,
-  tenantIds: readonly string[],
+  listed: ListedTenants,
   concurrency: number,
 ): Promise<Eligibility> {
   if (typeof settings.filterEnabled === 'function') {
-    return filterInBatch(settings.filterEnabled.bind(settings), jobName, tenantIds);
+    return filterInBatch(settings.filterEnabled.bind(settings), jobName, listed);
   }
+  const { tenantIds } = listed;
   const verdicts = new Map<string, boolean>();
   const undecided: IneligibleTenant[] = [];
   await runPool(
@@ -86,26 +102,31 @@ export async function decideEligibility(
 async function filterInBatch(
   filterEnabled: NonNullable<TenantSettingsProvider['filterEnabled']>,
   jobName: string,
-  tenantIds: readonly string[],
+  { tenantIds, known }: ListedTenants,
 ): Promise<Eligibility> {
-  const filtered = await settle(() => filterEnabled(jobName, [...tenantIds]));
+  const filtered = await settle(() => filterEnabled(jobName, tenantIds));
   if (!filtered.ok) return { kind: 'failed', error: filtered.error };
   if (!Array.isArray(filtered.value)) {
     return { kind: 'failed', error: new TypeError('filterEnabled did not return an array') };
   }
-  // One set, of what the provider chose: a listed id found in it is enabled and taken out, so what is left over
-  // afterwards was never listed. A million tenants cost one set of ids here, not two.
-  const chosen = new Set<string>();
-  const unknown: string[] = [];
-  await forEachInTurns(filtered.value as unknown[], (id) => {
-    if (typeof id === 'string') chosen.add(id);
-    else unknown.push(String(id));
-  });
+  // The set of listed ids doubles as the record of what is still undecided: an id the provider chose is taken out
+  // of it once, so it cannot be enabled twice, and the listed ids still in it afterwards were not chosen.
   const enabled: string[] = [];
+  let unmatched: unknown[] = [];
+  await forEachInTurns(filtered.value as unknown[], (id) => {
+    if (typeof id === 'string' && known.delete(id)) enabled.push(id);
+    else unmatched.push(id);
+  });
+  if (unmatched.length > 0) {
+    // Bad answers only: an id chosen twice is not "unlisted". This set is built only on this path.
+    const chosen = new IdSet(enabled);
+    unmatched = unmatched.filter((id) => typeof id !== 'string' || !chosen.has(id));
+  }
   const disabled: string[] = [];
-  await forEachInTurns(tenantIds, (id) => (chosen.delete(id) ? enabled : disabled).push(id));
-  for (const id of chosen) unknown.push(id);
-  return { kind: 'decided', enabled, disabled, undecided: [], unknown };
+  await forEachInTurns(tenantIds, (id) => {
+    if (known.has(id)) disabled.push(id);
+  });
+  return { kind: 'decided', enabled, disabled, undecided: [], unknown: unmatched.map(String) };
 }
 
 /**
@@ -113,12 +134,13 @@ async function filterInBatch(
  * group shuffled afresh, so a run cut short does not always leave the same tenants behind.
  */
 export async function orderTenants(
-  enabled: readonly string[],
+  enabled: string[],
   pending: readonly string[] | undefined,
   random: () => number = Math.random,
 ): Promise<{ order: string[]; pendingFirst: string[] }> {
-  if (!pending || pending.length === 0) return { order: await shuffleInTurns([...enabled], random), pendingFirst: [] };
-  const wasPending = new Set(pending);
+  // Shuffled in place: the caller hands its list over, and a million ids are not copied for it.
+  if (!pending || pending.length === 0) return { order: await shuffleInTurns(enabled, random), pendingFirst: [] };
+  const wasPending = new IdSet(pending);
   const first: string[] = [];
   const rest: string[] = [];
   await forEachInTurns(enabled, (id) => (wasPending.has(id) ? first : rest).push(id));
