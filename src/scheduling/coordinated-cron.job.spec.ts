@@ -1,7 +1,7 @@
 import { jest } from '@jest/globals';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { CronJob } from 'cron';
-import { CoordinatedCronJob } from './coordinated-cron.job.js';
+import { CoordinatedCronJob, WAKE_BEFORE_MS } from './coordinated-cron.job.js';
 import { CronSchedule } from '../definition/cron-schedule.js';
 
 const at = (iso: string) => new Date(iso);
@@ -36,6 +36,29 @@ describe('CoordinatedCronJob', () => {
     job.stop();
   });
 
+  it(`wakes ${WAKE_BEFORE_MS} ms before each tick and sets a last short timer to it, without firing early`, () => {
+    jest.useFakeTimers({ now: at('2026-01-01T00:00:00.500Z') });
+    const delays: number[] = [];
+    const original = globalThis.setTimeout;
+    const spy = jest.spyOn(globalThis, 'setTimeout').mockImplementation(((fn: () => void, ms?: number) => {
+      delays.push(ms ?? 0);
+      return original(fn, ms);
+    }) as typeof setTimeout);
+    const fired: string[] = [];
+    const job = new CoordinatedCronJob(CronSchedule.parse('*/2 * * * * *'), () => fired.push(new Date().toISOString()));
+    job.start();
+    expect(delays).toEqual([1_500 - WAKE_BEFORE_MS]);
+    jest.advanceTimersByTime(1_500 - WAKE_BEFORE_MS);
+    expect(delays).toEqual([1_500 - WAKE_BEFORE_MS, WAKE_BEFORE_MS]);
+    expect(fired).toEqual([]);
+    jest.advanceTimersByTime(WAKE_BEFORE_MS - 1);
+    expect(fired).toEqual([]);
+    jest.advanceTimersByTime(1);
+    expect(fired).toEqual(['2026-01-01T00:00:02.000Z']);
+    spy.mockRestore();
+    job.stop();
+  });
+
   it('stops for good when stopped, also through SchedulerRegistry.deleteCronJob', () => {
     const { job, fired } = started('* * * * * *', '2026-01-01T00:00:00.000Z');
     const registry = new SchedulerRegistry();
@@ -54,8 +77,9 @@ describe('CoordinatedCronJob', () => {
 
   it('a timer that wakes after the following tick runs only the latest occurrence', () => {
     const { job, fired } = started('*/10 * * * * *', '2026-01-01T00:00:05.000Z');
-    // The process is frozen for 25 s: the system clock moves on, the timer runs once, late.
-    jest.setSystemTime(at('2026-01-01T00:00:35.000Z'));
+    // The process is frozen for 25 s: the system clock moves on, the timer runs once, late. (It was set to wake a
+    // moment before the 00:10 tick; the clock is placed so that this wake-up comes exactly at 00:40.)
+    jest.setSystemTime(at('2026-01-01T00:00:35.000Z').getTime() + WAKE_BEFORE_MS);
     jest.advanceTimersByTime(5_000);
     expect(fired[0]).toEqual({ occurrence: '2026-01-01T00:00:40.000Z', firedAt: '2026-01-01T00:00:40.000Z' });
     job.stop();

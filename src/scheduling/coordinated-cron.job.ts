@@ -5,6 +5,13 @@ import { type CronSchedule } from '../definition/cron-schedule.js';
 const MAX_TIMER_MS = 2_147_483_647;
 /** How long after a tick the timer is re-armed for the next one. */
 const REARM_AFTER_MS = 100;
+/**
+ * How long before a tick the process first wakes. A timer that ends a long idle fires late, by as much as the
+ * machine takes to wake the process (4.7 ms at the median for five processes on a 2-core machine, measured with
+ * plain `setTimeout`s aimed at the same instants), and every instance pays it before it can claim. Woken a moment
+ * early, the process sets a short timer to the tick from a running state, which fired 1 ms late at the median.
+ */
+export const WAKE_BEFORE_MS = 20;
 
 /**
  * The `CronJob` a coordinated job registers in @nestjs/schedule's `SchedulerRegistry`, so it is listed, stopped and
@@ -48,13 +55,22 @@ export class CoordinatedCronJob extends CronJob {
   private arm(tick: Date): void {
     if (!this.armed) return;
     const wait = tick.getTime() - Date.now();
-    this.timer = setTimeout(() => this.due(tick), Math.min(Math.max(wait, 0), MAX_TIMER_MS));
+    if (wait > WAKE_BEFORE_MS) {
+      // The early wake-up (and, for long waits, one step of it): arm again from there.
+      this.timer = setTimeout(() => this.arm(tick), Math.min(wait - WAKE_BEFORE_MS, MAX_TIMER_MS));
+    } else if (wait > 0) {
+      this.timer = setTimeout(() => this.due(tick), wait);
+    } else {
+      // Already past it (the wake-up itself came late): no further timer to wait for. Called only from a timer or
+      // from `start()` with a tick still ahead, so a tick never fires from inside the code that armed it.
+      this.due(tick);
+    }
   }
 
   private due(tick: Date): void {
     this.timer = undefined;
     const now = new Date();
-    // Timers may fire a moment early, and long waits are taken in steps: wait out the rest.
+    // Timers may fire a moment early: wait out the rest.
     if (now.getTime() < tick.getTime()) return this.arm(tick);
     // A process stalled past the following tick runs only the latest occurrence, not every one it slept through.
     const occurrence = this.schedule.next(tick).getTime() <= now.getTime() ? this.schedule.occurrenceAt(now) : tick;
