@@ -3,7 +3,10 @@
  * it as an ordinary provider class and names it in the module option `tenantSettings`.
  */
 export interface TenantSettingsProvider {
-  /** All candidate tenant ids for the job. */
+  /**
+   * All candidate tenant ids for the job. An array is read in place, not copied (a million ids would be): return a
+   * fresh one, or one you leave unchanged until the run has ended.
+   */
   listTenants(jobName: string): Promise<Iterable<string>> | Iterable<string>;
   /** Whether the job runs for this tenant. */
   isEnabled(jobName: string, tenantId: string): Promise<boolean> | boolean;

@@ -26,6 +26,16 @@ describe('listTenants', () => {
     expect(['a', 'b', 'c', 'd'].map((id) => listed.known.has(id))).toEqual([true, true, true, false]);
   });
 
+  it('uses an array of distinct valid ids as it is, and copies one only from the first id it drops', async () => {
+    const clean = ['a', 'b', 'c'];
+    const listed = await listTenants(settings({ listTenants: () => clean }), 'job');
+    expect(listed.kind === 'listed' && listed.tenantIds).toBe(clean);
+    const messy = ['a', 'b', 'b', 'c'];
+    const dropped = await listTenants(settings({ listTenants: () => messy }), 'job');
+    expect(dropped.kind === 'listed' && dropped.tenantIds).toEqual(['a', 'b', 'c']);
+    expect(messy).toEqual(['a', 'b', 'b', 'c']);
+  });
+
   it('accepts any iterable, sync or async', async () => {
     const listed = await listTenants(settings({ listTenants: async () => new Set(['x', 'y']) }), 'job');
     expect(listed).toMatchObject({ kind: 'listed', tenantIds: ['x', 'y'], invalid: [] });
