@@ -264,10 +264,10 @@ export function buildRows(s: Summaries, errors: Errors, scaleTenants: number): R
   row(7, 'missed ticks per repetition (4 ticks)', f6?.misses, 'BullMQ', b?.misses, null, 0);
   row(7, 'duplicate runs, whole window', one(f6?.duplicatesTotal), 'BullMQ', one(b?.duplicatesTotal), null, 0);
   row(7, 'missed ticks, whole window', one(f6?.missesTotal), 'BullMQ', one(b?.missesTotal), null, 0);
-  row(8, `${fmt(scaleTenants, 0)} no-op tenants in one run, per second`, f8?.tps, '', BLANK, null, 0);
-  row(8, 'peak RSS growth (MB)', f8?.rss, '', BLANK, null, 1);
-  row(8, 'longest PING wait, another process (ms)', f8?.pingMax, 'same PING, idle', f8?.idlePingMax, null, 2);
-  row(8, 'event-loop delay max, run process (ms)', f8?.loopMax, '', BLANK, null, 1);
+  row(8, `${fmt(scaleTenants, 0)} no-op tenants in one run, per second`, f8?.tps, '', BLANK, { op: '>=', value: 100_000 }, 0);
+  row(8, 'peak RSS growth (MB)', f8?.rss, '', BLANK, { op: '<=', value: 128 }, 1);
+  row(8, 'longest PING wait, another process (ms)', f8?.pingMax, 'same PING, idle', f8?.idlePingMax, { op: '<=', value: 20 }, 2);
+  row(8, 'event-loop delay max, run process (ms)', f8?.loopMax, '', BLANK, { op: '<=', value: 50 }, 1);
   row(9, 'no-op tenants per second, OpenTelemetry SDK', f9?.sdkTps, 'no SDK registered', f9?.noneTps, null, 0);
   row(9, 'throughput ratio SDK / no SDK', f9?.ratio, '', BLANK, { op: '>=', value: 0.9 }, 3);
   row(9, 'same with traceTenants (diagnostic)', f9?.traceTenantsRatio, '', BLANK, null, 3);
