@@ -13,6 +13,7 @@ module.exports = {
   testMatch: ['<rootDir>/test/**/*.spec.ts', '<rootDir>/src/**/*.spec.ts'],
   testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/consumer/'],
   globalSetup: '<rootDir>/test/support/global-setup.mjs',
+  testSequencer: '<rootDir>/test/support/slow-first.sequencer.cjs',
   testTimeout: 30000,
   maxWorkers: 2,
 };

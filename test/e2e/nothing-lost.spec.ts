@@ -1,6 +1,5 @@
 import { describeNothingLost } from './harness/nothing-lost.js';
 
-// Every scenario on one Redis and on a 3-master Cluster; the Sentinel group has a file of its own, so that jest can
-// run it beside this one.
+// Every scenario on one Redis. The Cluster and the Sentinel group have files of their own, so that jest's two
+// workers can run them side by side.
 describeNothingLost('redis');
-describeNothingLost('cluster');
