@@ -149,7 +149,8 @@ export function describeNothingLost(backend: Backend, only?: readonly NothingLos
         console.info(
           `resume with ${survivors} survivors: started ${resumeStart - killedAt}ms after the SIGKILL ` +
             `(lease ${LEASE_TTL_MS}ms), ${rows.filter((r) => r.run_id === runId).length} tenants by the holder, ` +
-            `${resumed.length} by the resumer, ${twice} tenant(s) ran twice (in flight at the crash)`,
+            `${resumed.length} by the resumer, ${twice} tenant(s) ran twice (in flight at the crash, or finished ` +
+            'too shortly before it to be recorded as done)',
         );
       }, 120_000);
     }
