@@ -25,8 +25,13 @@ describe('@PerTenant fan-out at shutdown (real Redis)', () => {
     const prefix = uniquePrefix('per-tenant-shutdown');
     const firstStarts: Array<{ tenantId: string; at: number }> = [];
     const firstFinished: string[] = [];
+    // The app is closed from the moment the 12th tenant starts, so tenants are known to be in flight at the close.
+    // (Closing after a fixed sleep could land in the instant between one batch finishing and the next starting.)
+    let twelfthStarted!: () => void;
+    const reachedTwelve = new Promise<void>((resolve) => (twelfthStarted = resolve));
     const job1 = tenantJob(async (tenantId) => {
       firstStarts.push({ tenantId, at: performance.now() });
+      if (firstStarts.length === 12) twelfthStarted();
       await sleep(50);
       firstFinished.push(tenantId);
     });
@@ -40,9 +45,7 @@ describe('@PerTenant fan-out at shutdown (real Redis)', () => {
       // trigger() resolves only when the whole run is over, so it is left running while the app closes.
       let reportSettled = false;
       const pendingReport = runner.trigger(JOB, { occurrence }).finally(() => (reportSettled = true));
-      await sleep(300);
-      // On a starved machine the run may not have reached its tenants yet; close only once it has.
-      while (firstStarts.length === 0) await sleep(10);
+      await reachedTwelve;
       const closeAt = performance.now();
       const inFlightAtClose = firstStarts.length - firstFinished.length;
       closeStarted = true;
