@@ -128,12 +128,13 @@ describe('pause and resume (fleet-wide, real Redis)', () => {
     const prefix = newPrefix('pause-until');
     const ran: string[] = [];
     const a = await instance(prefix, 'a', ran);
-    const until = new Date(Date.now() + 400);
+    // Long enough for the checks below to run before it, even on a loaded machine.
+    const until = new Date(Date.now() + 1_000);
     await a.runner.pause('hourly', { until, reason: 'short' });
     const described = await a.runner.describe('hourly');
     expect(described.paused).toMatchObject({ reason: 'short', until: until.toISOString(), by: 'a' });
     expect(await a.scheduled('hourly', nextTick())).toMatchObject({ skipReason: 'paused' });
-    await sleep(500);
+    await sleep(until.getTime() + 100 - Date.now());
     expect((await a.runner.describe('hourly')).paused).toBeUndefined();
     expect(await a.scheduled('hourly', nextTick())).toMatchObject({ outcome: 'completed' });
 
