@@ -6,18 +6,13 @@ import { leaseKey, pendingKey } from '../support/internals.js';
 import { connectRedis, deleteKeys, REDIS_URL, uniquePrefix } from '../support/redis.js';
 import { OwnRedisServer } from '../support/redis-server.js';
 import { expectPartition, staticTenants, tenantIds } from '../support/tenants.js';
+import { deferred } from '../support/per-tenant.js';
 import { failOnUnhandledRejections } from '../support/unhandled.js';
 
 const YEARLY = '0 0 1 1 *';
 const OCCURRENCE = new Date('2026-01-01T00:00:00Z');
 /** Long enough for any loaded machine to notice a lost lease, short enough that a missing abort fails fast. */
 const GIVE_UP_MS = 8_000;
-
-function deferred() {
-  let resolve!: () => void;
-  const promise = new Promise<void>((res) => (resolve = res));
-  return { promise, resolve };
-}
 
 /**
  * Resolves with the signal's reason once it aborts, or with undefined after GIVE_UP_MS: a run whose abort never

@@ -8,6 +8,7 @@ import { expectPartition } from '../support/tenants.js';
 import { failOnUnhandledRejections } from '../support/unhandled.js';
 import {
   JOB,
+  deferred,
   ids,
   sleep,
   nextOccurrence,
@@ -27,11 +28,10 @@ describe('@PerTenant fan-out at shutdown (real Redis)', () => {
     const firstFinished: string[] = [];
     // The app is closed from the moment the 12th tenant starts, so tenants are known to be in flight at the close.
     // (Closing after a fixed sleep could land in the instant between one batch finishing and the next starting.)
-    let twelfthStarted!: () => void;
-    const reachedTwelve = new Promise<void>((resolve) => (twelfthStarted = resolve));
+    const twelfthStarted = deferred();
     const job1 = tenantJob(async (tenantId) => {
       firstStarts.push({ tenantId, at: performance.now() });
-      if (firstStarts.length === 12) twelfthStarted();
+      if (firstStarts.length === 12) twelfthStarted.resolve();
       await sleep(50);
       firstFinished.push(tenantId);
     });
@@ -45,7 +45,7 @@ describe('@PerTenant fan-out at shutdown (real Redis)', () => {
       // trigger() resolves only when the whole run is over, so it is left running while the app closes.
       let reportSettled = false;
       const pendingReport = runner.trigger(JOB, { occurrence }).finally(() => (reportSettled = true));
-      await reachedTwelve;
+      await twelfthStarted.promise;
       const closeAt = performance.now();
       const inFlightAtClose = firstStarts.length - firstFinished.length;
       closeStarted = true;
