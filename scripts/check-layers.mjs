@@ -17,7 +17,7 @@ export const LAYERS = [
   ['scheduling'],
   ['decorators'],
   ['discovery'],
-  ['admin'],
+  ['admin', 'testing'],
 ];
 const ROOT_RANK = LAYERS.length;
 

@@ -17,6 +17,13 @@ import { DrainBeforeCacheDisconnect } from './execution/drain-before-cache-disco
 import { RunLog } from './execution/run-log.js';
 import { PendingTenants } from './execution/tenants/pending-tenants.js';
 import { OccurrenceExecutor } from './execution/occurrence.executor.js';
+import { ClaimedRunExecutor } from './execution/claimed-run.executor.js';
+import { LockFailurePolicy } from './execution/lock-failure.policy.js';
+import { CrashTakeover } from './execution/recovery/crash-takeover.js';
+import { StoreOutage } from './execution/recovery/store-outage.js';
+import { RunReporter } from './execution/run-reporter.js';
+import { StoreClock } from './execution/store-clock.js';
+import { Clock } from './common/clock.js';
 import { Telemetry } from './execution/telemetry.js';
 import { ShutdownCoordinator } from './execution/shutdown.coordinator.js';
 import { TenantFanOutExecutor } from './execution/tenants/tenant-fan-out.executor.js';
@@ -40,6 +47,7 @@ import { CoordinatedCronScheduler } from './scheduling/coordinated-cron.schedule
     },
     CoordinatedCronRegistry,
     CoordinatedCronExplorer,
+    Clock,
     CronContextStore,
     CronContext,
     ShutdownCoordinator,
@@ -50,6 +58,12 @@ import { CoordinatedCronScheduler } from './scheduling/coordinated-cron.schedule
     PendingTenants,
     TenantFanOutExecutor,
     Telemetry,
+    StoreClock,
+    LockFailurePolicy,
+    RunReporter,
+    ClaimedRunExecutor,
+    StoreOutage,
+    CrashTakeover,
     OccurrenceExecutor,
     CoordinatedCronRunner,
     CoordinatedCronScheduler,

@@ -5,8 +5,8 @@ export { PerTenant } from './decorators/per-tenant.decorator.js';
 export { CronContext } from './context/cron-context.js';
 export { CoordinatedCronRunner } from './execution/coordinated-cron.runner.js';
 export type { CoordinatedCronJobInfo } from './execution/coordinated-cron.runner.js';
-export { MemoryLockStore } from './store/memory-lock.store.js';
-export { RedisLockStore } from './store/redis-lock.store.js';
+export { MemoryLockStore, type MemoryLockStoreOptions } from './store/memory/memory-lock.store.js';
+export { RedisLockStore, type RedisLockStoreOptions } from './store/redis/redis-lock.store.js';
 export {
   CoordinatedCronConfigurationError,
   LockStoreError,

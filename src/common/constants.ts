@@ -17,8 +17,6 @@ export const DEFAULT_LOCK_TIMEOUT_MS = 2_000;
 export const DEFAULT_LEASE_TTL_MS = 30_000;
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
 export const DEFAULT_CONCURRENCY = 5;
-/** A won claim never expires sooner than this, so a restarted instance cannot re-run the occurrence at once. */
-export const MIN_CLAIM_TTL_MS = 1_000;
 /** How many upcoming ticks are inspected to find a schedule's shortest gap (jitter must fit inside it). */
 export const GAP_SAMPLE_TICKS = 24;
 /** Run reports kept per job for `describe()`. */

@@ -2,34 +2,36 @@ import { Inject, Injectable } from '@nestjs/common';
 import { COORDINATED_CRON_RESOLVED_OPTIONS } from '../common/constants.js';
 import type { ResolvedCoordinatedCronOptions } from '../options/module-options.js';
 import { LockStoreProvider } from '../store/lock-store.provider.js';
-import { type ClaimResult, type LedgerRecord, type ResumeResult } from '../interfaces/index.js';
 import {
-  historyKey,
-  leaseKey,
-  ledgerKey,
-  occurrenceKeys,
-  pausedKey,
-  pendingKey,
-  progressKey,
-  runStatusKey,
-} from './lock-keys.js';
+  type ClaimResult,
+  type JobPause,
+  type JobRunReport,
+  type LedgerRead,
+  type RunStatus,
+  type TakeOverResult,
+} from '../interfaces/index.js';
+import { leaseToken, parseLeaseToken } from './lease-token.js';
 import { RunningLease } from './running-lease.js';
+import { HISTORY_TTL_MS, PENDING_TTL_MS } from './ttls.js';
 
 /** What a claim asks for, beside the job and occurrence. */
 export interface ClaimOptions {
-  token: string;
   runId: string;
-  claimTtlMs: number;
+  /** The occurrence stays claimed until then by the store's clock, and at least `claimMinMs`. */
+  claimUntil: Date;
+  claimMinMs: number;
   ledgerTtlMs: number;
+  /** A scheduled tick: refused as late once the store's clock reaches this instant. */
+  lateAt?: Date;
   ignorePause?: boolean;
 }
 
-/** A won claim, with the lease it came with. */
+/** A claim, with the lease it came with when it was won. */
 export type Claim =
-  | { kind: 'won'; fencingToken: number; serverTimeMs?: number; lease: RunningLease }
+  | { kind: 'won'; fencingToken: number; serverTimeMs: number; lease: RunningLease }
   | Exclude<ClaimResult, { kind: 'won' }>;
 
-export type Resume =
+export type TakeOver =
   | {
       kind: 'won';
       fencingToken: number;
@@ -38,12 +40,19 @@ export type Resume =
       resumedFrom: string;
       lease: RunningLease;
     }
-  | Exclude<ResumeResult, { kind: 'won' }>;
+  | Exclude<TakeOverResult, { kind: 'won' }>;
+
+/** The run that holds a job's lease, as `describe()` shows it. */
+export interface LeaseHolder {
+  instanceId: string;
+  runId: string;
+}
 
 /**
- * Decides who runs: claims occurrences (with the pause check, the running lease, the fencing token and the ledger
- * entry in one atomic call), resumes crashed runs, keeps pending and progress sets, all through one time-bounded
- * store. Knows nothing about tenants, handlers or which store answers.
+ * Decides who runs, through the one time-bounded store: claims occurrences (pause check, due time, running lease,
+ * fencing token and ledger in one atomic call), takes over crashed runs, and keeps what the fleet shares about a job
+ * (progress, pending tenants, pause, history, run status). Fills in this instance's name, tokens and lifetimes; knows
+ * nothing about tenants, handlers or which store answers.
  */
 @Injectable()
 export class CoordinatedCronLock {
@@ -52,125 +61,110 @@ export class CoordinatedCronLock {
     private readonly stores: LockStoreProvider,
   ) {}
 
-  /**
-   * Claims `occurrence` of `jobName` and, when won, the job's running lease. Rejects with `LockStoreError`.
-   * A custom store without a ledger gets the two-step claim it always had (fencing token 0, no pause check).
-   */
-  async claim(jobName: string, occurrence: Date, options: ClaimOptions): Promise<Claim> {
+  /** Claims `occurrence` of `job` and, when won, the job's running lease. Rejects with `LockStoreError`. */
+  async claim(job: string, occurrence: Date, options: ClaimOptions): Promise<Claim> {
     const store = this.stores.store;
-    const keys = occurrenceKeys(this.options.keyPrefix, jobName, occurrence);
-    const leaseTtlMs = this.options.leaseTtl;
-    if (!store.keepsLedger) {
-      if (!(await store.acquire(keys.occurrence, options.token, options.claimTtlMs)))
-        return { kind: 'duplicate', serverTimeMs: Date.now() };
-      const lease = await RunningLease.take(store, keys.lease, options.token, leaseTtlMs);
-      return lease ? { kind: 'won', fencingToken: 0, lease } : { kind: 'overlap', serverTimeMs: Date.now() };
-    }
+    const token = this.tokenOf(options.runId);
     const result = await store.claim({
-      keys,
-      token: options.token,
+      job,
+      occurrence,
+      token,
       runId: options.runId,
       owner: this.options.instanceId,
-      occurrence: occurrence.toISOString(),
-      occurrenceMs: occurrence.getTime(),
-      claimTtlMs: options.claimTtlMs,
-      leaseTtlMs,
-      ledgerTtlMs: options.ledgerTtlMs,
+      ttls: {
+        claimUntil: options.claimUntil,
+        claimMinMs: options.claimMinMs,
+        leaseMs: this.options.leaseTtl,
+        ledgerMs: options.ledgerTtlMs,
+      },
+      lateAt: options.lateAt,
       ignorePause: options.ignorePause,
     });
     if (result.kind !== 'won') return result;
-    return { ...result, lease: RunningLease.held(store, keys.lease, options.token, leaseTtlMs) };
+    return { ...result, lease: new RunningLease(store, job, token, this.options.leaseTtl) };
   }
 
   /** Takes over the crashed run of `occurrence`, if there still is one and its lease is gone. */
-  async resume(jobName: string, occurrence: Date, options: Omit<ClaimOptions, 'claimTtlMs'>): Promise<Resume> {
+  async takeOver(job: string, occurrence: Date, options: { runId: string; ledgerTtlMs: number }): Promise<TakeOver> {
     const store = this.stores.store;
-    const keys = occurrenceKeys(this.options.keyPrefix, jobName, occurrence);
-    const result = await store.resume({
-      keys,
-      token: options.token,
+    const token = this.tokenOf(options.runId);
+    const result = await store.takeOver({
+      job,
+      occurrence,
+      token,
       runId: options.runId,
       owner: this.options.instanceId,
-      occurrence: occurrence.toISOString(),
-      leaseTtlMs: this.options.leaseTtl,
-      ledgerTtlMs: options.ledgerTtlMs,
+      ttls: { leaseMs: this.options.leaseTtl, ledgerMs: options.ledgerTtlMs },
     });
     if (result.kind !== 'won') return result;
-    return { ...result, lease: RunningLease.held(store, keys.lease, options.token, this.options.leaseTtl) };
+    return { ...result, lease: new RunningLease(store, job, token, this.options.leaseTtl) };
   }
 
-  /** Marks the run done in the ledger and releases its lease; without a ledger, just releases the lease. */
-  async finish(jobName: string, occurrence: Date, runId: string, lease: RunningLease): Promise<void> {
-    const store = this.stores.store;
-    if (!store.keepsLedger) {
-      await lease.release();
-      return;
-    }
+  /** Marks the run done in the ledger and releases its lease, in one call. */
+  async finish(job: string, occurrence: Date, runId: string, lease: RunningLease): Promise<void> {
     lease.stop();
-    await store.finish(occurrenceKeys(this.options.keyPrefix, jobName, occurrence), runId, lease.token);
+    await this.stores.store.finish({ job, occurrence, runId, token: lease.token });
   }
 
-  /** The job's ledger record; `undefined` when it has none or the store keeps no ledger. */
-  async readLedger(jobName: string): Promise<LedgerRecord | undefined> {
-    const store = this.stores.store;
-    return store.keepsLedger ? store.readLedger(ledgerKey(this.options.keyPrefix, jobName)) : undefined;
+  readLedger(job: string): Promise<LedgerRead> {
+    return this.stores.store.readLedger(job);
   }
 
-  get keepsLedger(): boolean {
-    return this.stores.store.keepsLedger;
+  addProgress(job: string, occurrence: Date, tenantIds: readonly string[], ttlMs: number): Promise<void> {
+    return this.stores.store.addProgress(job, occurrence, tenantIds, ttlMs);
   }
 
-  addProgress(jobName: string, tenantIds: readonly string[], ttlMs: number): Promise<void> {
-    return this.stores.store.addProgress(progressKey(this.options.keyPrefix, jobName), tenantIds, ttlMs);
+  readProgress(job: string, occurrence: Date): Promise<string[]> {
+    return this.stores.store.readProgress(job, occurrence);
   }
 
-  readProgress(jobName: string): Promise<string[]> {
-    return this.stores.store.readProgress(progressKey(this.options.keyPrefix, jobName));
+  readPending(job: string): Promise<string[]> {
+    return this.stores.store.readPending(job);
   }
 
-  readPending(jobName: string): Promise<string[]> {
-    return this.stores.store.readSet(pendingKey(this.options.keyPrefix, jobName));
-  }
-
-  writePending(jobName: string, tenantIds: readonly string[]): Promise<void> {
-    return this.stores.store.writeSet(pendingKey(this.options.keyPrefix, jobName), tenantIds);
+  writePending(job: string, tenantIds: readonly string[]): Promise<void> {
+    return this.stores.store.writePending(job, tenantIds, PENDING_TTL_MS);
   }
 
   // --- Fleet control: pause record, run history, run progress, who holds the lease. ---
 
-  /** The stored pause record (JSON), or `undefined` when the job is not paused. */
-  readPause(jobName: string): Promise<string | undefined> {
-    return this.stores.store.readValue(pausedKey(this.options.keyPrefix, jobName));
+  readPause(job: string): Promise<JobPause | undefined> {
+    return this.stores.store.readPause(job);
   }
 
-  /** Stores the pause record; with `ttlMs` it disappears by itself then, which is the automatic resume. */
-  writePause(jobName: string, record: string, ttlMs?: number): Promise<void> {
-    return this.stores.store.writeValue(pausedKey(this.options.keyPrefix, jobName), record, ttlMs);
+  /** With `record.until`, the pause ends by itself then: the automatic resume. */
+  pause(job: string, record: JobPause): Promise<void> {
+    return this.stores.store.pause(job, record);
   }
 
-  deletePause(jobName: string): Promise<void> {
-    return this.stores.store.deleteKey(pausedKey(this.options.keyPrefix, jobName));
+  unpause(job: string): Promise<void> {
+    return this.stores.store.unpause(job);
   }
 
-  appendHistory(jobName: string, report: string): Promise<void> {
-    return this.stores.store.pushCapped(historyKey(this.options.keyPrefix, jobName), report, this.options.historySize);
+  appendHistory(report: JobRunReport): Promise<void> {
+    return this.stores.store.appendHistory(report.jobName, report, this.options.historySize, HISTORY_TTL_MS);
   }
 
-  readHistory(jobName: string): Promise<string[]> {
-    return this.stores.store.readList(historyKey(this.options.keyPrefix, jobName), this.options.historySize);
+  readHistory(job: string): Promise<JobRunReport[]> {
+    return this.stores.store.readHistory(job, this.options.historySize);
   }
 
-  /** One store command; the record outlives a crashed writer by one lease TTL at most. */
-  writeRunStatus(jobName: string, fields: Record<string, string>): Promise<void> {
-    return this.stores.store.writeHash(runStatusKey(this.options.keyPrefix, jobName), fields, this.options.leaseTtl);
+  /** One store call; the record outlives a crashed writer by one lease TTL at most. */
+  writeRunStatus(job: string, status: RunStatus): Promise<void> {
+    return this.stores.store.writeRunStatus(job, status, this.options.leaseTtl);
   }
 
-  readRunStatus(jobName: string): Promise<Record<string, string>> {
-    return this.stores.store.readHash(runStatusKey(this.options.keyPrefix, jobName));
+  readRunStatus(job: string): Promise<RunStatus | undefined> {
+    return this.stores.store.readRunStatus(job);
   }
 
-  /** The token of the running lease (`${instanceId}:${runId}`), or `undefined` when no run holds it. */
-  readLeaseHolder(jobName: string): Promise<string | undefined> {
-    return this.stores.store.readValue(leaseKey(this.options.keyPrefix, jobName));
+  /** The run that holds the job's lease, or `undefined` when none does. */
+  async readLeaseHolder(job: string): Promise<LeaseHolder | undefined> {
+    const lease = await this.stores.store.readLease(job);
+    return lease ? parseLeaseToken(lease.token) : undefined;
+  }
+
+  private tokenOf(runId: string): string {
+    return leaseToken(this.options.instanceId, runId);
   }
 }

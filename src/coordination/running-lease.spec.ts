@@ -1,47 +1,66 @@
 import { jest } from '@jest/globals';
-import { type LockStore } from '../interfaces/index.js';
-import { MemoryLockStore } from '../store/memory-lock.store.js';
+import { type ClaimRequest, type LockStore } from '../interfaces/index.js';
+import { MemoryLockStore } from '../store/memory/memory-lock.store.js';
 import { RunningLease } from './running-lease.js';
 
-/** A store whose `extend` answers what the test says, counting the calls. */
+/** A store whose `renewLease` answers what the test says, counting the calls. */
 function scriptedStore(answer: () => Promise<boolean>): LockStore & { extends: number } {
   const store = new MemoryLockStore();
   const scripted = Object.assign(Object.create(store) as MemoryLockStore, { extends: 0 });
-  scripted.extend = async () => {
+  scripted.renewLease = async () => {
     scripted.extends += 1;
     return answer();
   };
   return scripted;
 }
 
+let claims = 0;
+const claim = (token: string): ClaimRequest => ({
+  job: 'k',
+  // A new occurrence each time, due by the (fake) clock that starts at 0.
+  occurrence: new Date(-1000 * ++claims),
+  token,
+  runId: token,
+  owner: token,
+  ttls: { claimUntil: new Date(0), claimMinMs: 1000, leaseMs: 3000, ledgerMs: 60_000 },
+});
+
+/** Takes the job's lease the way a run does (inside a claim), or `undefined` when another run holds it. */
+async function take(store: LockStore, token: string): Promise<RunningLease | undefined> {
+  const claimed = await store.claim(claim(token));
+  return claimed.kind === 'won' ? new RunningLease(store, 'k', token, 3000) : undefined;
+}
+
 describe('RunningLease', () => {
   beforeEach(() => jest.useFakeTimers({ now: 0 }));
   afterEach(() => jest.useRealTimers());
 
-  it('is taken only when nobody holds it, and released only by its own token', async () => {
+  it('is released only by its own token', async () => {
     const store = new MemoryLockStore();
-    const first = await RunningLease.take(store, 'k', 'a', 3000);
+    const first = await take(store, 'a');
     expect(first).toBeDefined();
-    await expect(RunningLease.take(store, 'k', 'b', 3000)).resolves.toBeUndefined();
-    await expect(first!.release()).resolves.toBe(true);
-    await expect(RunningLease.take(store, 'k', 'b', 3000)).resolves.toBeDefined();
+    await expect(take(store, 'b')).resolves.toBeUndefined();
+    await new RunningLease(store, 'k', 'b', 3000).release();
+    await expect(take(store, 'b')).resolves.toBeUndefined();
+    await first!.release();
+    await expect(take(store, 'b')).resolves.toBeDefined();
   });
 
   it('renews every third of its TTL, so a live holder never lets it expire', async () => {
     const store = new MemoryLockStore();
-    const lease = (await RunningLease.take(store, 'k', 'a', 3000))!;
+    const lease = (await take(store, 'a'))!;
     const lost = jest.fn();
     lease.keepAlive(lost);
     await jest.advanceTimersByTimeAsync(10_000);
     // Still held by "a": another holder cannot take it although 10 s passed with a 3 s TTL.
-    await expect(store.acquire('k', 'b', 3000)).resolves.toBe(false);
+    await expect(take(store, 'b')).resolves.toBeUndefined();
     expect(lost).not.toHaveBeenCalled();
     await lease.release();
   });
 
   it('reports the loss once when the store says another holder has it', async () => {
     const store = scriptedStore(async () => false);
-    const lease = (await RunningLease.take(store, 'k', 'a', 3000))!;
+    const lease = (await take(store, 'a'))!;
     const lost = jest.fn();
     lease.keepAlive(lost);
     await jest.advanceTimersByTimeAsync(1000);
@@ -59,7 +78,7 @@ describe('RunningLease', () => {
       if (failing) throw new Error('socket closed');
       return true;
     });
-    const lease = (await RunningLease.take(store, 'k', 'a', 3000))!;
+    const lease = (await take(store, 'a'))!;
     const lost = jest.fn();
     lease.keepAlive(lost);
     await jest.advanceTimersByTimeAsync(1000); // renewed at 1 s
@@ -73,7 +92,7 @@ describe('RunningLease', () => {
 
   it('stops renewing once released', async () => {
     const store = scriptedStore(async () => true);
-    const lease = (await RunningLease.take(store, 'k', 'a', 3000))!;
+    const lease = (await take(store, 'a'))!;
     lease.keepAlive(jest.fn());
     await jest.advanceTimersByTimeAsync(1000);
     expect(store.extends).toBe(1);

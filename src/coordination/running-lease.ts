@@ -2,8 +2,8 @@ import { type LockStore } from '../interfaces/index.js';
 import { describeError } from '../common/describe-error.js';
 
 /**
- * The "job is running" lease: held for the whole run, renewed in the background every third of its TTL, released
- * with a compare-and-delete on its own token. When it cannot be kept, `onLost` is called once.
+ * The "job is running" lease of one run, taken inside its claim (or take-over): renewed in the background every third
+ * of its TTL, and released with a compare-and-delete on its own token. When it cannot be kept, `onLost` is called once.
  */
 export class RunningLease {
   private timer?: NodeJS.Timeout;
@@ -11,23 +11,13 @@ export class RunningLease {
   private lastRenewedAt: number;
   private lost = false;
 
-  private constructor(
+  constructor(
     private readonly store: LockStore,
-    readonly key: string,
+    readonly job: string,
     readonly token: string,
     private readonly ttlMs: number,
   ) {
     this.lastRenewedAt = Date.now();
-  }
-
-  /** Takes the lease, or resolves `undefined` when someone else holds it. Rejects on store failure. */
-  static async take(store: LockStore, key: string, token: string, ttlMs: number): Promise<RunningLease | undefined> {
-    return (await store.acquire(key, token, ttlMs)) ? new RunningLease(store, key, token, ttlMs) : undefined;
-  }
-
-  /** A lease the caller already holds (taken inside the claim script). */
-  static held(store: LockStore, key: string, token: string, ttlMs: number): RunningLease {
-    return new RunningLease(store, key, token, ttlMs);
   }
 
   keepAlive(onLost: (reason: string) => void): void {
@@ -36,9 +26,9 @@ export class RunningLease {
     this.timer.unref();
   }
 
-  async release(): Promise<boolean> {
+  async release(): Promise<void> {
     this.stop();
-    return this.store.release(this.key, this.token);
+    await this.store.releaseLease({ job: this.job, token: this.token });
   }
 
   private get intervalMs(): number {
@@ -56,7 +46,7 @@ export class RunningLease {
     this.renewing = true;
     let reason: string | undefined;
     try {
-      if (await this.store.extend(this.key, this.token, this.ttlMs)) {
+      if (await this.store.renewLease({ job: this.job, token: this.token, ttlMs: this.ttlMs })) {
         this.lastRenewedAt = Date.now();
       } else {
         reason = 'another holder has it or it expired';

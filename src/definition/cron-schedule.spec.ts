@@ -1,5 +1,5 @@
 import { jest } from '@jest/globals';
-import { claimTtlUntilNextWindow, CronSchedule, randomDelay } from './cron-schedule.js';
+import { CronSchedule, randomDelay } from './cron-schedule.js';
 
 const at = (iso: string) => new Date(iso);
 const iso = (date: Date) => date.toISOString();
@@ -90,7 +90,8 @@ describe('CronSchedule in time zones', () => {
     it('sees the 23-hour day as the shortest gap, and keeps a claim for exactly that long', () => {
       expect(berlin.shortestGap(at('2026-03-27T12:00:00Z'), 3)).toBe(23 * 3_600_000);
       const occurrence = at('2026-03-28T02:00:00Z');
-      expect(claimTtlUntilNextWindow(berlin, occurrence, occurrence, 1_000)).toBe(23 * 3_600_000);
+      // A claim lives until the next window opens: 23 hours on that day.
+      expect(berlin.next(occurrence).getTime() - occurrence.getTime()).toBe(23 * 3_600_000);
     });
 
     it('fires an hourly schedule once per real hour across the switch', () => {
@@ -164,27 +165,6 @@ describe('randomDelay', () => {
       expect(delay).toBeGreaterThanOrEqual(0);
       expect(delay).toBeLessThan(250);
     }
-  });
-});
-
-describe('claimTtlUntilNextWindow', () => {
-  const daily = CronSchedule.parse('0 3 * * *', 'UTC');
-
-  it('keeps a claim until the next window opens', () => {
-    const occurrence = at('2026-01-01T03:00:00Z');
-    expect(claimTtlUntilNextWindow(daily, occurrence, at('2026-01-01T03:00:05Z'), 1_000)).toBe(86_400_000 - 5_000);
-  });
-
-  it('never goes below the minimum, for a backfill of an old occurrence', () => {
-    const occurrence = at('2025-06-01T03:00:00Z');
-    expect(claimTtlUntilNextWindow(daily, occurrence, at('2026-01-01T12:00:00Z'), 1_000)).toBe(1_000);
-    // Right before the next window the remaining time wins only while it is above the minimum.
-    expect(claimTtlUntilNextWindow(daily, at('2026-01-01T03:00:00Z'), at('2026-01-02T02:59:59.500Z'), 1_000)).toBe(
-      1_000,
-    );
-    expect(claimTtlUntilNextWindow(daily, at('2026-01-01T03:00:00Z'), at('2026-01-02T02:59:58.000Z'), 1_000)).toBe(
-      2_000,
-    );
   });
 });
 

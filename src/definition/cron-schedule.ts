@@ -113,16 +113,3 @@ function assertTimeZone(timeZone: string): void {
 export function randomDelay(windowMs: number, random: () => number = Math.random): number {
   return windowMs > 0 ? Math.floor(random() * windowMs) : 0;
 }
-
-/**
- * How long a won claim is kept when the job gives no `lockTtl`: until the next window opens, and never less than
- * `minimumMs` so that an occurrence claimed late (a backfill) is still protected for a moment.
- */
-export function claimTtlUntilNextWindow(
-  schedule: CronSchedule,
-  occurrence: Date,
-  now: Date,
-  minimumMs: number,
-): number {
-  return Math.max(schedule.next(occurrence).getTime() - now.getTime(), minimumMs);
-}

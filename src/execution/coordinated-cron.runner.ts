@@ -1,10 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { Clock } from '../common/clock.js';
 import { COORDINATED_CRON_RESOLVED_OPTIONS, MAX_BACKFILL_TICKS } from '../common/constants.js';
 import { parseDuration } from '../common/duration.js';
-import { CoordinatedCronLock } from '../coordination/coordinated-cron.lock.js';
+import { CoordinatedCronLock, type LeaseHolder } from '../coordination/coordinated-cron.lock.js';
 import { CoordinatedCronRegistry } from '../definition/coordinated-cron.registry.js';
 import { type JobDefinition } from '../definition/job-definition.js';
-import { type JobDescription, type JobPause, type JobRunInProgress, type JobRunReport } from '../interfaces/index.js';
+import {
+  type JobDescription,
+  type JobPause,
+  type JobRunInProgress,
+  type JobRunReport,
+  type RunStatus,
+} from '../interfaces/index.js';
 import type { ResolvedCoordinatedCronOptions } from '../options/module-options.js';
 import { InvalidJobCommandError, UnknownJobError } from './errors/job-control.errors.js';
 import { OccurrenceExecutor } from './occurrence.executor.js';
@@ -28,6 +35,11 @@ export interface PauseOptions {
 
 const NEXT_OCCURRENCES = 5;
 const MAX_REASON_LENGTH = 500;
+/**
+ * How far ahead of this instance's clock an explicit occurrence may lie: a run waits until its occurrence is due by
+ * the store's clock, so one further ahead would wait that long; a little slack lets a slow clock name a due one.
+ */
+const MAX_AHEAD_MS = 60_000;
 
 /**
  * Runs jobs on demand through the same path as their schedule (claim, lease, CLS, tenants, report), lists them,
@@ -43,6 +55,7 @@ export class CoordinatedCronRunner {
     private readonly lock: CoordinatedCronLock,
     private readonly runLog: RunLog,
     @Inject(COORDINATED_CRON_RESOLVED_OPTIONS) private readonly options: ResolvedCoordinatedCronOptions,
+    private readonly clock: Clock,
   ) {}
 
   /**
@@ -61,13 +74,19 @@ export class CoordinatedCronRunner {
         `trigger("${name}"): occurrence ${JSON.stringify(opts.occurrence)} is not a valid Date`,
       );
     }
-    const occurrence = opts.occurrence ?? job.schedule.occurrenceAt(new Date());
+    if (opts.occurrence !== undefined && opts.occurrence.getTime() > this.clock.now() + MAX_AHEAD_MS) {
+      throw new InvalidJobCommandError(
+        `trigger("${name}"): occurrence ${opts.occurrence.toISOString()} is in the future; a run waits until its ` +
+          "occurrence is due by the lock store's clock, so trigger it once it is",
+      );
+    }
+    const occurrence = opts.occurrence ?? job.schedule.occurrenceAt(this.clock.date());
     // An operator's explicit request runs even while the job is paused.
     return this.executor.run(job, occurrence, { ignorePause: true });
   }
 
   jobs(): CoordinatedCronJobInfo[] {
-    const now = new Date();
+    const now = this.clock.date();
     return this.registry.all().map((job) => ({
       name: job.name,
       cron: job.cron,
@@ -85,7 +104,7 @@ export class CoordinatedCronRunner {
    */
   async pause(name: string, opts: PauseOptions = {}): Promise<void> {
     const job = this.job(name);
-    const now = Date.now();
+    const now = this.clock.now();
     const record: JobPause = { since: new Date(now).toISOString(), by: this.options.instanceId };
     if (opts.reason !== undefined) {
       if (typeof opts.reason !== 'string' || opts.reason.length > MAX_REASON_LENGTH) {
@@ -93,7 +112,6 @@ export class CoordinatedCronRunner {
       }
       if (opts.reason.trim() !== '') record.reason = opts.reason.trim();
     }
-    let ttlMs: number | undefined;
     if (opts.until !== undefined) {
       const until = resolveUntil(opts.until, now);
       if (until === undefined) {
@@ -103,16 +121,15 @@ export class CoordinatedCronRunner {
       }
       if (until <= now) throw new InvalidJobCommandError(`pause("${name}"): until must be in the future`);
       record.until = new Date(until).toISOString();
-      ttlMs = until - now;
     }
-    await this.lock.writePause(job.name, JSON.stringify(record), ttlMs);
+    await this.lock.pause(job.name, record);
     this.runLog.paused(job.name, record.by, record.reason, record.until);
   }
 
   /** Lifts a pause of job `name` at once, on every instance. Resolves also when it was not paused. */
   async resume(name: string): Promise<void> {
     const job = this.job(name);
-    await this.lock.deletePause(job.name);
+    await this.lock.unpause(job.name);
     this.runLog.resumed(job.name, this.options.instanceId);
   }
 
@@ -136,6 +153,9 @@ export class CoordinatedCronRunner {
       throw new InvalidJobCommandError(`backfill("${name}"): from and to must be valid Dates`);
     }
     if (from.getTime() > to.getTime()) throw new InvalidJobCommandError(`backfill("${name}"): from is after to`);
+    if (to.getTime() > this.clock.now() + MAX_AHEAD_MS) {
+      throw new InvalidJobCommandError(`backfill("${name}"): to is in the future; backfill ticks that have come`);
+    }
     const ticks: Date[] = [];
     for (let tick = job.schedule.next(new Date(from.getTime() - 1)); tick <= to; tick = job.schedule.next(tick)) {
       if (ticks.length === MAX_BACKFILL_TICKS) {
@@ -164,34 +184,32 @@ export class CoordinatedCronRunner {
    * The run takes its lease one store command before it writes its progress record, and the two reads above are
    * separate commands: a describe can fall between. Then the record is read again, briefly, until it names the run.
    */
-  private async progressOf(
+  private async statusOf(
     jobName: string,
-    holder: string | undefined,
-    progress: Record<string, string>,
-  ): Promise<Record<string, string>> {
-    if (holder === undefined) return progress;
-    const runId = holder.slice(holder.lastIndexOf(':') + 1);
-    for (let retry = 0; progress.runId !== runId && retry < 3; retry++) {
+    holder: LeaseHolder | undefined,
+    status: RunStatus | undefined,
+  ): Promise<RunStatus | undefined> {
+    if (holder === undefined) return status;
+    for (let retry = 0; status?.runId !== holder.runId && retry < 3; retry++) {
       await new Promise((resolve) => setTimeout(resolve, 25));
-      progress = await this.lock.readRunStatus(jobName);
+      status = await this.lock.readRunStatus(jobName);
     }
-    return progress;
+    return status;
   }
 
   private async describeJob(job: JobDefinition): Promise<JobDescription> {
-    const [pause, history, holder, firstProgress] = await Promise.all([
+    const [paused, recent, holder, firstStatus] = await Promise.all([
       this.lock.readPause(job.name),
       this.options.historySize > 0 ? this.lock.readHistory(job.name) : Promise.resolve([]),
       this.lock.readLeaseHolder(job.name),
       this.lock.readRunStatus(job.name),
     ]);
-    const progress = await this.progressOf(job.name, holder, firstProgress);
-    const recent = history.flatMap((entry) => parseJson<JobRunReport>(entry) ?? []);
+    const status = await this.statusOf(job.name, holder, firstStatus);
     const counts = { completed: 0, failed: 0, skipped: 0, interrupted: 0 };
     for (const report of recent) if (report.outcome in counts) counts[report.outcome] += 1;
 
     const nextOccurrences: string[] = [];
-    for (let tick = new Date(); nextOccurrences.length < NEXT_OCCURRENCES;) {
+    for (let tick = this.clock.date(); nextOccurrences.length < NEXT_OCCURRENCES;) {
       tick = job.schedule.next(tick);
       nextOccurrences.push(tick.toISOString());
     }
@@ -206,29 +224,22 @@ export class CoordinatedCronRunner {
       counts,
     };
     if (job.timeZone !== undefined) description.timeZone = job.timeZone;
-    const paused = pause === undefined ? undefined : parseJson<JobPause>(pause);
     if (paused) description.paused = paused;
-    const running = runningFrom(holder, progress);
+    const running = runningFrom(holder, status);
     if (running) description.running = running;
     return description;
   }
 }
 
-/** The lease value is `${instanceId}:${runId}`; the run id (a UUID) has no colon, the instance id may. */
-function runningFrom(holder: string | undefined, progress: Record<string, string>): JobRunInProgress | undefined {
+function runningFrom(holder: LeaseHolder | undefined, status: RunStatus | undefined): JobRunInProgress | undefined {
   if (holder === undefined) return undefined;
-  const cut = holder.lastIndexOf(':');
-  const running: JobRunInProgress = {
-    runId: holder.slice(cut + 1),
-    instanceId: cut < 0 ? '' : holder.slice(0, cut),
-    startedAt: '',
-  };
-  // The progress record belongs to this run only when the ids match; an older run's record is ignored.
-  if (progress.runId === running.runId) {
-    running.startedAt = progress.startedAt ?? '';
-    if (progress.total !== undefined) {
-      running.tenantsDone = Number(progress.done ?? 0);
-      running.tenantsTotal = Number(progress.total);
+  const running: JobRunInProgress = { runId: holder.runId, instanceId: holder.instanceId, startedAt: '' };
+  // The status record belongs to this run only when the ids match; an older run's record is ignored.
+  if (status?.runId === holder.runId) {
+    running.startedAt = status.startedAt;
+    if (status.total !== undefined) {
+      running.tenantsDone = status.done ?? 0;
+      running.tenantsTotal = status.total;
     }
   }
   return running;
@@ -247,12 +258,4 @@ function resolveUntil(until: Date | string, now: number): number | undefined {
 
 function isValidDate(value: unknown): value is Date {
   return value instanceof Date && !Number.isNaN(value.getTime());
-}
-
-function parseJson<T>(text: string): T | undefined {
-  try {
-    return JSON.parse(text) as T;
-  } catch {
-    return undefined;
-  }
 }

@@ -44,7 +44,10 @@ export function formatRunSummary(report: JobRunReport, durationMs: number): stri
  */
 export function summaryLevel(report: JobRunReport): Extract<LogLevel, 'log' | 'warn' | 'error' | 'debug'> {
   if (report.skipReason === 'lock-error' || report.outcome === 'failed') return 'error';
-  if (report.outcome === 'interrupted' || report.skipReason === 'overlap') return 'warn';
+  // A late tick means this instance's clock is behind the store's by more than a window: worth fixing.
+  if (report.outcome === 'interrupted' || report.skipReason === 'overlap' || report.skipReason === 'late') {
+    return 'warn';
+  }
   if (report.tenants && tenantCounts(report.tenants).failed > 0) return 'warn';
   // A paused job is skipped on purpose, and an operator looking at the logs should see that it was.
   if (report.skipReason === 'paused') return 'log';
@@ -225,10 +228,18 @@ export class RunLog {
     );
   }
 
+  /** The claim came before the occurrence by the store's clock: this instance's clock runs ahead. */
+  waitingUntilDue(context: CronContextValue, dueInMs: number): void {
+    this.logger.debug(
+      `${runTag(context)} occurrence=${context.occurrence} not due yet by the store's clock; claiming again in ${dueInMs}ms`,
+    );
+  }
+
   clockSkew(instanceId: string, skewMs: number): void {
     this.logger.warn(
       `instance=${instanceId} clock is ${skewMs > 0 ? 'ahead of' : 'behind'} the lock store's by ${Math.abs(skewMs)}ms; ` +
-        'windows and catch-up are planned on this clock (warned at most once an hour)',
+        "claims wait for the store's clock and late runs are planned on it, but this instance's ticks fire by its " +
+        'own clock (warned at most once an hour)',
     );
   }
 }

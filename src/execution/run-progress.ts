@@ -1,6 +1,6 @@
 import { PROGRESS_INTERVAL_MS } from '../common/constants.js';
 import { type CoordinatedCronLock } from '../coordination/coordinated-cron.lock.js';
-import { type CronContextValue } from '../interfaces/index.js';
+import { type CronContextValue, type RunStatus } from '../interfaces/index.js';
 
 /**
  * Publishes the progress of one run to the lock store so that `describe()` on any instance can show it: one write
@@ -23,11 +23,7 @@ export class RunProgress {
 
   /** Writes the first record; resolves once it is written (or failed). Never rejects. */
   start(): Promise<void> {
-    return this.write({
-      runId: this.context.runId,
-      instanceId: this.context.instanceId,
-      startedAt: this.startedAt.toISOString(),
-    });
+    return this.write(this.status());
   }
 
   /** The run's tenants are known: from now on the count is published on a timer. */
@@ -54,19 +50,17 @@ export class RunProgress {
     // Nothing new, or the previous write still in flight: skip this beat rather than queue commands.
     if (state === this.written || this.writing) return;
     this.written = state;
-    void this.write({
-      runId: this.context.runId,
-      instanceId: this.context.instanceId,
-      startedAt: this.startedAt.toISOString(),
-      done: String(this.done),
-      total: String(this.total),
-    });
+    void this.write({ ...this.status(), done: this.done, total: this.total });
   }
 
-  private write(fields: Record<string, string>): Promise<void> {
+  private status(): RunStatus {
+    return { runId: this.context.runId, instanceId: this.context.instanceId, startedAt: this.startedAt.toISOString() };
+  }
+
+  private write(status: RunStatus): Promise<void> {
     this.writing = true;
     return this.lock
-      .writeRunStatus(this.context.jobName, fields)
+      .writeRunStatus(this.context.jobName, status)
       .catch(this.onError)
       .finally(() => (this.writing = false));
   }

@@ -18,6 +18,8 @@ export class ShutdownCoordinator implements OnModuleDestroy {
   private readonly logger = new Logger(LOGGER_CONTEXT);
   private readonly runs = new Set<TrackedRun>();
   private readonly listeners: Array<() => void> = [];
+  /** Waits cut short by shutdown. */
+  private readonly sleepers = new Set<() => void>();
   private draining?: Promise<void>;
   private beganAt?: number;
 
@@ -49,6 +51,30 @@ export class ShutdownCoordinator implements OnModuleDestroy {
     };
   }
 
+  /**
+   * Waits `ms`; resolves `true` when the wait ran its course, `false` as soon as shutdown begins (at once when it has
+   * begun already). A pending wait never keeps the process alive.
+   */
+  sleep(ms: number): Promise<boolean> {
+    if (this.isShuttingDown) return Promise.resolve(false);
+    return new Promise<boolean>((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.sleepers.delete(wake);
+        resolve(false);
+      };
+      const timer = setTimeout(
+        () => {
+          this.sleepers.delete(wake);
+          resolve(true);
+        },
+        Math.max(0, ms),
+      );
+      timer.unref();
+      this.sleepers.add(wake);
+    });
+  }
+
   onModuleDestroy(): Promise<void> {
     return this.begin();
   }
@@ -60,6 +86,7 @@ export class ShutdownCoordinator implements OnModuleDestroy {
 
   private async drain(): Promise<void> {
     this.beganAt = Date.now();
+    for (const wake of [...this.sleepers]) wake();
     for (const listener of this.listeners) {
       try {
         listener();

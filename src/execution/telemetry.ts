@@ -1,4 +1,6 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { COORDINATED_CRON_RESOLVED_OPTIONS } from '../common/constants.js';
+import type { ResolvedCoordinatedCronOptions } from '../options/module-options.js';
 import type * as OtelApi from '@opentelemetry/api';
 import { describeError } from '../common/describe-error.js';
 import { type CronContextValue, type JobRunReport } from '../interfaces/index.js';
@@ -62,7 +64,11 @@ export class Telemetry implements OnModuleInit {
   private api?: Api;
   private tracer?: OtelApi.Tracer;
   private instruments?: Instruments;
-  traceTenants = false;
+  private readonly traceTenants: boolean;
+
+  constructor(@Inject(COORDINATED_CRON_RESOLVED_OPTIONS) options: ResolvedCoordinatedCronOptions) {
+    this.traceTenants = options.traceTenants;
+  }
 
   async onModuleInit(): Promise<void> {
     try {

@@ -1,5 +1,8 @@
-/** Why an occurrence was not run by this instance. */
-export type SkipReason = 'duplicate' | 'overlap' | 'lock-error' | 'shutting-down' | 'paused';
+/**
+ * Why an occurrence was not run by this instance. `late`: nobody had claimed it and its window had passed by the lock
+ * store's clock when this instance asked (its own clock runs behind).
+ */
+export type SkipReason = 'duplicate' | 'overlap' | 'lock-error' | 'shutting-down' | 'paused' | 'late';
 
 /** How a run ended. */
 export type RunOutcome = 'completed' | 'failed' | 'skipped' | 'interrupted';

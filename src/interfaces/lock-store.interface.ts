@@ -1,143 +1,206 @@
+import { type JobPause, type JobRunReport } from './job-run-report.interface.js';
+
 /**
- * Where occurrences are claimed and running leases are held. Every method may reject; the library bounds each call
- * by `lockTimeout` and treats a rejection or a timeout as a lock error. Implementations must be atomic per call:
- * two concurrent `acquire` calls for one key never both resolve `true`.
+ * The store port: everything the library keeps outside the process, in its own terms (jobs, occurrences, leases,
+ * tenants, pauses, history). A store turns these calls into its own storage (Redis keys and scripts, PostgreSQL
+ * rows, maps in memory) under a namespace of its own (a key prefix), so that two apps with different namespaces
+ * share nothing. How long each thing lives travels in the request.
+ *
+ * Every method may reject; the library bounds each call by `lockTimeout` and treats a rejection or a timeout as a
+ * lock error. Each call is atomic on its own: two concurrent `claim`s of one occurrence never both win, and every
+ * decision a claim takes (pause, due time, occurrence, lease, fencing token, ledger) is taken in one step.
+ * `describeLockStoreContract` (from `nestjs-coordinated-cron/testing`) is the specification every store passes.
  */
 export interface LockStore {
-  /** Sets `key` to `token` for `ttlMs` only when `key` is absent. Resolves whether this call set it. */
-  acquire(key: string, token: string, ttlMs: number): Promise<boolean>;
-  /** Resets the expiry of `key` to `ttlMs` only while it still holds `token`. Resolves whether it did. */
-  extend(key: string, token: string, ttlMs: number): Promise<boolean>;
-  /** Deletes `key` only while it still holds `token`. Resolves whether it did. */
-  release(key: string, token: string): Promise<boolean>;
-  /** Members of the set stored at `key` (empty when absent). */
-  readSet(key: string): Promise<string[]>;
-  /** Replaces the set stored at `key` with `members`; an empty list deletes it. */
-  writeSet(key: string, members: readonly string[]): Promise<void>;
-
-  // --- Fleet control: pause record, history, run status. ---
-
-  /** The string at `key`, or `undefined` when absent. */
-  readValue(key: string): Promise<string | undefined>;
-  /** Sets `key` to `value`, expiring after `ttlMs` when given (else it lives until deleted). */
-  writeValue(key: string, value: string, ttlMs?: number): Promise<void>;
-  /** Deletes `key`; absent is fine. */
-  deleteKey(key: string): Promise<void>;
-  /** Puts `entry` at the head of the list at `key` and trims it to `maxLength` entries. */
-  pushCapped(key: string, entry: string, maxLength: number): Promise<void>;
-  /** The first `count` entries of the list at `key` (newest first). */
-  readList(key: string, count: number): Promise<string[]>;
-  /** Sets `fields` on the hash at `key` and its expiry to `ttlMs`: one store command. */
-  writeHash(key: string, fields: Record<string, string>, ttlMs: number): Promise<void>;
-  /** All fields of the hash at `key` (empty when absent). */
-  readHash(key: string): Promise<Record<string, string>>;
-  /** A short name for logs, e.g. `'redis'` or `'memory'`. */
+  /** A short name for logs, e.g. `'redis'`, `'postgres'` or `'memory'`. */
   readonly kind: string;
   /** True when duplicate suppression holds across processes. */
   readonly shared: boolean;
+
+  // --- Occurrences, the running lease and the ledger ---------------------------------------------------------------
+
+  /**
+   * One atomic decision: answers `paused` while the job is paused (unless `ignorePause`), `early` before the
+   * occurrence by the store's clock, `duplicate` when the occurrence is claimed already, `late` when the store's
+   * clock has reached `lateAt`; otherwise claims the occurrence and, when no other run holds the job's lease, takes
+   * it (`won`, with a new fencing token and the ledger pointing at this run) or answers `overlap`.
+   */
+  claim(request: ClaimRequest): Promise<ClaimResult>;
+  /**
+   * Gives up a claim whose answer its caller never saw (it timed out): removes the occurrence's claim and the lease
+   * while they still carry `token`, and closes the ledger entry of `runId`, so the occurrence can be claimed again
+   * and is never taken over as if it had crashed.
+   */
+  abandon(request: AbandonRequest): Promise<void>;
+  /**
+   * Takes over the run of `occurrence` that the ledger says is running when its lease has expired unrenewed:
+   * exactly one caller wins, with a new fencing token and the next attempt number.
+   */
+  takeOver(request: TakeOverRequest): Promise<TakeOverResult>;
+  /** Resets the lease's expiry to `ttlMs` while it still carries `token`. Resolves whether it did. */
+  renewLease(request: LeaseRequest): Promise<boolean>;
+  /** Deletes the lease while it still carries `token`; another holder's lease is left alone. */
+  releaseLease(request: Omit<LeaseRequest, 'ttlMs'>): Promise<void>;
+  /**
+   * The run ended: marks it done in the ledger (while the ledger still names `runId`), drops the occurrence's
+   * progress, and releases the lease (while it still carries `token`).
+   */
+  finish(request: FinishRequest): Promise<void>;
+  /** The job's ledger (the newest occurrence it claimed), with the store's clock. */
+  readLedger(job: string): Promise<LedgerRead>;
+  /** Who holds the job's running lease, or `undefined` when nobody does. */
+  readLease(job: string): Promise<LeaseRecord | undefined>;
+  /** One cheap call that proves the store answers, with its clock. */
+  ping(): Promise<{ serverTimeMs: number }>;
+
+  // --- Tenants -------------------------------------------------------------------------------------------------------
+
+  /**
+   * Records tenants that `occurrence`'s run has finished (at most 10,000 a call), so that a run taking it over skips
+   * them. Only the ledger's occurrence can be taken over, so a store may ignore or drop progress of any other.
+   */
+  addProgress(job: string, occurrence: Date, tenantIds: readonly string[], ttlMs: number): Promise<void>;
+  /** The tenants recorded done for `occurrence`; none once its run finished or the ledger moved on. */
+  readProgress(job: string, occurrence: Date): Promise<string[]>;
+  /** The tenants the job's last interrupted run left undone. */
+  readPending(job: string): Promise<string[]>;
+  /** Replaces the pending tenants; an empty list removes them. */
+  writePending(job: string, tenantIds: readonly string[], ttlMs: number): Promise<void>;
+
+  // --- Fleet control ---------------------------------------------------------------------------------------------------
+
+  /** Pauses the job; with `record.until`, the pause ends by itself then (by the store's clock). */
+  pause(job: string, record: JobPause): Promise<void>;
+  /** Ends a pause; no pause is fine. */
+  unpause(job: string): Promise<void>;
+  readPause(job: string): Promise<JobPause | undefined>;
+  /** Puts `report` first in the job's history, keeps the newest `max`, and lets the history live `ttlMs` more. */
+  appendHistory(job: string, report: JobRunReport, max: number, ttlMs: number): Promise<void>;
+  /** The newest `count` reports, newest first. */
+  readHistory(job: string, count: number): Promise<JobRunReport[]>;
+  /** Publishes the run in progress for `describe()`; it lives `ttlMs` unless written again. */
+  writeRunStatus(job: string, status: RunStatus, ttlMs: number): Promise<void>;
+  readRunStatus(job: string): Promise<RunStatus | undefined>;
 }
 
-// --- run ledger, fencing and crash resume -------------------------------------------------------------------------
-
-/** The keys of one claim; every one of them shares the job's hash tag. */
-export interface ClaimKeys {
-  /** Present while the job is paused. */
-  paused: string;
-  /** The occurrence's claim (`SET NX`): who won it. */
-  occurrence: string;
-  /** The job's running lease. */
-  lease: string;
-  /** The job's fencing counter. */
-  fence: string;
-  /** The job's run ledger. */
-  ledger: string;
-  /** Tenants the ledger's occurrence has finished. */
-  progress: string;
+/** How long what a claim writes lives. */
+export interface ClaimTtls {
+  /** The occurrence stays claimed until this instant by the store's clock... */
+  claimUntil: Date;
+  /** ...and at least this long after the claim. */
+  claimMinMs: number;
+  /** The running lease, unless renewed. */
+  leaseMs: number;
+  /** The ledger and the fencing counter, after their last write. */
+  ledgerMs: number;
 }
 
 export interface ClaimRequest {
-  keys: ClaimKeys;
-  /** Written to the occurrence key and the lease. */
+  job: string;
+  /** The tick of the schedule this run is for. */
+  occurrence: Date;
+  /** Written to the claim and the lease: who holds them (`coordination/lease-token.ts`). */
   token: string;
   runId: string;
+  /** The instance id, for the ledger. */
   owner: string;
-  /** The occurrence, ISO 8601; with `occurrenceMs` the same instant. */
-  occurrence: string;
-  occurrenceMs: number;
-  claimTtlMs: number;
-  leaseTtlMs: number;
-  /** How long the ledger outlives its last write. */
-  ledgerTtlMs: number;
+  ttls: ClaimTtls;
+  /**
+   * Refused as `late` once the store's clock has reached this instant and nobody claimed the occurrence: a
+   * scheduled tick whose window has passed by the store's clock (this instance's clock is behind).
+   */
+  lateAt?: Date;
   /** `trigger()` and backfills run a paused job anyway. */
   ignorePause?: boolean;
 }
 
 /**
- * How one claim ended. `won`: the occurrence and the lease are this caller's; `overlap`: the occurrence is this
- * caller's but another run of the job still holds the lease; `duplicate`: another caller claimed the occurrence;
- * `paused`: nothing was claimed. `serverTimeMs` is the store's clock when it answered.
+ * How a claim ended. Every answer carries the store's clock when it decided. `won`: the occurrence and the lease are
+ * this caller's; `overlap`: the occurrence is this caller's but another run of the job holds the lease; `duplicate`:
+ * someone else claimed the occurrence; `paused`, `early`, `late`: nothing was claimed.
  */
 export type ClaimResult =
-  | { kind: 'won'; fencingToken: number; serverTimeMs: number }
+  | { kind: 'won'; serverTimeMs: number; fencingToken: number }
   | {
       kind: 'duplicate';
       serverTimeMs: number;
-      /** Milliseconds the lease has left, when a run of this occurrence is in progress (the ledger says so). */
+      /** Milliseconds the lease has left, when the ledger says a run of this very occurrence is in progress. */
       runningLeaseMs?: number;
     }
   | { kind: 'overlap'; serverTimeMs: number }
-  | { kind: 'paused'; serverTimeMs?: number };
+  | { kind: 'paused'; serverTimeMs: number }
+  /** The occurrence is not due yet by the store's clock; ask again in `dueInMs`. */
+  | { kind: 'early'; serverTimeMs: number; dueInMs: number }
+  | { kind: 'late'; serverTimeMs: number };
 
-/** Takes over an occurrence whose holder stopped renewing its lease while the ledger still says it runs. */
-export interface ResumeRequest {
-  keys: ClaimKeys;
+export interface AbandonRequest {
+  job: string;
+  occurrence: Date;
+  token: string;
+  runId: string;
+}
+
+export interface TakeOverRequest {
+  job: string;
+  /** The occurrence expected in the ledger; a ledger that moved on means there is nothing to take over. */
+  occurrence: Date;
   token: string;
   runId: string;
   owner: string;
-  /** The occurrence expected in the ledger; a ledger that moved on means there is nothing to resume. */
-  occurrence: string;
-  leaseTtlMs: number;
-  ledgerTtlMs: number;
+  ttls: Pick<ClaimTtls, 'leaseMs' | 'ledgerMs'>;
 }
 
-export type ResumeResult =
-  | { kind: 'won'; fencingToken: number; serverTimeMs: number; attempt: number; resumedFrom: string }
+export type TakeOverResult =
+  | { kind: 'won'; serverTimeMs: number; fencingToken: number; attempt: number; resumedFrom: string }
   /** The lease is still held: look again after `leaseMs`. */
-  | { kind: 'held'; leaseMs: number; serverTimeMs: number }
-  /** The run finished, someone else resumed it, or the ledger moved on. */
+  | { kind: 'held'; serverTimeMs: number; leaseMs: number }
+  /** The run finished, someone else took it over, or the ledger moved on. */
   | { kind: 'gone'; serverTimeMs: number }
-  | { kind: 'paused'; serverTimeMs?: number };
+  | { kind: 'paused'; serverTimeMs: number };
+
+export interface LeaseRequest {
+  job: string;
+  token: string;
+  ttlMs: number;
+}
+
+export interface FinishRequest {
+  job: string;
+  occurrence: Date;
+  runId: string;
+  token: string;
+}
 
 /** The ledger's record of the newest occurrence a job claimed. */
 export interface LedgerRecord {
-  occurrence: string;
+  occurrence: Date;
   runId: string;
   owner: string;
   state: 'running' | 'done';
-  startedAtMs: number;
+  startedAt: Date;
   attempt: number;
   fencingToken: number;
 }
 
-/**
- * The store side of the run ledger. Kept apart from {@link LockStore} so that stores written before it still
- * type-check; the built-in stores implement both.
- */
-export interface LedgerLockStore extends LockStore {
-  /** One atomic call: pause check, occurrence claim, lease, fencing token and ledger. */
-  claim(request: ClaimRequest): Promise<ClaimResult>;
-  /** One atomic call: takes over a crashed run of `request.occurrence` when its lease is gone. */
-  resume(request: ResumeRequest): Promise<ResumeResult>;
-  /** Marks the run done in the ledger (when it is still the ledger's run) and releases the lease, in one call. */
-  finish(keys: ClaimKeys, runId: string, token: string): Promise<void>;
-  readLedger(key: string): Promise<LedgerRecord | undefined>;
-  /** Adds `members` (at most 10,000) to the progress set at `key`. */
-  addProgress(key: string, members: readonly string[], ttlMs: number): Promise<void>;
-  /** Members of the progress set, read in pages of at most 10,000. */
-  readProgress(key: string): Promise<string[]>;
+export interface LedgerRead {
+  /** Absent for a job that never claimed an occurrence (or whose ledger expired). */
+  ledger?: LedgerRecord;
+  serverTimeMs: number;
 }
 
-export function isLedgerLockStore(store: LockStore): store is LedgerLockStore {
-  const candidate = store as Partial<LedgerLockStore>;
-  return typeof candidate.claim === 'function' && typeof candidate.resume === 'function';
+export interface LeaseRecord {
+  token: string;
+  /** Milliseconds until it expires unless renewed. */
+  expiresInMs: number;
+}
+
+/** The run in progress, as `describe()` shows it. */
+export interface RunStatus {
+  runId: string;
+  instanceId: string;
+  /** ISO 8601. */
+  startedAt: string;
+  /** `@PerTenant()` runs: tenants finished so far, and tenants to run. */
+  done?: number;
+  total?: number;
 }

@@ -1,20 +1,19 @@
 /**
- * The subset of a node-redis v5 client (`@redis/client`, as used by `@keyv/redis`) that the lock needs.
+ * The subset of a node-redis v5 client (`@redis/client`, as used by `@keyv/redis`) that the Redis store needs.
  * Cluster and sentinel clients have the same methods.
  */
 export interface RedisLockClient {
   isOpen?: boolean;
   isReady?: boolean;
-  set(key: string, value: string, options: { NX: true; PX: number }): Promise<unknown>;
+  // Every decision is a script, sent by its SHA1 and in full only when Redis does not have it yet.
   eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
-  // Reads of the fleet-control keys (pause record, history list, progress hash); writes go through eval.
+  evalSha(sha1: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
+  // Reads of the fleet-control keys (pause record, history list, run status).
   get(key: string): Promise<string | null>;
   lRange(key: string, start: number, stop: number): Promise<string[]>;
-  hGetAll(key: string): Promise<Record<string, string>>;
   // Large sets (pending tenants, progress) are written in plain commands, a slice of members each.
   sAdd(key: string, members: string[]): Promise<unknown>;
   pExpire(key: string, ms: number): Promise<unknown>;
-  unlink(key: string): Promise<unknown>;
 }
 
 /** A `@keyv/redis` adapter (`KeyvRedis`): it hands out its node-redis client, connecting on first use. */

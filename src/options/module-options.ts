@@ -135,19 +135,26 @@ export function resolveModuleOptions(
 }
 
 const LOCK_STORE_METHODS = [
-  'acquire',
-  'extend',
-  'release',
-  'readSet',
-  'writeSet',
-  // Fleet control: pause record, history, run status.
-  'readValue',
-  'writeValue',
-  'deleteKey',
-  'pushCapped',
-  'readList',
-  'writeHash',
-  'readHash',
+  'claim',
+  'abandon',
+  'takeOver',
+  'renewLease',
+  'releaseLease',
+  'finish',
+  'readLedger',
+  'readLease',
+  'ping',
+  'addProgress',
+  'readProgress',
+  'readPending',
+  'writePending',
+  'pause',
+  'unpause',
+  'readPause',
+  'appendHistory',
+  'readHistory',
+  'writeRunStatus',
+  'readRunStatus',
 ] as const;
 
 function isLockStore(value: unknown): value is LockStore {

@@ -1,4 +1,5 @@
 import { CronJob } from 'cron';
+import { Clock } from '../common/clock.js';
 import { type CronSchedule } from '../definition/cron-schedule.js';
 
 /** setTimeout's largest delay; longer waits are taken in steps. */
@@ -29,6 +30,8 @@ export class CoordinatedCronJob extends CronJob {
   constructor(
     private readonly schedule: CronSchedule,
     private readonly onOccurrence: (occurrence: Date) => void,
+    /** Ticks fire by this instance's own clock; claims then wait for the store's when it runs behind. */
+    private readonly clock: Clock = new Clock(),
   ) {
     super(schedule.expression, () => undefined, null, false, schedule.timeZone);
     // The registry wraps fireOnTick in its own guard; ours goes through the callbacks like any CronJob's.
@@ -42,7 +45,7 @@ export class CoordinatedCronJob extends CronJob {
   override start(): void {
     if (this.armed) return;
     this.armed = true;
-    this.arm(this.schedule.next(new Date()));
+    this.arm(this.schedule.next(this.clock.date()));
   }
 
   override stop(): Promise<void> | undefined {
@@ -54,7 +57,7 @@ export class CoordinatedCronJob extends CronJob {
 
   private arm(tick: Date): void {
     if (!this.armed) return;
-    const wait = tick.getTime() - Date.now();
+    const wait = tick.getTime() - this.clock.now();
     if (wait > WAKE_BEFORE_MS) {
       // The early wake-up (and, for long waits, one step of it): arm again from there.
       this.timer = setTimeout(() => this.arm(tick), Math.min(wait - WAKE_BEFORE_MS, MAX_TIMER_MS));
@@ -69,7 +72,7 @@ export class CoordinatedCronJob extends CronJob {
 
   private due(tick: Date): void {
     this.timer = undefined;
-    const now = new Date();
+    const now = this.clock.date();
     // Timers may fire a moment early: wait out the rest.
     if (now.getTime() < tick.getTime()) return this.arm(tick);
     // A process stalled past the following tick runs only the latest occurrence, not every one it slept through.

@@ -13,6 +13,10 @@ import { CoordinatedCronJob } from './coordinated-cron.job.js';
 import { randomDelay } from '../definition/cron-schedule.js';
 import { CoordinatedCronLock } from '../coordination/coordinated-cron.lock.js';
 import { RunLog } from '../execution/run-log.js';
+import { CrashTakeover } from '../execution/recovery/crash-takeover.js';
+import { StoreOutage } from '../execution/recovery/store-outage.js';
+import { StoreClock } from '../execution/store-clock.js';
+import { Clock } from '../common/clock.js';
 import { planCatchup } from './catchup-plan.js';
 
 const callbackFailed = (job: JobDefinition, error: unknown) =>
@@ -36,15 +40,17 @@ export class CoordinatedCronScheduler implements OnModuleInit, OnApplicationBoot
     private readonly shutdown: ShutdownCoordinator,
     private readonly lock: CoordinatedCronLock,
     private readonly runLog: RunLog,
+    private readonly takeover: CrashTakeover,
+    private readonly outage: StoreOutage,
+    private readonly storeClock: StoreClock,
+    private readonly clock: Clock,
     @Optional() private readonly schedulerRegistry?: SchedulerRegistry,
   ) {}
 
   onModuleInit(): void {
     if (!this.schedulerRegistry) throw MissingImportError.scheduleModule();
     this.shutdown.onBegin(() => this.stop());
-    this.executor.onStoreRecovered((job, firstMissed, recoveredAt) =>
-      this.catchUpAfterOutage(job, firstMissed, recoveredAt),
-    );
+    this.outage.onRecovered((job, firstMissed, recoveredAt) => this.catchUpAfterOutage(job, firstMissed, recoveredAt));
   }
 
   onApplicationBootstrap(): void {
@@ -60,7 +66,7 @@ export class CoordinatedCronScheduler implements OnModuleInit, OnApplicationBoot
       }
     }
     for (const job of jobs) {
-      const cronJob = new CoordinatedCronJob(job.schedule, (occurrence) => this.onTick(job, occurrence));
+      const cronJob = new CoordinatedCronJob(job.schedule, (occurrence) => this.onTick(job, occurrence), this.clock);
       schedulerRegistry.addCronJob(job.name, cronJob);
       this.registered.push(job.name);
       cronJob.start();
@@ -92,38 +98,43 @@ export class CoordinatedCronScheduler implements OnModuleInit, OnApplicationBoot
   }
 
   private fire(job: JobDefinition, occurrence: Date): void {
-    this.executor.run(job, occurrence).catch((error: unknown) => this.logger.error(callbackFailed(job, error)));
+    this.executor
+      .run(job, occurrence, { scheduled: true })
+      .catch((error: unknown) => this.logger.error(callbackFailed(job, error)));
   }
 
   // --- run ledger, catch-up and crash resume ----------------------------------------------------------------------
 
   /**
    * One ledger read per job at boot (nothing at all for a job with neither catch-up nor crash recovery): resumes
-   * the job's crashed run if its lease is gone, and runs late what the fleet missed while it was down.
+   * the job's crashed run if its lease is gone, and runs late what the fleet missed while it was down, planned by the
+   * store's clock, which the read answers with.
    */
   private async recoverAtBoot(job: JobDefinition): Promise<void> {
     try {
       if (job.catchup === 'none' && job.crashRecovery === 'none') return;
-      if (!this.lock.keepsLedger) return;
-      let ledger;
+      let read;
+      const sentAt = this.clock.now();
       try {
-        ledger = await this.lock.readLedger(job.name);
+        read = await this.lock.readLedger(job.name);
       } catch (error) {
         this.logger.warn(`job=${job.name} run=- could not read the run ledger at boot: ${describeError(error)}`);
         return;
       }
+      this.storeClock.observe(read.serverTimeMs, sentAt);
+      const ledger = read.ledger;
       if (!ledger) return; // a first deploy: nothing to resume, nothing missed
-      const lastClaimed = new Date(ledger.occurrence);
+      const lastClaimed = ledger.occurrence;
       if (ledger.state === 'running' && job.crashRecovery === 'resume') {
-        void this.executor.resumeCrashed(job, lastClaimed);
+        void this.takeover.resume(job, lastClaimed);
       }
       const plan = planCatchup(job.schedule, {
         mode: job.catchup,
         lastClaimed,
-        now: new Date(),
+        now: new Date(read.serverTimeMs),
         windowMs: job.catchupWindowMs,
       });
-      this.runLate(job, plan, ledger.occurrence);
+      this.runLate(job, plan, lastClaimed.toISOString());
     } catch (error) {
       this.logger.error(callbackFailed(job, error));
     }
@@ -138,7 +149,7 @@ export class CoordinatedCronScheduler implements OnModuleInit, OnApplicationBoot
       const plan = planCatchup(job.schedule, {
         mode: job.catchup,
         lastClaimed: new Date(firstMissed.getTime() - 1),
-        now: new Date(),
+        now: this.storeClock.now(),
         windowMs: job.catchupWindowMs,
         before: recoveredAt,
       });

@@ -2,18 +2,51 @@ import { jest } from '@jest/globals';
 import { BoundedLockStore } from './bounded-lock-store.js';
 import { type LockStore, LockStoreError } from '../index.js';
 
-type Operation = 'acquire' | 'extend' | 'release' | 'readSet' | 'writeSet';
+type Operation = Exclude<keyof LockStore, 'kind' | 'shared'>;
+
+const tick = new Date('2026-01-01T00:00:00Z');
+const claimRequest = {
+  job: 'job',
+  occurrence: tick,
+  token: 'my-token',
+  runId: 'run-1',
+  owner: 'me',
+  ttls: { claimUntil: tick, claimMinMs: 1_000, leaseMs: 3_000, ledgerMs: 60_000 },
+};
+const takeOverRequest = {
+  job: 'job',
+  occurrence: tick,
+  token: 'my-token',
+  runId: 'run-1',
+  owner: 'me',
+  ttls: claimRequest.ttls,
+};
 
 /** An inner store whose every method is a jest mock, answering whatever the test says. */
 function innerStore(overrides: Partial<Record<Operation, jest.Mock>> = {}) {
   const store = {
     kind: 'fake',
     shared: true,
-    acquire: jest.fn(async () => true),
-    extend: jest.fn(async () => true),
-    release: jest.fn(async () => true),
-    readSet: jest.fn(async () => ['t-1']),
-    writeSet: jest.fn(async () => undefined),
+    claim: jest.fn(async () => ({ kind: 'won', serverTimeMs: 1, fencingToken: 7 })),
+    abandon: jest.fn(async () => undefined),
+    takeOver: jest.fn(async () => ({ kind: 'gone', serverTimeMs: 1 })),
+    renewLease: jest.fn(async () => true),
+    releaseLease: jest.fn(async () => undefined),
+    finish: jest.fn(async () => undefined),
+    readLedger: jest.fn(async () => ({ serverTimeMs: 1 })),
+    readLease: jest.fn(async () => undefined),
+    ping: jest.fn(async () => ({ serverTimeMs: 1 })),
+    addProgress: jest.fn(async () => undefined),
+    readProgress: jest.fn(async () => ['t-1']),
+    readPending: jest.fn(async () => ['t-1']),
+    writePending: jest.fn(async () => undefined),
+    pause: jest.fn(async () => undefined),
+    unpause: jest.fn(async () => undefined),
+    readPause: jest.fn(async () => undefined),
+    appendHistory: jest.fn(async () => undefined),
+    readHistory: jest.fn(async () => []),
+    writeRunStatus: jest.fn(async () => undefined),
+    readRunStatus: jest.fn(async () => undefined),
     ...overrides,
   };
   return store as typeof store & LockStore;
@@ -21,12 +54,41 @@ function innerStore(overrides: Partial<Record<Operation, jest.Mock>> = {}) {
 
 const never = () => new Promise<never>(() => undefined);
 
+const report = {
+  jobName: 'job',
+  runId: 'r',
+  occurrence: tick.toISOString(),
+  instanceId: 'me',
+  outcome: 'completed' as const,
+  startedAt: tick.toISOString(),
+  finishedAt: tick.toISOString(),
+  attempt: 1,
+  fencingToken: 1,
+};
+const status = { runId: 'r', instanceId: 'me', startedAt: tick.toISOString() };
+
+/** Every method of the port, called once. */
 const calls: Array<[Operation, (store: LockStore) => Promise<unknown>]> = [
-  ['acquire', (s) => s.acquire('k', 'tok', 1_000)],
-  ['extend', (s) => s.extend('k', 'tok', 1_000)],
-  ['release', (s) => s.release('k', 'tok')],
-  ['readSet', (s) => s.readSet('k')],
-  ['writeSet', (s) => s.writeSet('k', ['a'])],
+  ['claim', (s) => s.claim(claimRequest)],
+  ['abandon', (s) => s.abandon({ job: 'job', occurrence: tick, token: 'my-token', runId: 'run-1' })],
+  ['takeOver', (s) => s.takeOver(takeOverRequest)],
+  ['renewLease', (s) => s.renewLease({ job: 'job', token: 'tok', ttlMs: 1_000 })],
+  ['releaseLease', (s) => s.releaseLease({ job: 'job', token: 'tok' })],
+  ['finish', (s) => s.finish({ job: 'job', occurrence: tick, runId: 'r', token: 'tok' })],
+  ['readLedger', (s) => s.readLedger('job')],
+  ['readLease', (s) => s.readLease('job')],
+  ['ping', (s) => s.ping()],
+  ['addProgress', (s) => s.addProgress('job', tick, ['a'], 1_000)],
+  ['readProgress', (s) => s.readProgress('job', tick)],
+  ['readPending', (s) => s.readPending('job')],
+  ['writePending', (s) => s.writePending('job', ['a'], 1_000)],
+  ['pause', (s) => s.pause('job', { since: tick.toISOString(), by: 'me' })],
+  ['unpause', (s) => s.unpause('job')],
+  ['readPause', (s) => s.readPause('job')],
+  ['appendHistory', (s) => s.appendHistory('job', report, 5, 1_000)],
+  ['readHistory', (s) => s.readHistory('job', 5)],
+  ['writeRunStatus', (s) => s.writeRunStatus('job', status, 1_000)],
+  ['readRunStatus', (s) => s.readRunStatus('job')],
 ];
 
 /** Records how a promise settled without awaiting it, so a test can look at it between clock steps. */
@@ -41,17 +103,24 @@ function observe(promise: Promise<unknown>) {
 
 describe('BoundedLockStore', () => {
   it('passes answers through and keeps the inner kind', async () => {
-    const inner = innerStore({ acquire: jest.fn(async () => false) });
+    const inner = innerStore({ claim: jest.fn(async () => ({ kind: 'duplicate', serverTimeMs: 1 })) });
     const store = new BoundedLockStore(inner, 1_000);
     expect(store.kind).toBe('fake');
     expect(store.shared).toBe(true);
-    await expect(store.acquire('k', 'tok', 5)).resolves.toBe(false);
-    await expect(store.readSet('k')).resolves.toEqual(['t-1']);
-    await expect(store.extend('k', 'tok', 5)).resolves.toBe(true);
-    expect(inner.acquire).toHaveBeenCalledWith('k', 'tok', 5);
-    expect(inner.extend).toHaveBeenCalledWith('k', 'tok', 5);
+    await expect(store.claim(claimRequest)).resolves.toEqual({ kind: 'duplicate', serverTimeMs: 1 });
+    await expect(store.readPending('job')).resolves.toEqual(['t-1']);
+    await expect(store.renewLease({ job: 'job', token: 'tok', ttlMs: 5 })).resolves.toBe(true);
+    expect(inner.claim).toHaveBeenCalledWith(claimRequest);
+    expect(inner.renewLease).toHaveBeenCalledWith({ job: 'job', token: 'tok', ttlMs: 5 });
     // A lost race is an answer, not a failure: nothing to compensate.
-    expect(inner.release).not.toHaveBeenCalled();
+    expect(inner.abandon).not.toHaveBeenCalled();
+  });
+
+  it('has a bounded call for every method of the port', () => {
+    const methods = Object.getOwnPropertyNames(BoundedLockStore.prototype).filter(
+      (name) => name !== 'constructor' && !['afterwards', 'bound'].includes(name),
+    );
+    expect(methods.sort()).toEqual(calls.map(([operation]) => operation).sort());
   });
 
   describe('a call that never answers', () => {
@@ -69,25 +138,33 @@ describe('BoundedLockStore', () => {
       expect((outcome.error as Error).message).toBe(`fake lock store: ${operation} did not answer within 2000ms`);
     });
 
-    it('sends a compensating release for the same key and token after an acquire times out', async () => {
-      const inner = innerStore({ acquire: jest.fn(never) });
+    it('abandons the same claim (occurrence, token, run) after a claim times out', async () => {
+      const inner = innerStore({ claim: jest.fn(never) });
       const store = new BoundedLockStore(inner, 500);
-      const outcome = observe(store.acquire('claim-key', 'my-token', 60_000));
+      const outcome = observe(store.claim(claimRequest));
       await jest.advanceTimersByTimeAsync(499);
-      expect(inner.release).not.toHaveBeenCalled();
+      expect(inner.abandon).not.toHaveBeenCalled();
       await jest.advanceTimersByTimeAsync(1);
       expect(outcome.error).toBeInstanceOf(LockStoreError);
-      expect(inner.release).toHaveBeenCalledTimes(1);
-      expect(inner.release).toHaveBeenCalledWith('claim-key', 'my-token');
+      expect(inner.abandon).toHaveBeenCalledTimes(1);
+      expect(inner.abandon).toHaveBeenCalledWith({ job: 'job', occurrence: tick, token: 'my-token', runId: 'run-1' });
+    });
+
+    it('releases the lease a take-over may still take after it timed out', async () => {
+      const inner = innerStore({ takeOver: jest.fn(never) });
+      const outcome = observe(new BoundedLockStore(inner, 500).takeOver(takeOverRequest));
+      await jest.advanceTimersByTimeAsync(500);
+      expect(outcome.error).toBeInstanceOf(LockStoreError);
+      expect(inner.releaseLease).toHaveBeenCalledWith({ job: 'job', token: 'my-token' });
     });
 
     it('does not turn a late success into a win once the bound has fired', async () => {
-      let answer!: (won: boolean) => void;
-      const inner = innerStore({ acquire: jest.fn(() => new Promise<boolean>((resolve) => (answer = resolve))) });
+      let answer!: (won: unknown) => void;
+      const inner = innerStore({ claim: jest.fn(() => new Promise((resolve) => (answer = resolve))) });
       const store = new BoundedLockStore(inner, 100);
-      const outcome = observe(store.acquire('k', 'tok', 1_000));
+      const outcome = observe(store.claim(claimRequest));
       await jest.advanceTimersByTimeAsync(100);
-      answer(true);
+      answer({ kind: 'won', serverTimeMs: 1, fencingToken: 1 });
       await jest.advanceTimersByTimeAsync(0);
       expect(outcome.error).toBeInstanceOf(LockStoreError);
       expect(outcome.value).toBeUndefined();
@@ -95,9 +172,9 @@ describe('BoundedLockStore', () => {
   });
 
   it('bounds a hung call on the real clock too (the timer must not depend on other work)', async () => {
-    const store = new BoundedLockStore(innerStore({ readSet: jest.fn(never) }), 50);
+    const store = new BoundedLockStore(innerStore({ readPending: jest.fn(never) }), 50);
     const started = Date.now();
-    await expect(store.readSet('k')).rejects.toBeInstanceOf(LockStoreError);
+    await expect(store.readPending('k')).rejects.toBeInstanceOf(LockStoreError);
     // Generous: only proves the call did not hang; the exact bound is checked on the virtual clock above.
     expect(Date.now() - started).toBeLessThan(5_000);
   });
@@ -119,31 +196,36 @@ describe('BoundedLockStore', () => {
     });
 
     it('describes a non-Error rejection', async () => {
-      const store = new BoundedLockStore(innerStore({ extend: jest.fn(() => Promise.reject('socket closed')) }), 1_000);
-      await expect(store.extend('k', 'tok', 1)).rejects.toThrow('lock store extend failed: socket closed');
+      const store = new BoundedLockStore(
+        innerStore({ renewLease: jest.fn(() => Promise.reject('socket closed')) }),
+        1_000,
+      );
+      await expect(store.renewLease({ job: 'k', token: 'tok', ttlMs: 1 })).rejects.toThrow(
+        'lock store renewLease failed: socket closed',
+      );
     });
 
     it('passes a LockStoreError through unchanged', async () => {
       const original = new LockStoreError('the Redis client is closed');
-      const store = new BoundedLockStore(innerStore({ release: jest.fn(() => Promise.reject(original)) }), 1_000);
-      await expect(store.release('k', 'tok')).rejects.toBe(original);
+      const store = new BoundedLockStore(innerStore({ releaseLease: jest.fn(() => Promise.reject(original)) }), 1_000);
+      await expect(store.releaseLease({ job: 'k', token: 'tok' })).rejects.toBe(original);
     });
 
-    it('sends a compensating release after an acquire rejects', async () => {
-      const inner = innerStore({ acquire: jest.fn(() => Promise.reject(new Error('ECONNRESET'))) });
-      await expect(new BoundedLockStore(inner, 1_000).acquire('k', 'tok', 1)).rejects.toBeInstanceOf(LockStoreError);
-      expect(inner.release).toHaveBeenCalledWith('k', 'tok');
+    it('abandons the claim after a claim rejects', async () => {
+      const inner = innerStore({ claim: jest.fn(() => Promise.reject(new Error('ECONNRESET'))) });
+      await expect(new BoundedLockStore(inner, 1_000).claim(claimRequest)).rejects.toBeInstanceOf(LockStoreError);
+      expect(inner.abandon).toHaveBeenCalledWith({ job: 'job', occurrence: tick, token: 'my-token', runId: 'run-1' });
     });
 
-    it('ignores a failing compensating release', async () => {
+    it('ignores a failing abandon', async () => {
       const unhandled = jest.fn();
       process.on('unhandledRejection', unhandled);
       try {
         const inner = innerStore({
-          acquire: jest.fn(() => Promise.reject(new Error('ECONNRESET'))),
-          release: jest.fn(() => Promise.reject(new Error('still down'))),
+          claim: jest.fn(() => Promise.reject(new Error('ECONNRESET'))),
+          abandon: jest.fn(() => Promise.reject(new Error('still down'))),
         });
-        await expect(new BoundedLockStore(inner, 1_000).acquire('k', 'tok', 1)).rejects.toThrow('ECONNRESET');
+        await expect(new BoundedLockStore(inner, 1_000).claim(claimRequest)).rejects.toThrow('ECONNRESET');
         await new Promise((resolve) => setImmediate(resolve));
         expect(unhandled).not.toHaveBeenCalled();
       } finally {
@@ -170,15 +252,15 @@ describe('BoundedLockStore', () => {
       expect((error as Error).message).toBe(`lock store ${operation} failed: TypeError: client gone`);
     });
 
-    it('acquire still rejects with a LockStoreError when the compensating release throws synchronously too', async () => {
+    it('a claim still rejects with a LockStoreError when the abandon throws synchronously too', async () => {
       // A store wrapper that checks its connection synchronously throws from every method alike.
-      const inner = innerStore({ acquire: throwing('client gone'), release: throwing('client gone') });
-      const error = await new BoundedLockStore(inner, 1_000).acquire('k', 'tok', 1).then(
+      const inner = innerStore({ claim: throwing('client gone'), abandon: throwing('client gone') });
+      const error = await new BoundedLockStore(inner, 1_000).claim(claimRequest).then(
         () => undefined,
         (e: unknown) => e,
       );
       expect(error).toBeInstanceOf(LockStoreError);
-      expect((error as Error).message).toBe('lock store acquire failed: TypeError: client gone');
+      expect((error as Error).message).toBe('lock store claim failed: TypeError: client gone');
     });
   });
 });

@@ -1,23 +1,27 @@
 import { LockStoreError } from '../common/errors/index.js';
 import {
-  type ClaimKeys,
+  type AbandonRequest,
   type ClaimRequest,
   type ClaimResult,
-  isLedgerLockStore,
-  type LedgerLockStore,
-  type LedgerRecord,
+  type FinishRequest,
+  type JobPause,
+  type JobRunReport,
+  type LeaseRecord,
+  type LeaseRequest,
+  type LedgerRead,
   type LockStore,
-  type ResumeRequest,
-  type ResumeResult,
+  type RunStatus,
+  type TakeOverRequest,
+  type TakeOverResult,
 } from '../interfaces/index.js';
 import { describeError } from '../common/describe-error.js';
 import { withTimeout } from '../common/with-timeout.js';
 
 /**
  * Wraps any lock store so that every call settles within `timeoutMs` and every failure is a `LockStoreError`.
- * Cache clients may swallow errors or hang on a dead socket; a bound that fires is a lock error, never a success.
+ * Clients may swallow errors or hang on a dead socket; a bound that fires is a lock error, never a success.
  */
-export class BoundedLockStore implements LedgerLockStore {
+export class BoundedLockStore implements LockStore {
   readonly kind: string;
   readonly shared: boolean;
 
@@ -29,111 +33,103 @@ export class BoundedLockStore implements LedgerLockStore {
     this.shared = inner.shared;
   }
 
-  async acquire(key: string, token: string, ttlMs: number): Promise<boolean> {
-    try {
-      return await this.bound('acquire', () => this.inner.acquire(key, token, ttlMs));
-    } catch (error) {
-      // The command may still reach the store later (a paused server, a queued socket). Queue a compare-and-delete
-      // behind it so a claim nobody acts on does not linger; its own outcome does not matter.
-      void this.bound('release', () => this.inner.release(key, token)).catch(() => undefined);
-      throw error;
-    }
-  }
-
-  extend(key: string, token: string, ttlMs: number): Promise<boolean> {
-    return this.bound('extend', () => this.inner.extend(key, token, ttlMs));
-  }
-
-  release(key: string, token: string): Promise<boolean> {
-    return this.bound('release', () => this.inner.release(key, token));
-  }
-
-  readSet(key: string): Promise<string[]> {
-    return this.bound('readSet', () => this.inner.readSet(key));
-  }
-
-  writeSet(key: string, members: readonly string[]): Promise<void> {
-    return this.bound('writeSet', () => this.inner.writeSet(key, members));
-  }
-
-  // --- run ledger, fencing and crash resume -----------------------------------------------------------------------
-
-  /** Whether the wrapped store keeps a ledger; when it does not, the ledger methods below reject. */
-  get keepsLedger(): boolean {
-    return isLedgerLockStore(this.inner);
-  }
-
   async claim(request: ClaimRequest): Promise<ClaimResult> {
     try {
-      return await this.bound('claim', () => this.ledger().claim(request));
+      return await this.bound('claim', () => this.inner.claim(request));
     } catch (error) {
-      // As for acquire: a claim that lands after its caller gave up must not keep the occurrence or the lease.
-      void this.bound('release', () => this.inner.release(request.keys.lease, request.token)).catch(() => undefined);
-      void this.bound('release', () => this.inner.release(request.keys.occurrence, request.token)).catch(
-        () => undefined,
-      );
+      // The call may still reach the store later (a paused server, a queued socket). Queue the undoing behind it, so
+      // that a claim nobody acts on neither holds the occurrence and the lease nor looks like a crashed run.
+      const { job, occurrence, token, runId } = request;
+      this.afterwards('abandon', () => this.inner.abandon({ job, occurrence, token, runId }));
       throw error;
     }
   }
 
-  // --- fleet control: pause record, history, run status ---------------------------------------------------------------
-
-  readValue(key: string): Promise<string | undefined> {
-    return this.bound('readValue', () => this.inner.readValue(key));
+  abandon(request: AbandonRequest): Promise<void> {
+    return this.bound('abandon', () => this.inner.abandon(request));
   }
 
-  writeValue(key: string, value: string, ttlMs?: number): Promise<void> {
-    return this.bound('writeValue', () => this.inner.writeValue(key, value, ttlMs));
-  }
-
-  deleteKey(key: string): Promise<void> {
-    return this.bound('deleteKey', () => this.inner.deleteKey(key));
-  }
-
-  pushCapped(key: string, entry: string, maxLength: number): Promise<void> {
-    return this.bound('pushCapped', () => this.inner.pushCapped(key, entry, maxLength));
-  }
-
-  readList(key: string, count: number): Promise<string[]> {
-    return this.bound('readList', () => this.inner.readList(key, count));
-  }
-
-  writeHash(key: string, fields: Record<string, string>, ttlMs: number): Promise<void> {
-    return this.bound('writeHash', () => this.inner.writeHash(key, fields, ttlMs));
-  }
-
-  readHash(key: string): Promise<Record<string, string>> {
-    return this.bound('readHash', () => this.inner.readHash(key));
-  }
-
-  async resume(request: ResumeRequest): Promise<ResumeResult> {
+  async takeOver(request: TakeOverRequest): Promise<TakeOverResult> {
     try {
-      return await this.bound('resume', () => this.ledger().resume(request));
+      return await this.bound('takeOver', () => this.inner.takeOver(request));
     } catch (error) {
-      void this.bound('release', () => this.inner.release(request.keys.lease, request.token)).catch(() => undefined);
+      // As for a claim; the ledger still names the crashed run, so a live instance takes it over in the end.
+      this.afterwards('releaseLease', () => this.inner.releaseLease({ job: request.job, token: request.token }));
       throw error;
     }
   }
 
-  finish(keys: ClaimKeys, runId: string, token: string): Promise<void> {
-    return this.bound('finish', () => this.ledger().finish(keys, runId, token));
+  renewLease(request: LeaseRequest): Promise<boolean> {
+    return this.bound('renewLease', () => this.inner.renewLease(request));
   }
 
-  readLedger(key: string): Promise<LedgerRecord | undefined> {
-    return this.bound('readLedger', () => this.ledger().readLedger(key));
+  releaseLease(request: Omit<LeaseRequest, 'ttlMs'>): Promise<void> {
+    return this.bound('releaseLease', () => this.inner.releaseLease(request));
   }
 
-  addProgress(key: string, members: readonly string[], ttlMs: number): Promise<void> {
-    return this.bound('addProgress', () => this.ledger().addProgress(key, members, ttlMs));
+  finish(request: FinishRequest): Promise<void> {
+    return this.bound('finish', () => this.inner.finish(request));
   }
 
-  readProgress(key: string): Promise<string[]> {
-    return this.bound('readProgress', () => this.ledger().readProgress(key));
+  readLedger(job: string): Promise<LedgerRead> {
+    return this.bound('readLedger', () => this.inner.readLedger(job));
   }
 
-  private ledger(): LedgerLockStore {
-    if (!isLedgerLockStore(this.inner)) throw new LockStoreError(`${this.kind} lock store keeps no run ledger`);
-    return this.inner;
+  readLease(job: string): Promise<LeaseRecord | undefined> {
+    return this.bound('readLease', () => this.inner.readLease(job));
+  }
+
+  ping(): Promise<{ serverTimeMs: number }> {
+    return this.bound('ping', () => this.inner.ping());
+  }
+
+  addProgress(job: string, occurrence: Date, tenantIds: readonly string[], ttlMs: number): Promise<void> {
+    return this.bound('addProgress', () => this.inner.addProgress(job, occurrence, tenantIds, ttlMs));
+  }
+
+  readProgress(job: string, occurrence: Date): Promise<string[]> {
+    return this.bound('readProgress', () => this.inner.readProgress(job, occurrence));
+  }
+
+  readPending(job: string): Promise<string[]> {
+    return this.bound('readPending', () => this.inner.readPending(job));
+  }
+
+  writePending(job: string, tenantIds: readonly string[], ttlMs: number): Promise<void> {
+    return this.bound('writePending', () => this.inner.writePending(job, tenantIds, ttlMs));
+  }
+
+  pause(job: string, record: JobPause): Promise<void> {
+    return this.bound('pause', () => this.inner.pause(job, record));
+  }
+
+  unpause(job: string): Promise<void> {
+    return this.bound('unpause', () => this.inner.unpause(job));
+  }
+
+  readPause(job: string): Promise<JobPause | undefined> {
+    return this.bound('readPause', () => this.inner.readPause(job));
+  }
+
+  appendHistory(job: string, report: JobRunReport, max: number, ttlMs: number): Promise<void> {
+    return this.bound('appendHistory', () => this.inner.appendHistory(job, report, max, ttlMs));
+  }
+
+  readHistory(job: string, count: number): Promise<JobRunReport[]> {
+    return this.bound('readHistory', () => this.inner.readHistory(job, count));
+  }
+
+  writeRunStatus(job: string, status: RunStatus, ttlMs: number): Promise<void> {
+    return this.bound('writeRunStatus', () => this.inner.writeRunStatus(job, status, ttlMs));
+  }
+
+  readRunStatus(job: string): Promise<RunStatus | undefined> {
+    return this.bound('readRunStatus', () => this.inner.readRunStatus(job));
+  }
+
+  /** A compensating call whose own outcome does not matter. */
+  private afterwards(operation: string, call: () => Promise<unknown>): void {
+    void this.bound(operation, call).catch(() => undefined);
   }
 
   private async bound<T>(operation: string, call: () => Promise<T>): Promise<T> {

@@ -1,7 +1,7 @@
 import { type KeyvRedisAdapterLike, type LockStore, type RedisLockClient } from '../interfaces/index.js';
 import { ModuleOptionsError } from '../options/errors/module-options.error.js';
-import { MemoryLockStore } from './memory-lock.store.js';
-import { RedisLockStore } from './redis-lock.store.js';
+import { MemoryLockStore } from './memory/memory-lock.store.js';
+import { RedisLockStore } from './redis/redis-lock.store.js';
 
 /** Where the lock store came from, for the boot log line and the disconnect ordering. */
 export type ResolvedLockStore =
@@ -18,9 +18,10 @@ export type ResolvedLockStore =
  * class, so a second copy of a package in node_modules is still recognised.
  */
 export function resolveLockStore(
-  explicit: { lockStore?: LockStore; redis?: unknown },
+  explicit: { lockStore?: LockStore; redis?: unknown; keyPrefix: string },
   cacheManager: unknown,
 ): ResolvedLockStore {
+  const { keyPrefix } = explicit;
   if (explicit.lockStore) return { source: 'option', store: explicit.lockStore };
   if (explicit.redis !== undefined) {
     const getClient = redisClientGetter(explicit.redis);
@@ -31,13 +32,13 @@ export function resolveLockStore(
         'a node-redis client, a @keyv/redis adapter or a Keyv around one',
       );
     }
-    return { source: 'redis-option', store: new RedisLockStore(getClient) };
+    return { source: 'redis-option', store: new RedisLockStore(getClient, { keyPrefix }) };
   }
   const adapter = adapterBehindCacheManager(cacheManager);
   if (adapter) {
     return {
       source: 'cache-manager',
-      store: new RedisLockStore(() => adapter.getClient()),
+      store: new RedisLockStore(() => adapter.getClient(), { keyPrefix }),
       cacheManager: cacheManager as object,
     };
   }
@@ -65,7 +66,9 @@ function adapterBehindCacheManager(cacheManager: unknown): KeyvRedisAdapterLike 
 
 function isRedisClient(candidate: unknown): candidate is RedisLockClient {
   const client = candidate as Partial<RedisLockClient> | null | undefined;
-  return typeof client?.set === 'function' && typeof client.eval === 'function' && typeof client.hGetAll === 'function';
+  return (
+    typeof client?.evalSha === 'function' && typeof client.eval === 'function' && typeof client.sAdd === 'function'
+  );
 }
 
 function isRedisAdapter(candidate: unknown): candidate is KeyvRedisAdapterLike {

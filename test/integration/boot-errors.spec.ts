@@ -152,7 +152,11 @@ describe('boot errors name the class, method and job, and the fix', () => {
     ['a non-boolean jitter', { jitter: 'yes' }, /jitter "yes" is invalid: expected true or false/],
     ['a negative shutdownTimeout', { shutdownTimeout: -10 }, /shutdownTimeout -10 is invalid/],
     ['an empty keyPrefix', { keyPrefix: '' }, /keyPrefix "" is invalid/],
-    ['a lockStore without methods', { lockStore: {} }, /lockStore .* is invalid: expected an object with acquire/],
+    [
+      'a lockStore without methods',
+      { lockStore: {} },
+      /lockStore .* is invalid: expected an object with claim, abandon, takeOver/,
+    ],
   ])('%s', async (_label, options, pattern) => {
     const error = await bootError({ providers: [], options: options as unknown as CoordinatedCronModuleOptions });
     expect(error).toBeInstanceOf(CoordinatedCronConfigurationError);

@@ -7,12 +7,13 @@ import {
   InvalidJobCommandError,
   type JobPause,
   type LockStore,
+  type RunStatus,
   PerTenant,
   RedisLockStore,
   type TenantSettingsProvider,
   UnknownJobError,
 } from '../../src/index.js';
-import { historyKey, pausedKey, runStatusKey } from '../../src/coordination/lock-keys.js';
+import { historyKey, pausedKey, runStatusKey } from '../support/internals.js';
 import { OccurrenceExecutor } from '../../src/execution/occurrence.executor.js';
 import { CoordinatedCronRegistry } from '../../src/definition/coordinated-cron.registry.js';
 import { CapturingLogger, createTestApp } from '../support/app.js';
@@ -287,12 +288,12 @@ describe('progress of a @PerTenant() run (real Redis)', () => {
     }
     const client = await connectRedis();
     const writes: number[] = [];
-    const base = new RedisLockStore(() => client as never);
+    const base = new RedisLockStore(() => client as never, { keyPrefix: prefix });
     // Counts the progress writes; every other call goes straight to Redis.
     const counting: LockStore = Object.assign(Object.create(base) as LockStore, {
-      writeHash: (key: string, fields: Record<string, string>, ttl: number) => {
+      writeRunStatus: (job: string, status: RunStatus, ttl: number) => {
         writes.push(Date.now());
-        return base.writeHash(key, fields, ttl);
+        return base.writeRunStatus(job, status, ttl);
       },
     });
     try {
@@ -335,7 +336,7 @@ describe('progress of a @PerTenant() run (real Redis)', () => {
         if (counted[i].done !== counted[i - 1].done) lastChange = counted[i].at;
         expect(counted[i].at - lastChange).toBeLessThan(2_600);
       }
-      // At most one write per second plus the start and selection writes, each a single store command (EVAL).
+      // At most one write per second plus the start and selection writes, each a single store command (a script).
       expect(writes.length).toBeLessThanOrEqual(Math.ceil(elapsed / 1000) + 2);
       expect(await client.exists(runStatusKey(prefix, 'slow-tenants'))).toBe(1);
       expect((await watcher.app.get(CoordinatedCronRunner).describe('slow-tenants')).running).toBeUndefined();

@@ -105,7 +105,7 @@ describe('lease loss: the run is told (its signal aborts) and the loss is logged
       server.pause();
       const report = await pending;
       expect((seen.reason as Error | undefined)?.message).toMatch(
-        /^running lease lost: not renewed for 900ms: LockStoreError: redis lock store: extend did not answer within 200ms$/,
+        /^running lease lost: not renewed for 900ms: LockStoreError: redis lock store: renewLease did not answer within 200ms$/,
       );
       expect(report.outcome).toBe('interrupted');
       const lost = logger.lines.filter((l) => l.message.includes(' running lease lost ('));

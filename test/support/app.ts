@@ -12,6 +12,7 @@ import { ScheduleModule, SchedulerRegistry } from '@nestjs/schedule';
 import { Test } from '@nestjs/testing';
 import { ClsModule } from 'nestjs-cls';
 import { CoordinatedCronModule, type CoordinatedCronModuleOptions } from '../../src/index.js';
+import { Clock } from './internals.js';
 import { REDIS_URL } from './redis.js';
 
 /** Collects every log line so tests can assert on what the library wrote. */
@@ -60,6 +61,8 @@ export interface TestAppOptions {
   withSchedule?: boolean;
   withCls?: boolean;
   logger?: CapturingLogger;
+  /** This instance's clock, for an instance whose clock is off; default: the process's. */
+  clock?: Clock;
 }
 
 /** Boots (and initialises) a real application context around the given job providers. */
@@ -83,9 +86,9 @@ export async function createTestApp(
   @Module({ imports, providers: spec.providers })
   class TestAppModule {}
 
-  const app = await Test.createTestingModule({ imports: [TestAppModule] })
-    .setLogger(logger)
-    .compile();
+  const builder = Test.createTestingModule({ imports: [TestAppModule] });
+  if (spec.clock) builder.overrideProvider(Clock).useValue(spec.clock);
+  const app = await builder.setLogger(logger).compile();
   try {
     await app.init();
   } catch (error) {
@@ -109,4 +112,15 @@ function stopStartedCronJobs(app: INestApplicationContext): void {
 /** The ` fence=<n>` a run's log tag carries once its claim handed out a fencing token, else nothing. */
 export function fenceOf(run: { fencingToken?: number }): string {
   return run.fencingToken ? ` fence=${run.fencingToken}` : '';
+}
+
+/** A clock `offsetMs` ahead of this process's (behind, when negative): an instance whose clock is off. */
+export class OffsetClock extends Clock {
+  constructor(private readonly offsetMs: number) {
+    super();
+  }
+
+  override now(): number {
+    return Date.now() + this.offsetMs;
+  }
 }

@@ -1,0 +1,256 @@
+import {
+  type AbandonRequest,
+  type ClaimRequest,
+  type ClaimResult,
+  type FinishRequest,
+  type JobPause,
+  type JobRunReport,
+  type LeaseRecord,
+  type LeaseRequest,
+  type LedgerRead,
+  type LedgerRecord,
+  type LockStore,
+  type RunStatus,
+  type TakeOverRequest,
+  type TakeOverResult,
+} from '../../interfaces/index.js';
+
+/** Options of {@link MemoryLockStore}. */
+export interface MemoryLockStoreOptions {
+  /** The store's clock in epoch milliseconds. Default: `Date.now`. */
+  now?: () => number;
+}
+
+/** A value that disappears at `expiresAt` (epoch ms; `Infinity`: never). */
+interface Expiring<T> {
+  value: T;
+  expiresAt: number;
+}
+
+/** Everything the store keeps about one job. */
+interface JobState {
+  /** Claimed occurrences (epoch ms) and who claimed them. */
+  claims: Map<number, Expiring<string>>;
+  lease?: Expiring<string>;
+  /** The last fencing token handed out. */
+  fence: number;
+  ledger?: LedgerRecord;
+  /** Tenants the ledger's occurrence has finished. */
+  progress?: { occurrence: number; tenantIds: Set<string> };
+  pending?: Expiring<string[]>;
+  pause?: Expiring<JobPause>;
+  history?: Expiring<JobRunReport[]>;
+  runStatus?: Expiring<RunStatus>;
+}
+
+/** Sweeping expired claims costs a pass over them; once a job holds this many, the next claim does it. */
+const SWEEP_CLAIMS_AT = 64;
+
+/**
+ * In-process lock store. Each method decides synchronously, before its first `await`, so two callers in one process
+ * can never both win; across processes it suppresses nothing. It takes the same decisions as the other stores and
+ * passes the same contract suite; expiry is read from its own clock, so nothing sweeps on a timer.
+ */
+export class MemoryLockStore implements LockStore {
+  readonly kind = 'memory';
+  readonly shared = false;
+  private readonly jobs = new Map<string, JobState>();
+  private readonly now: () => number;
+
+  constructor(options: MemoryLockStoreOptions = {}) {
+    this.now = options.now ?? Date.now;
+  }
+
+  // --- occurrences, the running lease and the ledger -----------------------------------------------------------------
+
+  async claim(request: ClaimRequest): Promise<ClaimResult> {
+    const state = this.state(request.job);
+    const now = this.now();
+    const serverTimeMs = now;
+    const occurrenceMs = request.occurrence.getTime();
+    if (!request.ignorePause && live(state.pause, now)) return { kind: 'paused', serverTimeMs };
+    if (now < occurrenceMs) return { kind: 'early', serverTimeMs, dueInMs: occurrenceMs - now };
+    if (live(state.claims.get(occurrenceMs), now)) {
+      const ledger = state.ledger;
+      if (ledger?.occurrence.getTime() !== occurrenceMs || ledger.state !== 'running') {
+        return { kind: 'duplicate', serverTimeMs };
+      }
+      const lease = live(state.lease, now);
+      return { kind: 'duplicate', serverTimeMs, runningLeaseMs: lease ? Math.max(0, lease.expiresAt - now) : 0 };
+    }
+    if (request.lateAt && now >= request.lateAt.getTime()) return { kind: 'late', serverTimeMs };
+    if (state.claims.size >= SWEEP_CLAIMS_AT) sweep(state.claims, now);
+    const claimUntil = Math.max(request.ttls.claimUntil.getTime(), now + request.ttls.claimMinMs);
+    state.claims.set(occurrenceMs, { value: request.token, expiresAt: claimUntil });
+    if (live(state.lease, now)) return { kind: 'overlap', serverTimeMs };
+    state.lease = { value: request.token, expiresAt: now + request.ttls.leaseMs };
+    const fencingToken = this.nextFence(state, now);
+    // The ledger only moves forward; moving on frees the previous occurrence's progress.
+    if (!state.ledger || occurrenceMs >= state.ledger.occurrence.getTime()) {
+      if (state.progress && state.progress.occurrence !== occurrenceMs) state.progress = undefined;
+      state.ledger = {
+        occurrence: new Date(occurrenceMs),
+        runId: request.runId,
+        owner: request.owner,
+        state: 'running',
+        startedAt: new Date(now),
+        attempt: 1,
+        fencingToken,
+      };
+    }
+    return { kind: 'won', serverTimeMs, fencingToken };
+  }
+
+  async abandon(request: AbandonRequest): Promise<void> {
+    const state = this.state(request.job);
+    const occurrenceMs = request.occurrence.getTime();
+    if (state.claims.get(occurrenceMs)?.value === request.token) state.claims.delete(occurrenceMs);
+    if (state.lease?.value === request.token) state.lease = undefined;
+    if (state.ledger?.runId === request.runId) state.ledger.state = 'done';
+  }
+
+  async takeOver(request: TakeOverRequest): Promise<TakeOverResult> {
+    const state = this.state(request.job);
+    const now = this.now();
+    const serverTimeMs = now;
+    if (live(state.pause, now)) return { kind: 'paused', serverTimeMs };
+    const ledger = state.ledger;
+    if (ledger?.occurrence.getTime() !== request.occurrence.getTime() || ledger.state !== 'running') {
+      return { kind: 'gone', serverTimeMs };
+    }
+    const lease = live(state.lease, now);
+    if (lease) return { kind: 'held', serverTimeMs, leaseMs: Math.max(1, lease.expiresAt - now) };
+    state.lease = { value: request.token, expiresAt: now + request.ttls.leaseMs };
+    const fencingToken = this.nextFence(state, now);
+    const resumedFrom = ledger.runId;
+    ledger.runId = request.runId;
+    ledger.owner = request.owner;
+    ledger.attempt += 1;
+    ledger.fencingToken = fencingToken;
+    return { kind: 'won', serverTimeMs, fencingToken, attempt: ledger.attempt, resumedFrom };
+  }
+
+  async renewLease(request: LeaseRequest): Promise<boolean> {
+    const state = this.state(request.job);
+    const now = this.now();
+    const lease = live(state.lease, now);
+    if (lease?.value !== request.token) return false;
+    lease.expiresAt = now + request.ttlMs;
+    return true;
+  }
+
+  async releaseLease(request: Omit<LeaseRequest, 'ttlMs'>): Promise<void> {
+    const state = this.state(request.job);
+    if (live(state.lease, this.now())?.value === request.token) state.lease = undefined;
+  }
+
+  async finish(request: FinishRequest): Promise<void> {
+    const state = this.state(request.job);
+    if (state.ledger?.runId === request.runId) {
+      state.ledger.state = 'done';
+      if (state.progress?.occurrence === request.occurrence.getTime()) state.progress = undefined;
+    }
+    if (live(state.lease, this.now())?.value === request.token) state.lease = undefined;
+  }
+
+  async readLedger(job: string): Promise<LedgerRead> {
+    const ledger = this.jobs.get(job)?.ledger;
+    const serverTimeMs = this.now();
+    return ledger ? { ledger: { ...ledger }, serverTimeMs } : { serverTimeMs };
+  }
+
+  async readLease(job: string): Promise<LeaseRecord | undefined> {
+    const now = this.now();
+    const lease = live(this.jobs.get(job)?.lease, now);
+    return lease ? { token: lease.value, expiresInMs: lease.expiresAt - now } : undefined;
+  }
+
+  async ping(): Promise<{ serverTimeMs: number }> {
+    return { serverTimeMs: this.now() };
+  }
+
+  // --- tenants ----------------------------------------------------------------------------------------------------------
+
+  async addProgress(job: string, occurrence: Date, tenantIds: readonly string[]): Promise<void> {
+    const state = this.state(job);
+    const occurrenceMs = occurrence.getTime();
+    // Progress belongs to the ledger's occurrence; anything else would never be read.
+    if (state.ledger?.occurrence.getTime() !== occurrenceMs) return;
+    if (state.progress?.occurrence !== occurrenceMs)
+      state.progress = { occurrence: occurrenceMs, tenantIds: new Set() };
+    for (const tenantId of tenantIds) state.progress.tenantIds.add(tenantId);
+  }
+
+  async readProgress(job: string, occurrence: Date): Promise<string[]> {
+    const progress = this.jobs.get(job)?.progress;
+    return progress?.occurrence === occurrence.getTime() ? [...progress.tenantIds] : [];
+  }
+
+  async readPending(job: string): Promise<string[]> {
+    return [...(live(this.jobs.get(job)?.pending, this.now())?.value ?? [])];
+  }
+
+  async writePending(job: string, tenantIds: readonly string[], ttlMs: number): Promise<void> {
+    const state = this.state(job);
+    state.pending = tenantIds.length === 0 ? undefined : { value: [...tenantIds], expiresAt: this.now() + ttlMs };
+  }
+
+  // --- fleet control ----------------------------------------------------------------------------------------------------
+
+  async pause(job: string, record: JobPause): Promise<void> {
+    const expiresAt = record.until === undefined ? Number.POSITIVE_INFINITY : Date.parse(record.until);
+    this.state(job).pause = { value: { ...record }, expiresAt };
+  }
+
+  async unpause(job: string): Promise<void> {
+    this.state(job).pause = undefined;
+  }
+
+  async readPause(job: string): Promise<JobPause | undefined> {
+    const pause = live(this.jobs.get(job)?.pause, this.now());
+    return pause ? { ...pause.value } : undefined;
+  }
+
+  async appendHistory(job: string, report: JobRunReport, max: number, ttlMs: number): Promise<void> {
+    const state = this.state(job);
+    const now = this.now();
+    const kept = live(state.history, now)?.value ?? [];
+    state.history = { value: [report, ...kept].slice(0, Math.max(1, Math.floor(max))), expiresAt: now + ttlMs };
+  }
+
+  async readHistory(job: string, count: number): Promise<JobRunReport[]> {
+    return (live(this.jobs.get(job)?.history, this.now())?.value ?? []).slice(0, Math.max(0, count));
+  }
+
+  async writeRunStatus(job: string, status: RunStatus, ttlMs: number): Promise<void> {
+    this.state(job).runStatus = { value: { ...status }, expiresAt: this.now() + ttlMs };
+  }
+
+  async readRunStatus(job: string): Promise<RunStatus | undefined> {
+    const status = live(this.jobs.get(job)?.runStatus, this.now());
+    return status ? { ...status.value } : undefined;
+  }
+
+  /** One more than the last token, and never below this clock in microseconds (see the Redis store). */
+  private nextFence(state: JobState, now: number): number {
+    state.fence = Math.max(state.fence + 1, now * 1000);
+    return state.fence;
+  }
+
+  private state(job: string): JobState {
+    let state = this.jobs.get(job);
+    if (!state) {
+      state = { claims: new Map(), fence: 0 };
+      this.jobs.set(job, state);
+    }
+    return state;
+  }
+}
+
+function live<T>(entry: Expiring<T> | undefined, now: number): Expiring<T> | undefined {
+  return entry && entry.expiresAt > now ? entry : undefined;
+}
+
+function sweep(claims: Map<number, Expiring<string>>, now: number): void {
+  for (const [occurrence, claim] of claims) if (claim.expiresAt <= now) claims.delete(occurrence);
+}

@@ -1,0 +1,59 @@
+/**
+ * Every key the Redis store writes. The claim key depends only on (prefix, job, occurrence), never on when or where a
+ * timer fired, so all instances compete for the same key.
+ *
+ * Every per-job key carries the job name as a hash tag (`{job}`): on a Redis Cluster they all live in one slot, so
+ * one script may read and write several of them (claim, lease, pause, fence, ledger) atomically.
+ */
+export class RedisKeys {
+  constructor(private readonly prefix: string) {}
+
+  private key(job: string, kind: string): string {
+    return `${this.prefix}:{${job}}:${kind}`;
+  }
+
+  /** The occurrence's claim (who won it). */
+  occurrence(job: string, occurrence: Date): string {
+    return this.key(job, `occurrence:${occurrence.toISOString()}`);
+  }
+
+  /** The job's running lease. */
+  lease(job: string): string {
+    return this.key(job, 'running');
+  }
+
+  /** The job's fencing counter: the last token handed out. */
+  fence(job: string): string {
+    return this.key(job, 'fence');
+  }
+
+  /** The job's run ledger (a hash): the newest occurrence it claimed, who runs it, and whether that run finished. */
+  ledger(job: string): string {
+    return this.key(job, 'ledger');
+  }
+
+  /** Tenants an occurrence's run has finished. The claim script builds the same name beside the ledger key. */
+  progress(job: string, occurrence: Date): string {
+    return this.key(job, `progress:${occurrence.toISOString()}`);
+  }
+
+  /** Tenants the last interrupted run left undone. */
+  pending(job: string): string {
+    return this.key(job, 'pending');
+  }
+
+  /** Present while the job is paused; its value is the pause record. */
+  paused(job: string): string {
+    return this.key(job, 'paused');
+  }
+
+  /** Capped list of the job's recent run reports (JSON), newest first, written by every instance. */
+  history(job: string): string {
+    return this.key(job, 'history');
+  }
+
+  /** The run in progress (JSON), for describe(). */
+  runStatus(job: string): string {
+    return this.key(job, 'run-status');
+  }
+}

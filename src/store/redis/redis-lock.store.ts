@@ -1,0 +1,333 @@
+import { LockStoreError } from '../../common/errors/index.js';
+import {
+  type AbandonRequest,
+  type ClaimRequest,
+  type ClaimResult,
+  type FinishRequest,
+  type JobPause,
+  type JobRunReport,
+  type LeaseRecord,
+  type LeaseRequest,
+  type LedgerRead,
+  type LedgerRecord,
+  type LockStore,
+  type RedisLockClient,
+  type RunStatus,
+  type TakeOverRequest,
+  type TakeOverResult,
+} from '../../interfaces/index.js';
+import { parseJson } from '../../common/parse-json.js';
+import { RedisKeys } from './redis-keys.js';
+import {
+  ABANDON,
+  CLAIM,
+  DELETE,
+  FINISH,
+  PING,
+  PUSH_CAPPED,
+  READ_LEASE,
+  READ_LEDGER,
+  REPLACE_SET_START,
+  RELEASE_LEASE,
+  RENEW_LEASE,
+  SCAN_SET,
+  TAKE_OVER,
+  WRITE_VALUE,
+  type RedisScript,
+} from './redis-scripts.js';
+
+/** Options of {@link RedisLockStore}. */
+export interface RedisLockStoreOptions {
+  /** Every key starts with it: apps with different prefixes share nothing. Default: `'coordinated-cron'`. */
+  keyPrefix?: string;
+}
+
+/**
+ * Members per set command, and the SSCAN page size (COUNT is a hint): a tenth of the 10,000 members one call may
+ * carry, so that each command takes Redis about a millisecond and a PING from another client never waits long.
+ */
+const SET_CHUNK = 1_000;
+
+const ms = (value: number) => String(Math.max(1, Math.ceil(value)));
+
+/**
+ * The lock store on Redis (standalone, Sentinel or Cluster): each decision is one Lua script on the job's keys, sent
+ * with `EVALSHA` (the full script only when Redis answers `NOSCRIPT`). `getClient` may connect lazily (as
+ * `KeyvRedis.getClient()` does); a client that is not ready fails the call at once instead of queueing it, so a dead
+ * Redis is reported as a lock error, never as a free lock.
+ */
+export class RedisLockStore implements LockStore {
+  readonly kind = 'redis';
+  readonly shared = true;
+  private readonly keys: RedisKeys;
+  private connecting?: Promise<RedisLockClient>;
+  private connected?: RedisLockClient;
+
+  constructor(
+    private readonly getClient: () => Promise<RedisLockClient> | RedisLockClient,
+    options: RedisLockStoreOptions = {},
+  ) {
+    this.keys = new RedisKeys(options.keyPrefix ?? 'coordinated-cron');
+  }
+
+  // --- occurrences, the running lease and the ledger -----------------------------------------------------------------
+
+  async claim(request: ClaimRequest): Promise<ClaimResult> {
+    const { job, occurrence, ttls } = request;
+    const k = this.keys;
+    const reply = (await this.run(
+      CLAIM,
+      [k.paused(job), k.occurrence(job, occurrence), k.lease(job), k.fence(job), k.ledger(job)],
+      [
+        request.token,
+        request.runId,
+        request.owner,
+        occurrence.toISOString(),
+        String(occurrence.getTime()),
+        String(ttls.claimUntil.getTime()),
+        ms(ttls.claimMinMs),
+        ms(ttls.leaseMs),
+        ms(ttls.ledgerMs),
+        String(request.lateAt?.getTime() ?? -1),
+        request.ignorePause ? '1' : '0',
+      ],
+    )) as unknown[];
+    const kind = String(reply[0]);
+    const serverTimeMs = Number(reply[1]);
+    switch (kind) {
+      case 'won':
+        return { kind, serverTimeMs, fencingToken: Number(reply[2]) };
+      case 'duplicate': {
+        const left = Number(reply[2]);
+        return left >= 0 ? { kind, serverTimeMs, runningLeaseMs: left } : { kind, serverTimeMs };
+      }
+      case 'early':
+        return { kind, serverTimeMs, dueInMs: Number(reply[2]) };
+      case 'overlap':
+      case 'paused':
+      case 'late':
+        return { kind, serverTimeMs };
+      default:
+        throw new LockStoreError(`unexpected claim reply ${JSON.stringify(reply)}`);
+    }
+  }
+
+  async abandon(request: AbandonRequest): Promise<void> {
+    const { job } = request;
+    await this.run(
+      ABANDON,
+      [this.keys.occurrence(job, request.occurrence), this.keys.lease(job), this.keys.ledger(job)],
+      [request.token, request.runId],
+    );
+  }
+
+  async takeOver(request: TakeOverRequest): Promise<TakeOverResult> {
+    const { job, occurrence } = request;
+    const k = this.keys;
+    const reply = (await this.run(
+      TAKE_OVER,
+      [k.paused(job), k.lease(job), k.fence(job), k.ledger(job), k.progress(job, occurrence)],
+      [
+        request.token,
+        request.runId,
+        request.owner,
+        occurrence.toISOString(),
+        ms(request.ttls.leaseMs),
+        ms(request.ttls.ledgerMs),
+      ],
+    )) as unknown[];
+    const kind = String(reply[0]);
+    const serverTimeMs = Number(reply[1]);
+    switch (kind) {
+      case 'won':
+        return {
+          kind,
+          serverTimeMs,
+          fencingToken: Number(reply[2]),
+          attempt: Number(reply[3]),
+          resumedFrom: String(reply[4]),
+        };
+      case 'held':
+        return { kind, serverTimeMs, leaseMs: Number(reply[2]) };
+      case 'gone':
+      case 'paused':
+        return { kind, serverTimeMs };
+      default:
+        throw new LockStoreError(`unexpected takeOver reply ${JSON.stringify(reply)}`);
+    }
+  }
+
+  async renewLease(request: LeaseRequest): Promise<boolean> {
+    return (
+      Number(await this.run(RENEW_LEASE, [this.keys.lease(request.job)], [request.token, ms(request.ttlMs)])) === 1
+    );
+  }
+
+  async releaseLease(request: Omit<LeaseRequest, 'ttlMs'>): Promise<void> {
+    await this.run(RELEASE_LEASE, [this.keys.lease(request.job)], [request.token]);
+  }
+
+  async finish(request: FinishRequest): Promise<void> {
+    const { job } = request;
+    await this.run(
+      FINISH,
+      [this.keys.lease(job), this.keys.ledger(job), this.keys.progress(job, request.occurrence)],
+      [request.runId, request.token],
+    );
+  }
+
+  async readLedger(job: string): Promise<LedgerRead> {
+    const [now, flat] = (await this.run(READ_LEDGER, [this.keys.ledger(job)], [])) as [unknown, unknown[]];
+    const fields = new Map<string, string>();
+    for (let i = 0; i + 1 < flat.length; i += 2) fields.set(String(flat[i]), String(flat[i + 1]));
+    const ledger = ledgerFromFields(fields);
+    return ledger ? { ledger, serverTimeMs: Number(now) } : { serverTimeMs: Number(now) };
+  }
+
+  async readLease(job: string): Promise<LeaseRecord | undefined> {
+    const [token, left] = (await this.run(READ_LEASE, [this.keys.lease(job)], [])) as [unknown, unknown];
+    if (token === null || token === undefined) return undefined;
+    const ttl = Number(left);
+    return { token: String(token), expiresInMs: ttl < 0 ? Number.POSITIVE_INFINITY : ttl };
+  }
+
+  async ping(): Promise<{ serverTimeMs: number }> {
+    return { serverTimeMs: Number(await this.run(PING, [], [])) };
+  }
+
+  // --- tenants ----------------------------------------------------------------------------------------------------------
+
+  addProgress(job: string, occurrence: Date, tenantIds: readonly string[], ttlMs: number): Promise<void> {
+    return this.addMembers(this.keys.progress(job, occurrence), tenantIds, ttlMs);
+  }
+
+  readProgress(job: string, occurrence: Date): Promise<string[]> {
+    return this.readSet(this.keys.progress(job, occurrence));
+  }
+
+  readPending(job: string): Promise<string[]> {
+    return this.readSet(this.keys.pending(job));
+  }
+
+  async writePending(job: string, tenantIds: readonly string[], ttlMs: number): Promise<void> {
+    const key = this.keys.pending(job);
+    await this.run(REPLACE_SET_START, [key], []);
+    await this.addMembers(key, tenantIds, ttlMs);
+  }
+
+  // --- fleet control ----------------------------------------------------------------------------------------------------
+
+  async pause(job: string, record: JobPause): Promise<void> {
+    const until = record.until === undefined ? 0 : Date.parse(record.until);
+    await this.run(WRITE_VALUE, [this.keys.paused(job)], [JSON.stringify(record), String(until), '0']);
+  }
+
+  async unpause(job: string): Promise<void> {
+    await this.run(DELETE, [this.keys.paused(job)], []);
+  }
+
+  async readPause(job: string): Promise<JobPause | undefined> {
+    const client = await this.client();
+    const value = await client.get(this.keys.paused(job));
+    return value === null ? undefined : parseJson<JobPause>(value);
+  }
+
+  async appendHistory(job: string, report: JobRunReport, max: number, ttlMs: number): Promise<void> {
+    await this.run(
+      PUSH_CAPPED,
+      [this.keys.history(job)],
+      [JSON.stringify(report), String(Math.max(1, Math.floor(max))), ms(ttlMs)],
+    );
+  }
+
+  async readHistory(job: string, count: number): Promise<JobRunReport[]> {
+    if (count <= 0) return [];
+    const client = await this.client();
+    const entries = await client.lRange(this.keys.history(job), 0, count - 1);
+    return entries.flatMap((entry) => parseJson<JobRunReport>(entry) ?? []);
+  }
+
+  async writeRunStatus(job: string, status: RunStatus, ttlMs: number): Promise<void> {
+    await this.run(WRITE_VALUE, [this.keys.runStatus(job)], [JSON.stringify(status), '0', ms(ttlMs)]);
+  }
+
+  async readRunStatus(job: string): Promise<RunStatus | undefined> {
+    const client = await this.client();
+    const value = await client.get(this.keys.runStatus(job));
+    return value === null ? undefined : parseJson<RunStatus>(value);
+  }
+
+  // --- plumbing ---------------------------------------------------------------------------------------------------------
+
+  /** Read in SSCAN pages of about `SET_CHUNK` members, so that no reply carries a million of them. */
+  private async readSet(key: string): Promise<string[]> {
+    const members: string[] = [];
+    let cursor = '0';
+    do {
+      const page = (await this.run(SCAN_SET, [key], [cursor, String(SET_CHUNK)])) as [unknown, unknown[]];
+      cursor = String(page[0]);
+      for (const member of page[1]) members.push(String(member));
+    } while (cursor !== '0');
+    return members;
+  }
+
+  /**
+   * Adds `members` to the set at `key` in plain SADDs of at most `SET_CHUNK` members, one after another: a million
+   * ids never travel in one command, no command holds the server for long, and other clients are served between
+   * them. Not atomic; the sets written this way (pending tenants, progress) only ever lose what a reader will run
+   * again.
+   */
+  private async addMembers(key: string, members: readonly string[], ttlMs: number): Promise<void> {
+    if (members.length === 0) return;
+    const client = await this.client();
+    for (let offset = 0; offset < members.length; offset += SET_CHUNK) {
+      await client.sAdd(key, members.slice(offset, offset + SET_CHUNK));
+    }
+    await client.pExpire(key, Math.max(1, Math.ceil(ttlMs)));
+  }
+
+  /** `EVALSHA`, and the full script once when this Redis does not know it yet (a restart, a new node). */
+  private async run(script: RedisScript, keys: string[], args: string[]): Promise<unknown> {
+    const client = await this.client();
+    const options = { keys, arguments: args };
+    try {
+      return await client.evalSha(script.sha, options);
+    } catch (error) {
+      if (!isNoScript(error)) throw error;
+      return client.eval(script.body, options);
+    }
+  }
+
+  private async client(): Promise<RedisLockClient> {
+    if (this.connected?.isReady) return this.connected;
+    // Concurrent first calls share one connect: the client reports "open but not ready" while it handshakes, and
+    // those callers must wait for it rather than take it for a reconnect.
+    this.connecting ??= Promise.resolve(this.getClient()).finally(() => (this.connecting = undefined));
+    const client = await this.connecting;
+    this.connected = client;
+    if (client.isOpen === false) throw new LockStoreError('the Redis client is closed');
+    // A reconnecting client would queue the command and run it whenever Redis returns: a claim nobody waits for.
+    if (client.isReady === false) throw new LockStoreError('the Redis client is not ready (reconnecting)');
+    return client;
+  }
+}
+
+function isNoScript(error: unknown): boolean {
+  return error instanceof Error && error.message.startsWith('NOSCRIPT');
+}
+
+/** A ledger hash as a record, or `undefined` when it is absent or unreadable. */
+function ledgerFromFields(fields: ReadonlyMap<string, string>): LedgerRecord | undefined {
+  const occurrence = fields.get('occurrence');
+  const runId = fields.get('runId');
+  if (occurrence === undefined || runId === undefined) return undefined;
+  return {
+    occurrence: new Date(occurrence),
+    runId,
+    owner: fields.get('owner') ?? '',
+    state: fields.get('state') === 'running' ? 'running' : 'done',
+    startedAt: new Date(Number(fields.get('startedAtMs') ?? 0)),
+    attempt: Number(fields.get('attempt') ?? 1),
+    fencingToken: Number(fields.get('fencingToken') ?? 0),
+  };
+}

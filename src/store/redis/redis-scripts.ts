@@ -1,0 +1,235 @@
+import { createHash } from 'node:crypto';
+
+/** A Lua script and its SHA1, as `EVALSHA` names it. */
+export interface RedisScript {
+  readonly name: string;
+  readonly body: string;
+  readonly sha: string;
+}
+
+function script(name: string, body: string): RedisScript {
+  return { name, body, sha: createHash('sha1').update(body).digest('hex') };
+}
+
+/*
+ * Every script of the Redis store. Each touches only keys of one job, which share the job's hash tag (`{job}`), so on
+ * a Redis Cluster each runs on the job's slot. Each opens by naming its keys and arguments, so that no step below
+ * reads `ARGV[7]`. Lua numbers are doubles: times in microseconds (about 1.8e15) stay exact below 2^53.
+ */
+
+/** The store's clock, read inside the script, so every answer carries it with no extra round trip. */
+const CLOCK = `
+local time = redis.call('TIME')
+local nowUs = tonumber(time[1]) * 1000000 + tonumber(time[2])
+local now = math.floor(nowUs / 1000)`;
+
+/**
+ * The next fencing token of the job: one more than the last, and never below the store's clock in microseconds. A
+ * counter alone goes back when Redis restarts without it (no persistence, a failover that lost its last writes, an
+ * expiry); the clock floor keeps the next token above every earlier one as long as the clock does not step back.
+ */
+const NEXT_FENCE = `
+local function nextFence(fenceKey, ttlMs)
+  local last = tonumber(redis.call('GET', fenceKey) or '0')
+  local fence = math.max(last + 1, nowUs)
+  redis.call('SET', fenceKey, string.format('%.0f', fence), 'PX', ttlMs)
+  return fence
+end`;
+
+/** The key of an occurrence's progress set, beside the ledger key (`<prefix>:{job}:ledger`) in the same slot. */
+const PROGRESS_KEY = `
+local function progressKey(ledgerKey, occurrence)
+  return string.sub(ledgerKey, 1, -7) .. 'progress:' .. occurrence
+end`;
+
+export const CLAIM = script(
+  'claim',
+  `
+local pausedKey, occurrenceKey, leaseKey, fenceKey, ledgerKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local token, runId, owner = ARGV[1], ARGV[2], ARGV[3]
+local occurrence, occurrenceMs = ARGV[4], tonumber(ARGV[5])
+local claimUntilMs, claimMinMs = tonumber(ARGV[6]), tonumber(ARGV[7])
+local leaseMs, ledgerMs = ARGV[8], ARGV[9]
+local lateAtMs = tonumber(ARGV[10])
+local ignorePause = ARGV[11] == '1'
+${CLOCK}
+${NEXT_FENCE}
+${PROGRESS_KEY}
+-- A paused job claims nothing (trigger() and backfills ignore the pause).
+if not ignorePause and redis.call('EXISTS', pausedKey) == 1 then return {'paused', now} end
+-- Not due yet by the store's clock: this instance's clock runs ahead. It waits and asks again.
+if now < occurrenceMs then return {'early', now, occurrenceMs - now} end
+-- One read of the ledger serves the duplicate answer and the ledger update below.
+local ledger = redis.call('HMGET', ledgerKey, 'occurrence', 'state', 'occurrenceMs')
+-- Claimed already. When the ledger says this very occurrence is running, say how long its lease has left, so the
+-- loser knows there is a run to watch for a crash.
+if redis.call('EXISTS', occurrenceKey) == 1 then
+  local left = -1
+  if ledger[1] == occurrence and ledger[2] == 'running' then
+    left = math.max(redis.call('PTTL', leaseKey), 0)
+  end
+  return {'duplicate', now, left}
+end
+-- Nobody claimed it, but its window has passed by the store's clock: this instance's clock runs behind.
+if lateAtMs >= 0 and now >= lateAtMs then return {'late', now} end
+-- Claim the occurrence until its window ends, and at least the minimum.
+redis.call('SET', occurrenceKey, token, 'PX', math.max(claimUntilMs - now, claimMinMs))
+-- Another run of the job still holds the lease: the occurrence is claimed but does not run.
+if not redis.call('SET', leaseKey, token, 'NX', 'PX', leaseMs) then return {'overlap', now} end
+local fence = nextFence(fenceKey, ledgerMs)
+-- The ledger only moves forward: a backfill of an older occurrence is claimed and fenced but leaves the record of
+-- the newest alone. Moving on frees the previous occurrence's progress.
+if occurrenceMs >= tonumber(ledger[3] or '-1') then
+  if ledger[1] and ledger[1] ~= occurrence then redis.call('UNLINK', progressKey(ledgerKey, ledger[1])) end
+  redis.call('HSET', ledgerKey, 'occurrence', occurrence, 'occurrenceMs', occurrenceMs, 'runId', runId,
+    'owner', owner, 'state', 'running', 'startedAtMs', now, 'attempt', 1, 'fencingToken', string.format('%.0f', fence))
+  redis.call('PEXPIRE', ledgerKey, ledgerMs)
+end
+return {'won', now, fence}`,
+);
+
+export const ABANDON = script(
+  'abandon',
+  `
+local occurrenceKey, leaseKey, ledgerKey = KEYS[1], KEYS[2], KEYS[3]
+local token, runId = ARGV[1], ARGV[2]
+-- Free the occurrence and the lease only while they are still this caller's.
+if redis.call('GET', occurrenceKey) == token then redis.call('DEL', occurrenceKey) end
+if redis.call('GET', leaseKey) == token then redis.call('DEL', leaseKey) end
+-- A run that never started must not look crashed: nobody may take it over.
+if redis.call('HGET', ledgerKey, 'runId') == runId then redis.call('HSET', ledgerKey, 'state', 'done') end
+return 1`,
+);
+
+export const TAKE_OVER = script(
+  'takeOver',
+  `
+local pausedKey, leaseKey, fenceKey, ledgerKey, progressKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local token, runId, owner, occurrence = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local leaseMs, ledgerMs = ARGV[5], ARGV[6]
+${CLOCK}
+${NEXT_FENCE}
+if redis.call('EXISTS', pausedKey) == 1 then return {'paused', now} end
+-- Nothing to take over unless the ledger still says this occurrence is running.
+local ledger = redis.call('HMGET', ledgerKey, 'occurrence', 'state', 'attempt', 'runId')
+if ledger[1] ~= occurrence or ledger[2] ~= 'running' then return {'gone', now} end
+-- A lease still alive (or without expiry) belongs to a holder that may still be working: look again later.
+local left = redis.call('PTTL', leaseKey)
+if left == -1 then return {'held', now, tonumber(leaseMs)} end
+if left > 0 then return {'held', now, left} end
+-- Taking the lease inside the same call as the ledger check is what makes exactly one caller win.
+redis.call('SET', leaseKey, token, 'PX', leaseMs)
+local fence = nextFence(fenceKey, ledgerMs)
+local attempt = tonumber(ledger[3] or '1') + 1
+redis.call('HSET', ledgerKey, 'runId', runId, 'owner', owner, 'attempt', attempt,
+  'fencingToken', string.format('%.0f', fence), 'resumedAtMs', now)
+redis.call('PEXPIRE', ledgerKey, ledgerMs)
+-- The progress a taker-over reads lives as long as the ledger that points at it.
+if redis.call('EXISTS', progressKey) == 1 then redis.call('PEXPIRE', progressKey, ledgerMs) end
+return {'won', now, fence, attempt, ledger[4]}`,
+);
+
+export const RENEW_LEASE = script(
+  'renewLease',
+  `
+local leaseKey = KEYS[1]
+local token, ttlMs = ARGV[1], ARGV[2]
+-- Only the holder may extend its own lease.
+if redis.call('GET', leaseKey) ~= token then return 0 end
+return redis.call('PEXPIRE', leaseKey, ttlMs)`,
+);
+
+export const RELEASE_LEASE = script(
+  'releaseLease',
+  `
+local leaseKey = KEYS[1]
+local token = ARGV[1]
+-- Compare and delete: another holder's lease is left alone.
+if redis.call('GET', leaseKey) ~= token then return 0 end
+return redis.call('DEL', leaseKey)`,
+);
+
+export const FINISH = script(
+  'finish',
+  `
+local leaseKey, ledgerKey, progressKey = KEYS[1], KEYS[2], KEYS[3]
+local runId, token = ARGV[1], ARGV[2]
+${CLOCK}
+-- A run whose ledger entry was taken over (it lost its lease and was resumed elsewhere) marks nothing done.
+if redis.call('HGET', ledgerKey, 'runId') == runId then
+  redis.call('HSET', ledgerKey, 'state', 'done', 'finishedAtMs', now)
+  -- A large run's progress can hold a million ids; UNLINK frees them off Redis's main thread.
+  redis.call('UNLINK', progressKey)
+end
+-- Release the lease only while it is still this run's.
+if redis.call('GET', leaseKey) == token then redis.call('DEL', leaseKey) end
+return 1`,
+);
+
+export const READ_LEDGER = script(
+  'readLedger',
+  `
+local ledgerKey = KEYS[1]
+${CLOCK}
+return {now, redis.call('HGETALL', ledgerKey)}`,
+);
+
+export const READ_LEASE = script(
+  'readLease',
+  `
+local leaseKey = KEYS[1]
+return {redis.call('GET', leaseKey), redis.call('PTTL', leaseKey)}`,
+);
+
+export const PING = script(
+  'ping',
+  `
+${CLOCK}
+return now`,
+);
+
+export const SCAN_SET = script(
+  'scanSet',
+  `
+local setKey = KEYS[1]
+local cursor, count = ARGV[1], ARGV[2]
+-- One page of a large set: no reply carries a million members.
+return redis.call('SSCAN', setKey, cursor, 'COUNT', count)`,
+);
+
+export const REPLACE_SET_START = script(
+  'replaceSetStart',
+  `
+local setKey = KEYS[1]
+-- UNLINK frees a large old set off Redis's main thread; the new members follow in plain SADDs.
+return redis.call('UNLINK', setKey)`,
+);
+
+export const WRITE_VALUE = script(
+  'writeValue',
+  `
+local key = KEYS[1]
+local value, expireAtMs, ttlMs = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+-- An absolute expiry reads the store's clock (a pause 'until'); a relative one is a time to live.
+if expireAtMs > 0 then return redis.call('SET', key, value, 'PXAT', expireAtMs) end
+if ttlMs > 0 then return redis.call('SET', key, value, 'PX', ttlMs) end
+return redis.call('SET', key, value)`,
+);
+
+export const DELETE = script(
+  'delete',
+  `
+local key = KEYS[1]
+return redis.call('DEL', key)`,
+);
+
+export const PUSH_CAPPED = script(
+  'pushCapped',
+  `
+local listKey = KEYS[1]
+local entry, maxLength, ttlMs = ARGV[1], tonumber(ARGV[2]), ARGV[3]
+-- Newest first, at most maxLength entries, and a list of a job that stopped running expires in the end.
+redis.call('LPUSH', listKey, entry)
+redis.call('LTRIM', listKey, 0, maxLength - 1)
+return redis.call('PEXPIRE', listKey, ttlMs)`,
+);

@@ -1,0 +1,594 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { type ClaimRequest, type JobRunReport, type LockStore } from '../interfaces/index.js';
+
+/** The test functions the suite is declared with: jest's and Vitest's have this shape. */
+export interface ContractTestApi {
+  describe(name: string, body: () => void): void;
+  it(name: string, body: () => Promise<void>, timeoutMs?: number): void;
+  beforeAll(body: () => unknown, timeoutMs?: number): void;
+  afterAll(body: () => unknown, timeoutMs?: number): void;
+}
+
+/** How the suite gets stores, and what it may do to the server behind them. */
+export interface LockStoreContractHarness {
+  /**
+   * A store on a namespace of its own (a fresh key prefix, say): nothing another call to `create` returned may see
+   * what this one writes. Called once per test.
+   */
+  create(): Promise<LockStore> | LockStore;
+  /**
+   * A second store on the same namespace as `store`, as another process would open it (its own connection). Default:
+   * `store` itself.
+   */
+  peer?(store: LockStore): Promise<LockStore> | LockStore;
+  /**
+   * Restarts whatever keeps the stores' state, losing what it does not persist, and resolves once the stores already
+   * created answer again. The "fencing tokens keep growing across a restart" test runs only when this is given.
+   */
+  restart?(): Promise<void>;
+  /** Runs once before the tests (start a server, say). */
+  setUp?(): Promise<void> | void;
+  /** Runs once after the tests. */
+  tearDown?(): Promise<void> | void;
+}
+
+/** Options of {@link describeLockStoreContract}. */
+export interface LockStoreContractOptions {
+  /** The test functions. Default: the globals `describe`, `it`, `beforeAll` and `afterAll` (jest; Vitest with `globals: true`). */
+  api?: ContractTestApi;
+  /** Timeout of each test in ms. Default: `20000`. */
+  timeoutMs?: number;
+}
+
+const MINUTE = 60_000;
+const LEASE_MS = 10_000;
+/** Lifetimes the tests wait out: long enough for a slow round trip, short enough to keep the suite quick. */
+const SHORT_MS = 400;
+const WAIT_PAST_SHORT_MS = 700;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The specification of a lock store, as one suite: every store the library ships passes it, and so must one of your
+ * own. Declares a `describe` block named after `name` with one test per property (atomic claims under concurrent
+ * callers, due time, lease renewal and loss, fencing tokens that only grow, ledger, take-over, progress, pending
+ * tenants, pause with `until`, history, run status, expiry, namespaces, the store's clock in every answer).
+ *
+ * ```ts
+ * describeLockStoreContract('my store', { create: () => new MyLockStore(pool, { keyPrefix: randomUUID() }) });
+ * ```
+ * Under Vitest without `globals: true`, pass `{ api: { describe, it, beforeAll, afterAll } }` from `'vitest'`.
+ * Assertions use `node:assert`, so the suite needs nothing else from the test runner.
+ */
+export function describeLockStoreContract(
+  name: string,
+  harness: LockStoreContractHarness,
+  options: LockStoreContractOptions = {},
+): void {
+  const api = options.api ?? globalApi();
+  const timeoutMs = options.timeoutMs ?? 20_000;
+  const test = (title: string, body: () => Promise<void>) => api.it(title, body, timeoutMs);
+  const store = async () => harness.create();
+  const peerOf = async (of: LockStore) => (harness.peer ? harness.peer(of) : of);
+
+  api.describe(`${name}: lock store contract`, () => {
+    api.beforeAll(() => harness.setUp?.(), 120_000);
+    api.afterAll(() => harness.tearDown?.(), 120_000);
+
+    api.describe('claims', () => {
+      test('a due occurrence is won once, with a fencing token and the store clock', async () => {
+        const s = await store();
+        const before = Date.now();
+        const won = await s.claim(claimOf('job', pastTick()));
+        assertKind(won, 'won');
+        assert.ok(won.fencingToken > 0, 'a won claim carries a positive fencing token');
+        assertClock(won.serverTimeMs, before);
+        const again = await s.claim(claimOf('job', pastTick()));
+        assertKind(again, 'duplicate');
+        assertClock(again.serverTimeMs, before);
+      });
+
+      test('twenty concurrent claims of one occurrence from two connections: exactly one wins', async () => {
+        const s = await store();
+        const peer = await peerOf(s);
+        const tick = pastTick();
+        const results = await Promise.all(
+          Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? s : peer).claim(claimOf('race', tick))),
+        );
+        assert.equal(results.filter((r) => r.kind === 'won').length, 1, kinds(results));
+        assert.equal(results.filter((r) => r.kind === 'duplicate').length, 19, kinds(results));
+      });
+
+      test('concurrent claims of different occurrences: one takes the lease, the others overlap', async () => {
+        const s = await store();
+        const peer = await peerOf(s);
+        const results = await Promise.all(
+          Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? s : peer).claim(claimOf('lease-race', pastTick(i)))),
+        );
+        assert.equal(results.filter((r) => r.kind === 'won').length, 1, kinds(results));
+        assert.equal(results.filter((r) => r.kind === 'overlap').length, 9, kinds(results));
+        // An overlap still claimed its occurrence: nobody runs it later.
+        const overlapped = pastTick(results.findIndex((r) => r.kind === 'overlap'));
+        assertKind(await s.claim(claimOf('lease-race', overlapped)), 'duplicate');
+      });
+
+      test('a duplicate tells how long the lease of the running occurrence has left, and nothing once it finished', async () => {
+        const s = await store();
+        const tick = pastTick();
+        const won = claimOf('watched', tick);
+        assertKind(await s.claim(won), 'won');
+        const running = await s.claim(claimOf('watched', tick));
+        assertKind(running, 'duplicate');
+        assert.ok(running.runningLeaseMs !== undefined, 'a running occurrence reports its lease');
+        assert.ok(
+          running.runningLeaseMs > 0 && running.runningLeaseMs <= LEASE_MS,
+          `lease left ${running.runningLeaseMs}`,
+        );
+        await s.finish({ job: 'watched', occurrence: tick, runId: won.runId, token: won.token });
+        const finished = await s.claim(claimOf('watched', tick));
+        assertKind(finished, 'duplicate');
+        assert.equal(finished.runningLeaseMs, undefined);
+      });
+
+      test('an occurrence not yet due by the store clock is early, and claims nothing', async () => {
+        const s = await store();
+        const tick = new Date(Date.now() + 1_500);
+        const early = await s.claim(claimOf('early', tick));
+        assertKind(early, 'early');
+        assert.ok(early.dueInMs > 500 && early.dueInMs <= 2_500, `due in ${early.dueInMs}ms`);
+        assert.ok(early.serverTimeMs < tick.getTime(), 'no claim is won before its occurrence by the store clock');
+        // Nothing was taken: an older occurrence wins the lease, and the early one wins once it is due.
+        const older = claimOf('early', pastTick());
+        assertKind(await s.claim(older), 'won');
+        await s.finish({ job: 'early', occurrence: older.occurrence, runId: older.runId, token: older.token });
+        await sleep(early.dueInMs + 50);
+        assertKind(await s.claim(claimOf('early', tick)), 'won');
+      });
+
+      test('an unclaimed occurrence whose lateAt has passed is late; a claimed one is still a duplicate', async () => {
+        const s = await store();
+        const tick = pastTick();
+        const late = await s.claim({ ...claimOf('late', tick), lateAt: new Date(Date.now() - 1_000) });
+        assertKind(late, 'late');
+        // Nothing was claimed by the late answer.
+        assertKind(await s.claim(claimOf('late', tick)), 'won');
+        assertKind(await s.claim({ ...claimOf('late', tick), lateAt: new Date(Date.now() - 1_000) }), 'duplicate');
+        // lateAt still ahead: an ordinary claim.
+        assertKind(
+          await s.claim({ ...claimOf('late', pastTick(1)), lateAt: new Date(Date.now() + MINUTE) }),
+          'overlap',
+        );
+      });
+
+      test('a claim lives until claimUntil, and at least claimMinMs', async () => {
+        const s = await store();
+        const tick = pastTick();
+        const first = claimWith('ttl', tick, { claimUntil: new Date(0), claimMinMs: SHORT_MS });
+        assertKind(await s.claim(first), 'won');
+        await s.finish({ job: 'ttl', occurrence: tick, runId: first.runId, token: first.token });
+        assertKind(await s.claim(claimOf('ttl', tick)), 'duplicate');
+        await sleep(WAIT_PAST_SHORT_MS);
+        assertKind(await s.claim(claimOf('ttl', tick)), 'won');
+
+        const other = pastTick(1);
+        const untilSoon = claimWith('ttl-until', other, { claimUntil: new Date(Date.now() + SHORT_MS), claimMinMs: 1 });
+        assertKind(await s.claim(untilSoon), 'won');
+        await s.finish({ job: 'ttl-until', occurrence: other, runId: untilSoon.runId, token: untilSoon.token });
+        assertKind(await s.claim(claimOf('ttl-until', other)), 'duplicate');
+        await sleep(WAIT_PAST_SHORT_MS);
+        assertKind(await s.claim(claimOf('ttl-until', other)), 'won');
+      });
+
+      test('a paused job claims nothing unless asked to ignore the pause; a pause with until ends by itself', async () => {
+        const s = await store();
+        const since = new Date().toISOString();
+        await s.pause('paused', { since, by: 'test', reason: 'maintenance' });
+        assert.deepEqual(await s.readPause('paused'), { since, by: 'test', reason: 'maintenance' });
+        assertKind(await s.claim(claimOf('paused', pastTick())), 'paused');
+        assertKind(await s.claim({ ...claimOf('paused', pastTick()), ignorePause: true }), 'won');
+        await s.unpause('paused');
+        assert.equal(await s.readPause('paused'), undefined);
+
+        const until = new Date(Date.now() + SHORT_MS).toISOString();
+        await s.pause('paused-until', { since: new Date().toISOString(), by: 'test', until });
+        assert.equal((await s.readPause('paused-until'))?.until, until);
+        assertKind(await s.claim(claimOf('paused-until', pastTick())), 'paused');
+        await sleep(WAIT_PAST_SHORT_MS);
+        assert.equal(await s.readPause('paused-until'), undefined);
+        assertKind(await s.claim(claimOf('paused-until', pastTick())), 'won');
+      });
+
+      test('abandon frees a claim its caller never saw: the occurrence is won again and never taken over', async () => {
+        const s = await store();
+        const tick = pastTick();
+        const lost = claimOf('abandoned', tick);
+        assertKind(await s.claim(lost), 'won');
+        await s.abandon({ job: 'abandoned', occurrence: tick, token: lost.token, runId: lost.runId });
+        assert.equal(await s.readLease('abandoned'), undefined);
+        assertKind(await s.takeOver(takeOverOf('abandoned', tick)), 'gone');
+        assertKind(await s.claim(claimOf('abandoned', tick)), 'won');
+      });
+
+      test("abandon leaves another caller's claim and lease alone", async () => {
+        const s = await store();
+        const tick = pastTick();
+        const holder = claimOf('abandon-other', tick);
+        assertKind(await s.claim(holder), 'won');
+        await s.abandon({ job: 'abandon-other', occurrence: tick, token: 'someone-else', runId: 'someone-else' });
+        assert.equal((await s.readLease('abandon-other'))?.token, holder.token);
+        assertKind(await s.claim(claimOf('abandon-other', tick)), 'duplicate');
+      });
+    });
+
+    api.describe('the running lease', () => {
+      test('renewed by its holder only; released by its holder only; shows who holds it', async () => {
+        const s = await store();
+        const won = claimOf('lease', pastTick());
+        assertKind(await s.claim(won), 'won');
+        const held = await s.readLease('lease');
+        assert.equal(held?.token, won.token);
+        assert.ok(held.expiresInMs > 0 && held.expiresInMs <= LEASE_MS, `expires in ${held.expiresInMs}`);
+        assert.equal(await s.renewLease({ job: 'lease', token: 'intruder', ttlMs: LEASE_MS }), false);
+        assert.equal(await s.renewLease({ job: 'lease', token: won.token, ttlMs: LEASE_MS }), true);
+        await s.releaseLease({ job: 'lease', token: 'intruder' });
+        assert.equal((await s.readLease('lease'))?.token, won.token);
+        await s.releaseLease({ job: 'lease', token: won.token });
+        assert.equal(await s.readLease('lease'), undefined);
+      });
+
+      test('a lease not renewed is lost: renewal fails, another run takes the job', async () => {
+        const s = await store();
+        const won = claimWith('lost', pastTick(), { leaseMs: SHORT_MS });
+        assertKind(await s.claim(won), 'won');
+        assert.equal(await s.renewLease({ job: 'lost', token: won.token, ttlMs: SHORT_MS }), true);
+        await sleep(WAIT_PAST_SHORT_MS);
+        assert.equal(await s.readLease('lost'), undefined);
+        assert.equal(await s.renewLease({ job: 'lost', token: won.token, ttlMs: LEASE_MS }), false);
+        assertKind(await s.claim(claimOf('lost', pastTick(1))), 'won');
+      });
+
+      test('finish releases its own lease only, and marks only its own run done', async () => {
+        const s = await store();
+        const tick = pastTick();
+        const crashed = claimWith('finish', tick, { leaseMs: SHORT_MS });
+        assertKind(await s.claim(crashed), 'won');
+        await sleep(WAIT_PAST_SHORT_MS);
+        const taker = takeOverOf('finish', tick);
+        assertKind(await s.takeOver(taker), 'won');
+        // The first holder wakes up and finishes: the taker's lease and ledger entry stay.
+        await s.finish({ job: 'finish', occurrence: tick, runId: crashed.runId, token: crashed.token });
+        assert.equal((await s.readLease('finish'))?.token, taker.token);
+        assert.equal((await s.readLedger('finish')).ledger?.state, 'running');
+        await s.finish({ job: 'finish', occurrence: tick, runId: taker.runId, token: taker.token });
+        assert.equal(await s.readLease('finish'), undefined);
+        assert.equal((await s.readLedger('finish')).ledger?.state, 'done');
+      });
+    });
+
+    api.describe('fencing tokens', () => {
+      test('only grow per job, across wins and take-overs', async () => {
+        const s = await store();
+        const tokens: number[] = [];
+        for (let i = 0; i < 4; i++) {
+          const tick = pastTick(10 - i);
+          const request = claimWith('fence', tick, { leaseMs: i === 3 ? SHORT_MS : LEASE_MS });
+          const won = await s.claim(request);
+          assertKind(won, 'won');
+          tokens.push(won.fencingToken);
+          if (i < 3) await s.finish({ job: 'fence', occurrence: tick, runId: request.runId, token: request.token });
+        }
+        await sleep(WAIT_PAST_SHORT_MS);
+        // The newest occurrence's holder "crashed" (finish never sent): its take-over gets the next token.
+        const taken = await s.takeOver(takeOverOf('fence', pastTick(7)));
+        assertKind(taken, 'won');
+        tokens.push(taken.fencingToken);
+        for (let i = 1; i < tokens.length; i++) {
+          assert.ok(tokens[i] > tokens[i - 1], `tokens must grow: ${tokens.join(' < ')}`);
+        }
+      });
+
+      test('keep growing across a restart of the store', async () => {
+        if (!harness.restart) return;
+        const s = await store();
+        let last = 0;
+        for (let i = 0; i < 2; i++) {
+          const request = claimOf('restart', pastTick(5 - i));
+          const won = await s.claim(request);
+          assertKind(won, 'won');
+          assert.ok(won.fencingToken > last);
+          last = won.fencingToken;
+          await s.finish({
+            job: 'restart',
+            occurrence: request.occurrence,
+            runId: request.runId,
+            token: request.token,
+          });
+        }
+        await harness.restart();
+        const after = await s.claim(claimOf('restart', pastTick(1)));
+        assertKind(after, 'won');
+        assert.ok(after.fencingToken > last, `after the restart ${after.fencingToken} must exceed ${last}`);
+      });
+    });
+
+    api.describe('the ledger and take-over', () => {
+      test('a job that never claimed has no ledger; a won claim writes it; finish marks it done', async () => {
+        const s = await store();
+        const before = Date.now();
+        const empty = await s.readLedger('ledger');
+        assert.equal(empty.ledger, undefined);
+        assertClock(empty.serverTimeMs, before);
+        const tick = pastTick();
+        const request = claimOf('ledger', tick);
+        const won = await s.claim(request);
+        assertKind(won, 'won');
+        const { ledger } = await s.readLedger('ledger');
+        assert.ok(ledger);
+        assert.equal(ledger.occurrence.getTime(), tick.getTime());
+        assert.equal(ledger.runId, request.runId);
+        assert.equal(ledger.owner, request.owner);
+        assert.equal(ledger.state, 'running');
+        assert.equal(ledger.attempt, 1);
+        assert.equal(ledger.fencingToken, won.fencingToken);
+        assert.ok(Math.abs(ledger.startedAt.getTime() - won.serverTimeMs) < 1_000);
+        await s.finish({ job: 'ledger', occurrence: tick, runId: request.runId, token: request.token });
+        assert.equal((await s.readLedger('ledger')).ledger?.state, 'done');
+      });
+
+      test('moves forward only: an older occurrence is claimed and fenced but leaves the newest in place', async () => {
+        const s = await store();
+        const newest = claimOf('forward', pastTick(1));
+        assertKind(await s.claim(newest), 'won');
+        await s.finish({ job: 'forward', occurrence: newest.occurrence, runId: newest.runId, token: newest.token });
+        const older = claimOf('forward', pastTick(5));
+        assertKind(await s.claim(older), 'won');
+        assert.equal((await s.readLedger('forward')).ledger?.runId, newest.runId);
+      });
+
+      test('take-over: held while the lease lives, then exactly one of many wins with the next attempt', async () => {
+        const s = await store();
+        const peer = await peerOf(s);
+        const tick = pastTick();
+        const first = claimWith('takeover', tick, { leaseMs: SHORT_MS });
+        const won = await s.claim(first);
+        assertKind(won, 'won');
+        const held = await s.takeOver(takeOverOf('takeover', tick));
+        assertKind(held, 'held');
+        assert.ok(held.leaseMs > 0 && held.leaseMs <= SHORT_MS, `held for ${held.leaseMs}`);
+        await sleep(WAIT_PAST_SHORT_MS);
+        const results = await Promise.all(
+          Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? s : peer).takeOver(takeOverOf('takeover', tick))),
+        );
+        const winners = results.filter((r) => r.kind === 'won');
+        assert.equal(winners.length, 1, kinds(results));
+        const winner = winners[0];
+        assert.equal(winner.attempt, 2);
+        assert.equal(winner.resumedFrom, first.runId);
+        assert.ok(winner.fencingToken > won.fencingToken);
+        assert.equal((await s.readLedger('takeover')).ledger?.attempt, 2);
+      });
+
+      test('nothing to take over when the run finished, the ledger moved on, or the job is paused', async () => {
+        const s = await store();
+        const tick = pastTick(3);
+        const request = claimOf('gone', tick);
+        assertKind(await s.claim(request), 'won');
+        await s.finish({ job: 'gone', occurrence: tick, runId: request.runId, token: request.token });
+        assertKind(await s.takeOver(takeOverOf('gone', tick)), 'gone');
+        assertKind(await s.takeOver(takeOverOf('gone', pastTick(9))), 'gone');
+        const running = claimWith('gone-paused', tick, { leaseMs: SHORT_MS });
+        assertKind(await s.claim(running), 'won');
+        await s.pause('gone-paused', { since: new Date().toISOString(), by: 'test' });
+        await sleep(WAIT_PAST_SHORT_MS);
+        assertKind(await s.takeOver(takeOverOf('gone-paused', tick)), 'paused');
+      });
+    });
+
+    api.describe('tenants', () => {
+      test('progress of the running occurrence is read back by a take-over, and dropped when it finishes', async () => {
+        const s = await store();
+        const tick = pastTick();
+        const request = claimWith('progress', tick, { leaseMs: SHORT_MS });
+        assertKind(await s.claim(request), 'won');
+        const ids = Array.from({ length: 2_500 }, (_, i) => `tenant-${i}`);
+        await s.addProgress('progress', tick, ids.slice(0, 1_200), MINUTE);
+        await s.addProgress('progress', tick, ids.slice(1_000), MINUTE);
+        assert.deepEqual((await s.readProgress('progress', tick)).sort(), [...ids].sort());
+        await sleep(WAIT_PAST_SHORT_MS);
+        const taker = takeOverOf('progress', tick);
+        assertKind(await s.takeOver(taker), 'won');
+        assert.equal((await s.readProgress('progress', tick)).length, 2_500);
+        await s.finish({ job: 'progress', occurrence: tick, runId: taker.runId, token: taker.token });
+        assert.deepEqual(await s.readProgress('progress', tick), []);
+      });
+
+      test('a newer occurrence drops the progress of the one before', async () => {
+        const s = await store();
+        const old = pastTick(5);
+        const request = claimWith('progress-on', old, { leaseMs: SHORT_MS });
+        assertKind(await s.claim(request), 'won');
+        await s.addProgress('progress-on', old, ['a', 'b'], MINUTE);
+        await sleep(WAIT_PAST_SHORT_MS);
+        const next = pastTick(1);
+        assertKind(await s.claim(claimOf('progress-on', next)), 'won');
+        assert.deepEqual(await s.readProgress('progress-on', old), []);
+        assert.deepEqual(await s.readProgress('progress-on', next), []);
+      });
+
+      test('pending tenants are replaced whole, removed by an empty list, and expire', async () => {
+        const s = await store();
+        assert.deepEqual(await s.readPending('pending'), []);
+        const many = Array.from({ length: 2_500 }, (_, i) => `t${i}`);
+        await s.writePending('pending', many, MINUTE);
+        assert.deepEqual((await s.readPending('pending')).sort(), [...many].sort());
+        await s.writePending('pending', ['x', 'y'], MINUTE);
+        assert.deepEqual((await s.readPending('pending')).sort(), ['x', 'y']);
+        await s.writePending('pending', [], MINUTE);
+        assert.deepEqual(await s.readPending('pending'), []);
+        await s.writePending('pending', ['z'], SHORT_MS);
+        await sleep(WAIT_PAST_SHORT_MS);
+        assert.deepEqual(await s.readPending('pending'), []);
+      });
+    });
+
+    api.describe('history and run status', () => {
+      test('history is newest first, capped, and read by count', async () => {
+        const s = await store();
+        assert.deepEqual(await s.readHistory('history', 10), []);
+        for (let i = 0; i < 5; i++) await s.appendHistory('history', reportOf('history', i), 3, MINUTE);
+        const kept = await s.readHistory('history', 10);
+        assert.deepEqual(
+          kept.map((r) => r.runId),
+          ['run-4', 'run-3', 'run-2'],
+        );
+        assert.deepEqual(kept[0], reportOf('history', 4));
+        assert.deepEqual(
+          (await s.readHistory('history', 2)).map((r) => r.runId),
+          ['run-4', 'run-3'],
+        );
+      });
+
+      test('history and run status expire', async () => {
+        const s = await store();
+        await s.appendHistory('expiring', reportOf('expiring', 1), 5, SHORT_MS);
+        await s.writeRunStatus(
+          'expiring',
+          { runId: 'r', instanceId: 'i', startedAt: new Date().toISOString() },
+          SHORT_MS,
+        );
+        assert.equal((await s.readHistory('expiring', 5)).length, 1);
+        assert.equal((await s.readRunStatus('expiring'))?.runId, 'r');
+        await sleep(WAIT_PAST_SHORT_MS);
+        assert.deepEqual(await s.readHistory('expiring', 5), []);
+        assert.equal(await s.readRunStatus('expiring'), undefined);
+      });
+
+      test('run status is replaced whole by each write', async () => {
+        const s = await store();
+        assert.equal(await s.readRunStatus('status'), undefined);
+        const startedAt = new Date().toISOString();
+        await s.writeRunStatus('status', { runId: 'r1', instanceId: 'a', startedAt }, MINUTE);
+        await s.writeRunStatus('status', { runId: 'r1', instanceId: 'a', startedAt, done: 3, total: 10 }, MINUTE);
+        assert.deepEqual(await s.readRunStatus('status'), {
+          runId: 'r1',
+          instanceId: 'a',
+          startedAt,
+          done: 3,
+          total: 10,
+        });
+      });
+    });
+
+    api.describe('namespaces and the store clock', () => {
+      test('two namespaces share nothing', async () => {
+        const one = await store();
+        const two = await store();
+        const tick = pastTick();
+        assertKind(await one.claim(claimOf('shared-name', tick)), 'won');
+        assertKind(await two.claim(claimOf('shared-name', tick)), 'won');
+        await one.pause('shared-name', { since: new Date().toISOString(), by: 'test' });
+        assert.equal(await two.readPause('shared-name'), undefined);
+        await one.appendHistory('shared-name', reportOf('shared-name', 1), 5, MINUTE);
+        assert.deepEqual(await two.readHistory('shared-name', 5), []);
+        await one.writePending('shared-name', ['a'], MINUTE);
+        assert.deepEqual(await two.readPending('shared-name'), []);
+      });
+
+      test('ping answers with the store clock', async () => {
+        const s = await store();
+        const before = Date.now();
+        assertClock((await s.ping()).serverTimeMs, before);
+      });
+    });
+  });
+}
+
+/** Whole seconds well in the past, fixed when the module loads, so every call names the same instants. */
+const PAST_BASE_S = Math.floor(Date.now() / 1000) - 120;
+
+/** An occurrence that is due: `secondsBefore` seconds before a fixed instant in the past. */
+function pastTick(secondsBefore = 0): Date {
+  return new Date((PAST_BASE_S - secondsBefore) * 1000);
+}
+
+function claimOf(job: string, occurrence: Date): ClaimRequest {
+  return claimWith(job, occurrence, {});
+}
+
+function claimWith(
+  job: string,
+  occurrence: Date,
+  ttls: Partial<ClaimRequest['ttls']>,
+): ClaimRequest & { token: string; runId: string } {
+  const runId = randomUUID();
+  return {
+    job,
+    occurrence,
+    token: `contract:${runId}`,
+    runId,
+    owner: 'contract',
+    ttls: {
+      claimUntil: new Date(Date.now() + MINUTE),
+      claimMinMs: 1_000,
+      leaseMs: LEASE_MS,
+      ledgerMs: MINUTE,
+      ...ttls,
+    },
+  };
+}
+
+function takeOverOf(job: string, occurrence: Date) {
+  const runId = randomUUID();
+  return {
+    job,
+    occurrence,
+    token: `taker:${runId}`,
+    runId,
+    owner: 'taker',
+    ttls: { leaseMs: LEASE_MS, ledgerMs: MINUTE },
+  };
+}
+
+function reportOf(job: string, i: number): JobRunReport {
+  return {
+    jobName: job,
+    runId: `run-${i}`,
+    occurrence: new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString(),
+    instanceId: 'contract',
+    outcome: 'completed',
+    startedAt: new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString(),
+    finishedAt: new Date(Date.UTC(2026, 0, 1, 0, i, 1)).toISOString(),
+    attempt: 1,
+    fencingToken: i + 1,
+  };
+}
+
+function assertKind<K extends string, T extends { kind: string }>(
+  result: T,
+  kind: K,
+): asserts result is Extract<T, { kind: K }> {
+  assert.equal(result.kind, kind, `expected ${kind}, got ${JSON.stringify(result)}`);
+}
+
+/** The store's clock, read while the call was in flight: on a store whose clock agrees with this process's. */
+function assertClock(serverTimeMs: number, sentAtMs: number): void {
+  assert.ok(Number.isFinite(serverTimeMs), `the answer carries the store clock (got ${serverTimeMs})`);
+  const skew = Math.max(sentAtMs - serverTimeMs, serverTimeMs - Date.now());
+  assert.ok(skew < 5_000, `the store clock ${new Date(serverTimeMs).toISOString()} is ${skew}ms off this process's`);
+}
+
+function kinds(results: ReadonlyArray<{ kind: string }>): string {
+  return results.map((r) => r.kind).join(',');
+}
+
+function globalApi(): ContractTestApi {
+  const g = globalThis as unknown as Partial<ContractTestApi>;
+  if (!g.describe || !g.it || !g.beforeAll || !g.afterAll) {
+    throw new Error(
+      'describeLockStoreContract: no global describe/it/beforeAll/afterAll. Under Vitest, set `globals: true` or ' +
+        "pass { api: { describe, it, beforeAll, afterAll } } imported from 'vitest'.",
+    );
+  }
+  return g as ContractTestApi;
+}
