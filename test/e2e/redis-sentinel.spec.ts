@@ -1,4 +1,4 @@
-import { AUTOMATION_SCHEDULER, groupByOccurrence } from './harness/facts.js';
+import { AUTOMATION_SCHEDULER, expectNone, groupByOccurrence } from './harness/facts.js';
 import { OwnRedisSentinel } from './harness/redis-sentinel.js';
 import { useScenarios } from './harness/scenario.js';
 import { sleep, waitFor } from './harness/wait.js';
@@ -59,4 +59,57 @@ describe('e2e: Sentinel group (1 master, 1 replica, 3 sentinels)', () => {
     },
     120_000,
   );
+
+  it('fencing tokens keep growing across a failover that lost the last writes of the counter', async () => {
+    const group = await OwnRedisSentinel.start();
+    const periodMs = 1000;
+    const world = openScenario('sentinel-fence', {
+      SAMPLE_JOBS: AUTOMATION_SCHEDULER,
+      SAMPLE_FAST_PERIOD: String(periodMs / 1000),
+      CRON_LOCK_TIMEOUT_MS: '1000',
+      CRON_LEASE_TTL_MS: '3000',
+      REDIS_SENTINELS: group.sentinels,
+    });
+    await world.startReady(['f1', 'f2']);
+    const master = await group.currentMasterPort();
+    const replica = master === group.masterPort ? group.replicaPort : group.masterPort;
+    const tokens = () =>
+      world
+        .runLines()
+        .filter((line) => line.job === AUTOMATION_SCHEDULER && line.fence !== undefined)
+        .map((line) => ({ fence: line.fence as number, at: line.entry.timestamp }));
+    await waitFor('three runs on the first master', () => tokens().length >= 3, { timeoutMs: 20_000 });
+    // The replica misses what follows: the master hands out tokens it never sees.
+    group.pause(replica);
+    await group.cutReplication(master);
+    const stoppedAt = Date.now();
+    await waitFor(
+      'three more runs while the replica is stopped',
+      () => tokens().filter((t) => t.at > stoppedAt).length >= 3,
+      {
+        timeoutMs: 20_000,
+      },
+    );
+    const before = Math.max(...tokens().map((t) => t.fence));
+    // The master dies; the replica, with the counter as it was when it stopped, becomes the master.
+    group.kill(master);
+    group.resume(replica);
+    const killedAt = Date.now();
+    await waitFor('the sentinels to name the replica', async () => (await group.currentMasterPort()) === replica, {
+      timeoutMs: 30_000,
+      intervalMs: 200,
+    });
+    await waitFor('three runs on the new master', () => tokens().filter((t) => t.at > killedAt).length >= 3, {
+      timeoutMs: 30_000,
+      diagnostics: () => world.diagnostics(),
+    });
+    const after = tokens()
+      .filter((t) => t.at > killedAt)
+      .map((t) => t.fence);
+    // A resource that keeps the highest token it has seen accepts every write of the new master's runs.
+    expectNone(
+      'tokens not above the highest before the failover',
+      after.filter((fence) => fence <= before).map((fence) => `${fence} <= ${before}`),
+    );
+  }, 120_000);
 });

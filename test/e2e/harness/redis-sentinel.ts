@@ -27,6 +27,24 @@ export class OwnRedisSentinel {
     this.servers.get(port)?.kill('SIGKILL');
   }
 
+  /** SIGSTOPs the data server on `port`: a replica stopped this way misses every write until `resume`. */
+  pause(port: number): void {
+    this.servers.get(port)?.kill('SIGSTOP');
+  }
+
+  resume(port: number): void {
+    this.servers.get(port)?.kill('SIGCONT');
+  }
+
+  /**
+   * Has the master on `port` drop its replicas' connections: with the replica stopped (`pause`), what the master
+   * writes from now on never reaches it, as when a master dies before its last writes were replicated. (A replica
+   * that is only stopped still finds the master's stream in its socket when it wakes, and loses nothing.)
+   */
+  async cutReplication(port: number): Promise<void> {
+    await run('redis-cli', ['-p', String(port), 'client', 'kill', 'type', 'replica']);
+  }
+
   /** `host:port` of each sentinel, as the sample's REDIS_SENTINELS takes them. */
   get sentinels(): string {
     return this.sentinelPorts.map((port) => `127.0.0.1:${port}`).join(',');

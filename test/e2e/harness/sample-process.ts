@@ -29,19 +29,23 @@ export interface RunLine {
   instance: string;
   outcome: string;
   reason?: string;
+  /** The fencing token of a run that won its claim. */
+  fence?: number;
   entry: LogEntry;
 }
 
 export const LIBRARY_CONTEXT = 'CoordinatedCron';
 const RUN_LINE =
-  /\bjob=(\S+) run=(\S+)(?: fence=\d+)? occurrence=(\S+) instance=(\S+) outcome=(\w+)(?: reason=([\w-]+))?/;
+  /\bjob=(\S+) run=(\S+)(?: fence=(\d+))? occurrence=(\S+) instance=(\S+) outcome=(\w+)(?: reason=([\w-]+))?/;
 
 export function parseRunLine(entry: LogEntry): RunLine | undefined {
   if (entry.context !== LIBRARY_CONTEXT) return undefined;
   const match = RUN_LINE.exec(entry.message);
   if (!match) return undefined;
-  const [, job, run, occurrence, instance, outcome, reason] = match;
-  return { job, run, occurrence, instance, outcome, reason, entry };
+  const [, job, run, fence, occurrence, instance, outcome, reason] = match;
+  const line: RunLine = { job, run, occurrence, instance, outcome, reason, entry };
+  if (fence !== undefined) line.fence = Number(fence);
+  return line;
 }
 
 /** Value of a `key=value` token in a message. */
