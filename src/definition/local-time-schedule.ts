@@ -115,7 +115,7 @@ export class LocalTimeSchedule implements Schedule {
   /** The next `count` occurrences in one zone, as instants. */
   nextRuns(zone: string, after: Date, count: number): Date[] {
     const runs: Date[] = [];
-    for (let at = after.getTime(); runs.length < count; ) {
+    for (let at = after.getTime(); runs.length < count;) {
       at = this.nextIn(zone, at);
       runs.push(new Date(at));
     }
@@ -167,4 +167,3 @@ export class LocalTimeSchedule implements Schedule {
     return known && known.start <= ms && ms < known.end ? known : undefined;
   }
 }
-

@@ -64,7 +64,7 @@ function everyZone(): string[] {
 export function clockSignature(zone: string, from: number, until: number): string {
   let offset = offsetMs(zone, from);
   const parts = [String(offset)];
-  for (let at = from; at < until; ) {
+  for (let at = from; at < until;) {
     const next = Math.min(at + SAMPLE_EVERY_MS, until);
     const later = offsetMs(zone, next);
     if (later !== offset) {

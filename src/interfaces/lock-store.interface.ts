@@ -81,6 +81,63 @@ export interface LockStore {
   /** Publishes the run in progress for `describe()`; it lives `ttlMs` unless written again. */
   writeRunStatus(job: string, status: RunStatus, ttlMs: number): Promise<void>;
   readRunStatus(job: string): Promise<RunStatus | undefined>;
+
+  // --- Tenants paused one by one -------------------------------------------------------------------------------------
+
+  /** Pauses the job for one tenant; with `record.until`, the pause ends by itself then (by the store's clock). */
+  pauseTenant(job: string, tenantId: string, record: JobPause): Promise<void>;
+  /** Ends one tenant's pause; no pause is fine. */
+  unpauseTenant(job: string, tenantId: string): Promise<void>;
+  /**
+   * The tenants paused for the job, in one call: the first `limit` of them (all when `limit` is undefined), in no
+   * particular order, and how many there are.
+   */
+  readTenantPauses(job: string, limit?: number): Promise<{ pauses: TenantPause[]; total: number }>;
+
+  // --- Schedules changed at runtime --------------------------------------------------------------------------------------
+
+  /**
+   * Replaces the job's schedule override (`null`: back to the schedule in the code), moves its version on, and
+   * signals every subscriber. Resolves the new state, with the store's clock as its `changedAt`.
+   */
+  writeSchedule(job: string, override: ScheduleOverride | null): Promise<ScheduleState>;
+  /** The job's schedule state: version 0 and no override for a job never rescheduled. */
+  readSchedule(job: string): Promise<ScheduleState>;
+  /**
+   * Listens for signals the store pushes (a schedule changed) on a connection of its own that sends nothing while it
+   * waits. Resolves once listening; `close()` ends it.
+   */
+  subscribe(listener: (signal: StoreSignal) => void): Promise<StoreSubscription>;
+}
+
+/** One tenant's pause of one job. */
+export interface TenantPause extends JobPause {
+  tenantId: string;
+}
+
+/** A schedule set at runtime in place of the one in the code; what it leaves out stays as the code says. */
+export interface ScheduleOverride {
+  cron?: string;
+  jitterMs?: number;
+  timeZone?: string;
+  reason?: string;
+  /** The instance that set it. */
+  by: string;
+}
+
+export interface ScheduleState {
+  /** Moves on with every change; 0 for a job never rescheduled. */
+  version: number;
+  override?: ScheduleOverride;
+  /** When the version moved on, by the store's clock. */
+  changedAt?: Date;
+}
+
+/** What a store pushes to its subscribers. */
+export type StoreSignal = { kind: 'schedule'; job: string; version: number };
+
+export interface StoreSubscription {
+  close(): Promise<void>;
 }
 
 /** How long what a claim writes lives. */
@@ -112,6 +169,11 @@ export interface ClaimRequest {
   lateAt?: Date;
   /** `trigger()` and backfills run a paused job anyway. */
   ignorePause?: boolean;
+  /**
+   * The schedule version this instance runs on. When the store's differs and the occurrence is not before the change,
+   * nothing is claimed (`rescheduled`): the tick belongs to a schedule no longer in force. Default: not checked.
+   */
+  scheduleVersion?: number;
 }
 
 /**
@@ -119,19 +181,25 @@ export interface ClaimRequest {
  * this caller's; `overlap`: the occurrence is this caller's but another run of the job holds the lease; `duplicate`:
  * someone else claimed the occurrence; `paused`, `early`, `late`: nothing was claimed.
  */
-export type ClaimResult =
-  | { kind: 'won'; serverTimeMs: number; fencingToken: number }
+export type ClaimResult = (
+  | { kind: 'won'; fencingToken: number }
   | {
       kind: 'duplicate';
-      serverTimeMs: number;
       /** Milliseconds the lease has left, when the ledger says a run of this very occurrence is in progress. */
       runningLeaseMs?: number;
     }
-  | { kind: 'overlap'; serverTimeMs: number }
-  | { kind: 'paused'; serverTimeMs: number }
+  | { kind: 'overlap' }
+  | { kind: 'paused' }
   /** The occurrence is not due yet by the store's clock; ask again in `dueInMs`. */
-  | { kind: 'early'; serverTimeMs: number; dueInMs: number }
-  | { kind: 'late'; serverTimeMs: number };
+  | { kind: 'early'; dueInMs: number }
+  | { kind: 'late' }
+  /** The schedule changed (to `scheduleVersion`) before this occurrence: it is not one of the schedule in force. */
+  | { kind: 'rescheduled' }
+) & {
+  serverTimeMs: number;
+  /** The version of the job's schedule in the store, so an instance that missed a change corrects itself. */
+  scheduleVersion: number;
+};
 
 export interface AbandonRequest {
   job: string;

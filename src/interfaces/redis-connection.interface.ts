@@ -14,6 +14,19 @@ export interface RedisLockClient {
   // Large sets (pending tenants, progress) are written in plain commands, a slice of members each.
   sAdd(key: string, members: string[]): Promise<unknown>;
   pExpire(key: string, ms: number): Promise<unknown>;
+  // Signals (a changed schedule) ride on pub/sub: a standalone client is duplicated, since a subscribed connection
+  // runs nothing else; a Sentinel client subscribes on a connection it keeps for it.
+  duplicate?(): RedisSubscriberClient;
+  subscribe?(channel: string, listener: (message: string) => void): Promise<unknown>;
+  unsubscribe?(channel: string): Promise<unknown>;
+}
+
+/** A connection of the store's own that listens for signals. */
+export interface RedisSubscriberClient {
+  on?(event: 'error', listener: (error: unknown) => void): unknown;
+  connect(): Promise<unknown>;
+  subscribe(channel: string, listener: (message: string) => void): Promise<unknown>;
+  destroy(): unknown;
 }
 
 /** A `@keyv/redis` adapter (`KeyvRedis`): it hands out its node-redis client, connecting on first use. */

@@ -27,7 +27,7 @@ function innerStore(overrides: Partial<Record<Operation, jest.Mock>> = {}) {
   const store = {
     kind: 'fake',
     shared: true,
-    claim: jest.fn(async () => ({ kind: 'won', serverTimeMs: 1, fencingToken: 7 })),
+    claim: jest.fn(async () => ({ kind: 'won', serverTimeMs: 1, scheduleVersion: 0, fencingToken: 7 })),
     abandon: jest.fn(async () => undefined),
     takeOver: jest.fn(async () => ({ kind: 'gone', serverTimeMs: 1 })),
     renewLease: jest.fn(async () => true),
@@ -47,6 +47,12 @@ function innerStore(overrides: Partial<Record<Operation, jest.Mock>> = {}) {
     readHistory: jest.fn(async () => []),
     writeRunStatus: jest.fn(async () => undefined),
     readRunStatus: jest.fn(async () => undefined),
+    pauseTenant: jest.fn(async () => undefined),
+    unpauseTenant: jest.fn(async () => undefined),
+    readTenantPauses: jest.fn(async () => ({ pauses: [], total: 0 })),
+    writeSchedule: jest.fn(async () => ({ version: 1 })),
+    readSchedule: jest.fn(async () => ({ version: 0 })),
+    subscribe: jest.fn(async () => ({ close: async () => undefined })),
     ...overrides,
   };
   return store as typeof store & LockStore;
@@ -89,6 +95,12 @@ const calls: Array<[Operation, (store: LockStore) => Promise<unknown>]> = [
   ['readHistory', (s) => s.readHistory('job', 5)],
   ['writeRunStatus', (s) => s.writeRunStatus('job', status, 1_000)],
   ['readRunStatus', (s) => s.readRunStatus('job')],
+  ['pauseTenant', (s) => s.pauseTenant('job', 't', { since: tick.toISOString(), by: 'me' })],
+  ['unpauseTenant', (s) => s.unpauseTenant('job', 't')],
+  ['readTenantPauses', (s) => s.readTenantPauses('job')],
+  ['writeSchedule', (s) => s.writeSchedule('job', { cron: '* * * * *', by: 'me' })],
+  ['readSchedule', (s) => s.readSchedule('job')],
+  ['subscribe', (s) => s.subscribe(() => undefined)],
 ];
 
 /** Records how a promise settled without awaiting it, so a test can look at it between clock steps. */
@@ -103,11 +115,12 @@ function observe(promise: Promise<unknown>) {
 
 describe('BoundedLockStore', () => {
   it('passes answers through and keeps the inner kind', async () => {
-    const inner = innerStore({ claim: jest.fn(async () => ({ kind: 'duplicate', serverTimeMs: 1 })) });
+    const duplicate = { kind: 'duplicate', serverTimeMs: 1, scheduleVersion: 0 };
+    const inner = innerStore({ claim: jest.fn(async () => duplicate) });
     const store = new BoundedLockStore(inner, 1_000);
     expect(store.kind).toBe('fake');
     expect(store.shared).toBe(true);
-    await expect(store.claim(claimRequest)).resolves.toEqual({ kind: 'duplicate', serverTimeMs: 1 });
+    await expect(store.claim(claimRequest)).resolves.toEqual(duplicate);
     await expect(store.readPending('job')).resolves.toEqual(['t-1']);
     await expect(store.renewLease({ job: 'job', token: 'tok', ttlMs: 5 })).resolves.toBe(true);
     expect(inner.claim).toHaveBeenCalledWith(claimRequest);
@@ -148,6 +161,18 @@ describe('BoundedLockStore', () => {
       expect(outcome.error).toBeInstanceOf(LockStoreError);
       expect(inner.abandon).toHaveBeenCalledTimes(1);
       expect(inner.abandon).toHaveBeenCalledWith({ job: 'job', occurrence: tick, token: 'my-token', runId: 'run-1' });
+    });
+
+    it('closes a subscription that comes up after the bound fired', async () => {
+      let subscribed!: (subscription: { close(): Promise<void> }) => void;
+      const close = jest.fn(async () => undefined);
+      const inner = innerStore({ subscribe: jest.fn(() => new Promise((resolve) => (subscribed = resolve))) });
+      const outcome = observe(new BoundedLockStore(inner, 500).subscribe(() => undefined));
+      await jest.advanceTimersByTimeAsync(500);
+      expect(outcome.error).toBeInstanceOf(LockStoreError);
+      subscribed({ close });
+      await jest.advanceTimersByTimeAsync(0);
+      expect(close).toHaveBeenCalledTimes(1);
     });
 
     it('releases the lease a take-over may still take after it timed out', async () => {

@@ -11,8 +11,13 @@ import {
   type LedgerRead,
   type LockStore,
   type RunStatus,
+  type ScheduleOverride,
+  type ScheduleState,
+  type StoreSignal,
+  type StoreSubscription,
   type TakeOverRequest,
   type TakeOverResult,
+  type TenantPause,
 } from '../interfaces/index.js';
 import { describeError } from '../common/describe-error.js';
 import { withTimeout } from '../common/with-timeout.js';
@@ -125,6 +130,37 @@ export class BoundedLockStore implements LockStore {
 
   readRunStatus(job: string): Promise<RunStatus | undefined> {
     return this.bound('readRunStatus', () => this.inner.readRunStatus(job));
+  }
+
+  pauseTenant(job: string, tenantId: string, record: JobPause): Promise<void> {
+    return this.bound('pauseTenant', () => this.inner.pauseTenant(job, tenantId, record));
+  }
+
+  unpauseTenant(job: string, tenantId: string): Promise<void> {
+    return this.bound('unpauseTenant', () => this.inner.unpauseTenant(job, tenantId));
+  }
+
+  readTenantPauses(job: string, limit?: number): Promise<{ pauses: TenantPause[]; total: number }> {
+    return this.bound('readTenantPauses', () => this.inner.readTenantPauses(job, limit));
+  }
+
+  writeSchedule(job: string, override: ScheduleOverride | null): Promise<ScheduleState> {
+    return this.bound('writeSchedule', () => this.inner.writeSchedule(job, override));
+  }
+
+  readSchedule(job: string): Promise<ScheduleState> {
+    return this.bound('readSchedule', () => this.inner.readSchedule(job));
+  }
+
+  async subscribe(listener: (signal: StoreSignal) => void): Promise<StoreSubscription> {
+    let work: Promise<StoreSubscription> | undefined;
+    try {
+      return await this.bound('subscribe', () => (work = this.inner.subscribe(listener)));
+    } catch (error) {
+      // A subscription that comes up after its caller gave up would listen for nobody: close it then.
+      void work?.then((late) => late.close()).catch(() => undefined);
+      throw error;
+    }
   }
 
   /** A compensating call whose own outcome does not matter. */

@@ -7,7 +7,7 @@ import { RedisLockStore } from './redis/redis-lock.store.js';
 const client = {
   isReady: true,
   eval: async () => 1,
-  evalSha: async () => ['won', 1, 7],
+  evalSha: async () => ['won', 1, 0, 7],
   sAdd: async () => 1,
 } as unknown as RedisLockClient;
 const keyPrefix = 'app';

@@ -480,6 +480,117 @@ export function describeLockStoreContract(
       });
     });
 
+    api.describe('tenants paused one by one', () => {
+      test('a tenant pause is read with the others in one call, by limit and total, and ended one by one', async () => {
+        const s = await store();
+        assert.deepEqual(await s.readTenantPauses('job'), { pauses: [], total: 0 });
+        const since = new Date().toISOString();
+        for (const tenantId of ['a', 'b', 'c'])
+          await s.pauseTenant('job', tenantId, { since, by: 'test', reason: tenantId });
+        const all = await s.readTenantPauses('job');
+        assert.equal(all.total, 3);
+        assert.deepEqual(all.pauses.map((p) => p.tenantId).sort(), ['a', 'b', 'c']);
+        assert.deepEqual(
+          all.pauses.find((p) => p.tenantId === 'b'),
+          { tenantId: 'b', since, by: 'test', reason: 'b' },
+        );
+        const two = await s.readTenantPauses('job', 2);
+        assert.equal(two.total, 3);
+        assert.equal(two.pauses.length, 2);
+        await s.unpauseTenant('job', 'b');
+        await s.unpauseTenant('job', 'never-paused');
+        assert.deepEqual((await s.readTenantPauses('job')).pauses.map((p) => p.tenantId).sort(), ['a', 'c']);
+        assert.deepEqual(await s.readTenantPauses('other-job'), { pauses: [], total: 0 });
+      });
+
+      test('a tenant pause with until ends by itself', async () => {
+        const s = await store();
+        const since = new Date().toISOString();
+        const until = new Date(Date.now() + SHORT_MS).toISOString();
+        await s.pauseTenant('job', 'brief', { since, by: 'test', until });
+        await s.pauseTenant('job', 'long', { since, by: 'test' });
+        assert.equal((await s.readTenantPauses('job')).total, 2);
+        assert.equal((await s.readTenantPauses('job')).pauses.find((p) => p.tenantId === 'brief')?.until, until);
+        await sleep(WAIT_PAST_SHORT_MS);
+        assert.deepEqual(await s.readTenantPauses('job'), {
+          pauses: [{ tenantId: 'long', since, by: 'test' }],
+          total: 1,
+        });
+      });
+    });
+
+    api.describe('schedules changed at runtime', () => {
+      test('each change moves the version on, stamped by the store clock; null goes back to the code', async () => {
+        const s = await store();
+        assert.deepEqual(await s.readSchedule('job'), { version: 0 });
+        const before = Date.now();
+        const override = {
+          cron: '*/15 * * * *',
+          jitterMs: 1_000,
+          timeZone: 'Europe/Berlin',
+          reason: 'busy day',
+          by: 'ops',
+        };
+        const first = await s.writeSchedule('job', override);
+        assert.equal(first.version, 1);
+        assert.deepEqual(first.override, override);
+        assertClock(first.changedAt?.getTime() ?? Number.NaN, before);
+        assert.deepEqual(await s.readSchedule('job'), first);
+        const back = await s.writeSchedule('job', null);
+        assert.equal(back.version, 2);
+        assert.equal(back.override, undefined);
+        assert.deepEqual(await s.readSchedule('job'), back);
+        assert.deepEqual(await s.readSchedule('other-job'), { version: 0 });
+      });
+
+      test('every claim answers the schedule version; a tick of a schedule no longer in force claims nothing', async () => {
+        const s = await store();
+        const old = { ...claimOf('job', pastTick(30)), scheduleVersion: 0 };
+        const won = await s.claim(old);
+        assertKind(won, 'won');
+        assert.equal(won.scheduleVersion, 0);
+        await s.finish({ job: 'job', occurrence: old.occurrence, runId: old.runId, token: old.token });
+        const changed = await s.writeSchedule('job', { cron: '*/5 * * * * *', by: 'ops' });
+        // A tick after the change, claimed by an instance still on version 0: refused, and told the version.
+        const afterChange = new Date((changed.changedAt?.getTime() ?? Date.now()) + 1);
+        const stale = await s.claim({ ...claimOf('job', afterChange), scheduleVersion: 0 });
+        assertKind(stale, 'rescheduled');
+        assert.equal(stale.scheduleVersion, changed.version);
+        // A tick from before the change still runs once (its window had opened under the old schedule).
+        const before = await s.claim({ ...claimOf('job', pastTick(20)), scheduleVersion: 0 });
+        assertKind(before, 'won');
+        assert.equal(before.scheduleVersion, changed.version);
+        // The current version, or no version at all, claims as usual (the lease is still the run's above).
+        assertKind(await s.claim({ ...claimOf('job', pastTick(10)), scheduleVersion: changed.version }), 'overlap');
+        assertKind(await s.claim(claimOf('job', pastTick(20))), 'duplicate');
+      });
+
+      test('a change is signalled to every subscriber, on another connection too; close ends it', async () => {
+        const s = await store();
+        const peer = await peerOf(s);
+        const seen: unknown[] = [];
+        const heard = new Promise<void>((resolve) => {
+          void peer
+            .subscribe((signal) => {
+              seen.push(signal);
+              resolve();
+            })
+            .then((subscription) => (closeLater = subscription));
+        });
+        let closeLater: { close(): Promise<void> } | undefined;
+        // Subscribed before the change: poll until the subscription is up.
+        for (let i = 0; i < 100 && !closeLater; i++) await sleep(10);
+        assert.ok(closeLater, 'subscribed within a second');
+        const { version } = await s.writeSchedule('signalled', { cron: '0 * * * *', by: 'ops' });
+        await Promise.race([heard, sleep(5_000)]);
+        assert.deepEqual(seen, [{ kind: 'schedule', job: 'signalled', version }]);
+        await closeLater.close();
+        await s.writeSchedule('signalled', null);
+        await sleep(300);
+        assert.equal(seen.length, 1, 'nothing is heard after close');
+      });
+    });
+
     api.describe('namespaces and the store clock', () => {
       test('two namespaces share nothing', async () => {
         const one = await store();

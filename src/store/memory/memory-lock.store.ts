@@ -11,8 +11,13 @@ import {
   type LedgerRecord,
   type LockStore,
   type RunStatus,
+  type ScheduleOverride,
+  type ScheduleState,
+  type StoreSignal,
+  type StoreSubscription,
   type TakeOverRequest,
   type TakeOverResult,
+  type TenantPause,
 } from '../../interfaces/index.js';
 
 /** Options of {@link MemoryLockStore}. */
@@ -41,6 +46,8 @@ interface JobState {
   pause?: Expiring<JobPause>;
   history?: Expiring<JobRunReport[]>;
   runStatus?: Expiring<RunStatus>;
+  tenantPauses: Map<string, Expiring<JobPause>>;
+  schedule: { version: number; override?: ScheduleOverride; changedAt?: number };
 }
 
 /** Sweeping expired claims costs a pass over them; once a job holds this many, the next claim does it. */
@@ -55,6 +62,7 @@ export class MemoryLockStore implements LockStore {
   readonly kind = 'memory';
   readonly shared = false;
   private readonly jobs = new Map<string, JobState>();
+  private readonly listeners = new Set<(signal: StoreSignal) => void>();
   private readonly now: () => number;
 
   constructor(options: MemoryLockStoreOptions = {}) {
@@ -66,23 +74,30 @@ export class MemoryLockStore implements LockStore {
   async claim(request: ClaimRequest): Promise<ClaimResult> {
     const state = this.state(request.job);
     const now = this.now();
-    const serverTimeMs = now;
+    const clock = { serverTimeMs: now, scheduleVersion: state.schedule.version };
     const occurrenceMs = request.occurrence.getTime();
-    if (!request.ignorePause && live(state.pause, now)) return { kind: 'paused', serverTimeMs };
-    if (now < occurrenceMs) return { kind: 'early', serverTimeMs, dueInMs: occurrenceMs - now };
+    if (!request.ignorePause && live(state.pause, now)) return { kind: 'paused', ...clock };
+    if (
+      request.scheduleVersion !== undefined &&
+      request.scheduleVersion !== state.schedule.version &&
+      occurrenceMs >= (state.schedule.changedAt ?? Number.NEGATIVE_INFINITY)
+    ) {
+      return { kind: 'rescheduled', ...clock };
+    }
+    if (now < occurrenceMs) return { kind: 'early', ...clock, dueInMs: occurrenceMs - now };
     if (live(state.claims.get(occurrenceMs), now)) {
       const ledger = state.ledger;
       if (ledger?.occurrence.getTime() !== occurrenceMs || ledger.state !== 'running') {
-        return { kind: 'duplicate', serverTimeMs };
+        return { kind: 'duplicate', ...clock };
       }
       const lease = live(state.lease, now);
-      return { kind: 'duplicate', serverTimeMs, runningLeaseMs: lease ? Math.max(0, lease.expiresAt - now) : 0 };
+      return { kind: 'duplicate', ...clock, runningLeaseMs: lease ? Math.max(0, lease.expiresAt - now) : 0 };
     }
-    if (request.lateAt && now >= request.lateAt.getTime()) return { kind: 'late', serverTimeMs };
+    if (request.lateAt && now >= request.lateAt.getTime()) return { kind: 'late', ...clock };
     if (state.claims.size >= SWEEP_CLAIMS_AT) sweep(state.claims, now);
     const claimUntil = Math.max(request.ttls.claimUntil.getTime(), now + request.ttls.claimMinMs);
     state.claims.set(occurrenceMs, { value: request.token, expiresAt: claimUntil });
-    if (live(state.lease, now)) return { kind: 'overlap', serverTimeMs };
+    if (live(state.lease, now)) return { kind: 'overlap', ...clock };
     state.lease = { value: request.token, expiresAt: now + request.ttls.leaseMs };
     const fencingToken = this.nextFence(state, now);
     // The ledger only moves forward; moving on frees the previous occurrence's progress.
@@ -98,7 +113,7 @@ export class MemoryLockStore implements LockStore {
         fencingToken,
       };
     }
-    return { kind: 'won', serverTimeMs, fencingToken };
+    return { kind: 'won', ...clock, fencingToken };
   }
 
   async abandon(request: AbandonRequest): Promise<void> {
@@ -231,6 +246,64 @@ export class MemoryLockStore implements LockStore {
     return status ? { ...status.value } : undefined;
   }
 
+  // --- tenants paused one by one -------------------------------------------------------------------------------------
+
+  async pauseTenant(job: string, tenantId: string, record: JobPause): Promise<void> {
+    const expiresAt = record.until === undefined ? Number.POSITIVE_INFINITY : Date.parse(record.until);
+    this.state(job).tenantPauses.set(tenantId, { value: { ...record }, expiresAt });
+  }
+
+  async unpauseTenant(job: string, tenantId: string): Promise<void> {
+    this.state(job).tenantPauses.delete(tenantId);
+  }
+
+  async readTenantPauses(job: string, limit?: number): Promise<{ pauses: TenantPause[]; total: number }> {
+    const pauses = this.jobs.get(job)?.tenantPauses;
+    const now = this.now();
+    const listed: TenantPause[] = [];
+    let total = 0;
+    for (const [tenantId, pause] of pauses ?? []) {
+      if (pause.expiresAt <= now) {
+        pauses?.delete(tenantId);
+        continue;
+      }
+      total += 1;
+      if (limit === undefined || listed.length < limit) listed.push({ tenantId, ...pause.value });
+    }
+    return { pauses: listed, total };
+  }
+
+  // --- schedules changed at runtime --------------------------------------------------------------------------------------
+
+  async writeSchedule(job: string, override: ScheduleOverride | null): Promise<ScheduleState> {
+    const schedule = this.state(job).schedule;
+    schedule.version += 1;
+    schedule.changedAt = this.now();
+    schedule.override = override === null ? undefined : { ...override };
+    const signal: StoreSignal = { kind: 'schedule', job, version: schedule.version };
+    // Delivered after this call returns, as a push from a server would be.
+    for (const listener of this.listeners) queueMicrotask(() => listener(signal));
+    return this.readScheduleNow(job);
+  }
+
+  async readSchedule(job: string): Promise<ScheduleState> {
+    return this.readScheduleNow(job);
+  }
+
+  async subscribe(listener: (signal: StoreSignal) => void): Promise<StoreSubscription> {
+    this.listeners.add(listener);
+    return { close: async () => void this.listeners.delete(listener) };
+  }
+
+  private readScheduleNow(job: string): ScheduleState {
+    const schedule = this.jobs.get(job)?.schedule;
+    if (!schedule) return { version: 0 };
+    const state: ScheduleState = { version: schedule.version };
+    if (schedule.override) state.override = { ...schedule.override };
+    if (schedule.changedAt !== undefined) state.changedAt = new Date(schedule.changedAt);
+    return state;
+  }
+
   /** One more than the last token, and never below this clock in microseconds (see the Redis store). */
   private nextFence(state: JobState, now: number): number {
     state.fence = Math.max(state.fence + 1, now * 1000);
@@ -240,7 +313,7 @@ export class MemoryLockStore implements LockStore {
   private state(job: string): JobState {
     let state = this.jobs.get(job);
     if (!state) {
-      state = { claims: new Map(), fence: 0 };
+      state = { claims: new Map(), fence: 0, tenantPauses: new Map(), schedule: { version: 0 } };
       this.jobs.set(job, state);
     }
     return state;

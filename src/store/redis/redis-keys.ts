@@ -56,4 +56,19 @@ export class RedisKeys {
   runStatus(job: string): string {
     return this.key(job, 'run-status');
   }
+
+  /** The tenants paused for the job (a hash: tenant id to `<until>|<record>`). */
+  tenantPauses(job: string): string {
+    return this.key(job, 'tenant-pauses');
+  }
+
+  /** The job's schedule override, its version and when it changed (a hash). */
+  schedule(job: string): string {
+    return this.key(job, 'schedule');
+  }
+
+  /** The pub/sub channel of this prefix's signals (a changed schedule). */
+  get signals(): string {
+    return `${this.prefix}:signals`;
+  }
 }

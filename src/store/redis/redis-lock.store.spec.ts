@@ -36,10 +36,15 @@ const claimRequest = {
 describe('RedisLockStore', () => {
   it('sends each script by its SHA1, with the job hash tag on every key', async () => {
     const { client, calls } = fakeClient({
-      evalSha: async (...args) => (calls.push(['evalSha', ...args]), ['won', 5, 42]),
+      evalSha: async (...args) => (calls.push(['evalSha', ...args]), ['won', 5, 3, 42]),
     });
     const store = new RedisLockStore(() => client, { keyPrefix: 'app' });
-    await expect(store.claim(claimRequest)).resolves.toEqual({ kind: 'won', serverTimeMs: 5, fencingToken: 42 });
+    await expect(store.claim(claimRequest)).resolves.toEqual({
+      kind: 'won',
+      serverTimeMs: 5,
+      scheduleVersion: 3,
+      fencingToken: 42,
+    });
     expect(calls).toHaveLength(1);
     const [name, sha, options] = calls[0] as [string, string, { keys: string[]; arguments: string[] }];
     expect(name).toBe('evalSha');
@@ -56,17 +61,25 @@ describe('RedisLockStore', () => {
       evalSha: async (...args) => {
         calls.push(['evalSha', ...args]);
         if (!known) throw new Error('NOSCRIPT No matching script. Please use EVAL.');
-        return ['duplicate', 5, -1];
+        return ['duplicate', 5, 0, -1];
       },
       eval: async (...args) => {
         calls.push(['eval', ...args]);
         known = true;
-        return ['duplicate', 5, -1];
+        return ['duplicate', 5, 0, -1];
       },
     });
     const store = new RedisLockStore(() => client);
-    await expect(store.claim(claimRequest)).resolves.toEqual({ kind: 'duplicate', serverTimeMs: 5 });
-    await expect(store.claim(claimRequest)).resolves.toEqual({ kind: 'duplicate', serverTimeMs: 5 });
+    await expect(store.claim(claimRequest)).resolves.toEqual({
+      kind: 'duplicate',
+      serverTimeMs: 5,
+      scheduleVersion: 0,
+    });
+    await expect(store.claim(claimRequest)).resolves.toEqual({
+      kind: 'duplicate',
+      serverTimeMs: 5,
+      scheduleVersion: 0,
+    });
     expect(calls.map(([name]) => name)).toEqual(['evalSha', 'eval', 'evalSha']);
     expect(calls[1][1]).toBe(CLAIM.body);
   });
@@ -139,7 +152,7 @@ describe('RedisLockStore', () => {
   });
 
   it('shares one connect between concurrent first calls', async () => {
-    const { client } = fakeClient({ evalSha: async () => ['paused', 1] });
+    const { client } = fakeClient({ evalSha: async () => ['paused', 1, 0] });
     let connects = 0;
     let open!: () => void;
     const opened = new Promise<void>((resolve) => (open = resolve));

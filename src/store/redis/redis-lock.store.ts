@@ -13,8 +13,13 @@ import {
   type LockStore,
   type RedisLockClient,
   type RunStatus,
+  type ScheduleOverride,
+  type ScheduleState,
+  type StoreSignal,
+  type StoreSubscription,
   type TakeOverRequest,
   type TakeOverResult,
+  type TenantPause,
 } from '../../interfaces/index.js';
 import { parseJson } from '../../common/parse-json.js';
 import { RedisKeys } from './redis-keys.js';
@@ -23,6 +28,11 @@ import {
   CLAIM,
   DELETE,
   FINISH,
+  HASH_DELETE,
+  PAUSE_TENANT,
+  READ_SCHEDULE,
+  READ_TENANT_PAUSES,
+  WRITE_SCHEDULE,
   PING,
   PUSH_CAPPED,
   READ_LEASE,
@@ -77,7 +87,7 @@ export class RedisLockStore implements LockStore {
     const k = this.keys;
     const reply = (await this.run(
       CLAIM,
-      [k.paused(job), k.occurrence(job, occurrence), k.lease(job), k.fence(job), k.ledger(job)],
+      [k.paused(job), k.occurrence(job, occurrence), k.lease(job), k.fence(job), k.ledger(job), k.schedule(job)],
       [
         request.token,
         request.runId,
@@ -90,23 +100,25 @@ export class RedisLockStore implements LockStore {
         ms(ttls.ledgerMs),
         String(request.lateAt?.getTime() ?? -1),
         request.ignorePause ? '1' : '0',
+        String(request.scheduleVersion ?? -1),
       ],
     )) as unknown[];
     const kind = String(reply[0]);
-    const serverTimeMs = Number(reply[1]);
+    const clock = { serverTimeMs: Number(reply[1]), scheduleVersion: Number(reply[2]) };
     switch (kind) {
       case 'won':
-        return { kind, serverTimeMs, fencingToken: Number(reply[2]) };
+        return { kind, ...clock, fencingToken: Number(reply[3]) };
       case 'duplicate': {
-        const left = Number(reply[2]);
-        return left >= 0 ? { kind, serverTimeMs, runningLeaseMs: left } : { kind, serverTimeMs };
+        const left = Number(reply[3]);
+        return left >= 0 ? { kind, ...clock, runningLeaseMs: left } : { kind, ...clock };
       }
       case 'early':
-        return { kind, serverTimeMs, dueInMs: Number(reply[2]) };
+        return { kind, ...clock, dueInMs: Number(reply[3]) };
       case 'overlap':
       case 'paused':
       case 'late':
-        return { kind, serverTimeMs };
+      case 'rescheduled':
+        return { kind, ...clock };
       default:
         throw new LockStoreError(`unexpected claim reply ${JSON.stringify(reply)}`);
     }
@@ -255,6 +267,83 @@ export class RedisLockStore implements LockStore {
     const client = await this.client();
     const value = await client.get(this.keys.runStatus(job));
     return value === null ? undefined : parseJson<RunStatus>(value);
+  }
+
+  // --- tenants paused one by one -------------------------------------------------------------------------------------
+
+  async pauseTenant(job: string, tenantId: string, record: JobPause): Promise<void> {
+    const until = record.until === undefined ? '' : String(Date.parse(record.until));
+    await this.run(PAUSE_TENANT, [this.keys.tenantPauses(job)], [tenantId, until, JSON.stringify(record)]);
+  }
+
+  async unpauseTenant(job: string, tenantId: string): Promise<void> {
+    await this.run(HASH_DELETE, [this.keys.tenantPauses(job)], [tenantId]);
+  }
+
+  async readTenantPauses(job: string, limit?: number): Promise<{ pauses: TenantPause[]; total: number }> {
+    const [total, flat] = (await this.run(
+      READ_TENANT_PAUSES,
+      [this.keys.tenantPauses(job)],
+      [String(limit === undefined ? -1 : Math.max(0, Math.floor(limit)))],
+    )) as [unknown, unknown[]];
+    const pauses: TenantPause[] = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) {
+      const record = parseJson<JobPause>(String(flat[i + 1]));
+      if (record) pauses.push({ tenantId: String(flat[i]), ...record });
+    }
+    return { pauses, total: Number(total) };
+  }
+
+  // --- schedules changed at runtime --------------------------------------------------------------------------------------
+
+  async writeSchedule(job: string, override: ScheduleOverride | null): Promise<ScheduleState> {
+    const [version, changedAt] = (await this.run(
+      WRITE_SCHEDULE,
+      [this.keys.schedule(job)],
+      [override === null ? '' : JSON.stringify(override), this.keys.signals, job],
+    )) as [unknown, unknown];
+    const state: ScheduleState = { version: Number(version), changedAt: new Date(Number(changedAt)) };
+    if (override !== null) state.override = override;
+    return state;
+  }
+
+  async readSchedule(job: string): Promise<ScheduleState> {
+    const [version, changedAt, override] = (await this.run(READ_SCHEDULE, [this.keys.schedule(job)], [])) as Array<
+      string | null
+    >;
+    const state: ScheduleState = { version: Number(version ?? 0) };
+    if (changedAt !== null) state.changedAt = new Date(Number(changedAt));
+    const parsed = override === null ? undefined : parseJson<ScheduleOverride>(override);
+    if (parsed) state.override = parsed;
+    return state;
+  }
+
+  /**
+   * Subscribes to this prefix's signal channel on a connection of its own: a duplicate of a standalone or Cluster
+   * client (closed by `close()`), or the pub/sub connection a Sentinel client keeps. It sends nothing while it waits.
+   */
+  async subscribe(listener: (signal: StoreSignal) => void): Promise<StoreSubscription> {
+    const client = await this.client();
+    const channel = this.keys.signals;
+    const onMessage = (message: string) => {
+      const signal = parseJson<{ job?: unknown; version?: unknown }>(message);
+      if (typeof signal?.job === 'string' && typeof signal.version === 'number') {
+        listener({ kind: 'schedule', job: signal.job, version: signal.version });
+      }
+    };
+    if (typeof client.duplicate === 'function') {
+      const subscriber = client.duplicate();
+      // Its errors surface as failed calls of its own (resubscribed on reconnect); none may go unhandled.
+      subscriber.on?.('error', () => undefined);
+      await subscriber.connect();
+      await subscriber.subscribe(channel, onMessage);
+      return { close: async () => void subscriber.destroy() };
+    }
+    if (typeof client.subscribe === 'function') {
+      await client.subscribe(channel, onMessage);
+      return { close: async () => void (await client.unsubscribe?.(channel)) };
+    }
+    throw new LockStoreError('this Redis client can neither subscribe nor be duplicated to subscribe');
   }
 
   // --- plumbing ---------------------------------------------------------------------------------------------------------

@@ -46,19 +46,28 @@ export const CLAIM = script(
   'claim',
   `
 local pausedKey, occurrenceKey, leaseKey, fenceKey, ledgerKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local scheduleKey = KEYS[6]
 local token, runId, owner = ARGV[1], ARGV[2], ARGV[3]
 local occurrence, occurrenceMs = ARGV[4], tonumber(ARGV[5])
 local claimUntilMs, claimMinMs = tonumber(ARGV[6]), tonumber(ARGV[7])
 local leaseMs, ledgerMs = ARGV[8], ARGV[9]
 local lateAtMs = tonumber(ARGV[10])
 local ignorePause = ARGV[11] == '1'
+local expectedVersion = tonumber(ARGV[12])
 ${CLOCK}
 ${NEXT_FENCE}
 ${PROGRESS_KEY}
+-- Every answer carries the schedule's version, so an instance that missed a change corrects itself.
+local schedule = redis.call('HMGET', scheduleKey, 'version', 'changedAtMs')
+local version = tonumber(schedule[1] or '0')
 -- A paused job claims nothing (trigger() and backfills ignore the pause).
-if not ignorePause and redis.call('EXISTS', pausedKey) == 1 then return {'paused', now} end
+if not ignorePause and redis.call('EXISTS', pausedKey) == 1 then return {'paused', now, version} end
+-- A tick of a schedule no longer in force: the schedule changed before it came.
+if expectedVersion >= 0 and expectedVersion ~= version and occurrenceMs >= tonumber(schedule[2] or '0') then
+  return {'rescheduled', now, version}
+end
 -- Not due yet by the store's clock: this instance's clock runs ahead. It waits and asks again.
-if now < occurrenceMs then return {'early', now, occurrenceMs - now} end
+if now < occurrenceMs then return {'early', now, version, occurrenceMs - now} end
 -- One read of the ledger serves the duplicate answer and the ledger update below.
 local ledger = redis.call('HMGET', ledgerKey, 'occurrence', 'state', 'occurrenceMs')
 -- Claimed already. When the ledger says this very occurrence is running, say how long its lease has left, so the
@@ -68,14 +77,14 @@ if redis.call('EXISTS', occurrenceKey) == 1 then
   if ledger[1] == occurrence and ledger[2] == 'running' then
     left = math.max(redis.call('PTTL', leaseKey), 0)
   end
-  return {'duplicate', now, left}
+  return {'duplicate', now, version, left}
 end
 -- Nobody claimed it, but its window has passed by the store's clock: this instance's clock runs behind.
-if lateAtMs >= 0 and now >= lateAtMs then return {'late', now} end
+if lateAtMs >= 0 and now >= lateAtMs then return {'late', now, version} end
 -- Claim the occurrence until its window ends, and at least the minimum.
 redis.call('SET', occurrenceKey, token, 'PX', math.max(claimUntilMs - now, claimMinMs))
 -- Another run of the job still holds the lease: the occurrence is claimed but does not run.
-if not redis.call('SET', leaseKey, token, 'NX', 'PX', leaseMs) then return {'overlap', now} end
+if not redis.call('SET', leaseKey, token, 'NX', 'PX', leaseMs) then return {'overlap', now, version} end
 local fence = nextFence(fenceKey, ledgerMs)
 -- The ledger only moves forward: a backfill of an older occurrence is claimed and fenced but leaves the record of
 -- the newest alone. Moving on frees the previous occurrence's progress.
@@ -85,7 +94,7 @@ if occurrenceMs >= tonumber(ledger[3] or '-1') then
     'owner', owner, 'state', 'running', 'startedAtMs', now, 'attempt', 1, 'fencingToken', string.format('%.0f', fence))
   redis.call('PEXPIRE', ledgerKey, ledgerMs)
 end
-return {'won', now, fence}`,
+return {'won', now, version, fence}`,
 );
 
 export const ABANDON = script(
@@ -232,4 +241,71 @@ local entry, maxLength, ttlMs = ARGV[1], tonumber(ARGV[2]), ARGV[3]
 redis.call('LPUSH', listKey, entry)
 redis.call('LTRIM', listKey, 0, maxLength - 1)
 return redis.call('PEXPIRE', listKey, ttlMs)`,
+);
+
+export const PAUSE_TENANT = script(
+  'pauseTenant',
+  `
+local pausesKey = KEYS[1]
+local tenantId, untilMs, record = ARGV[1], ARGV[2], ARGV[3]
+-- Each entry is '<until ms, or empty>|<record>', so that expiry is read without decoding the record.
+return redis.call('HSET', pausesKey, tenantId, untilMs .. '|' .. record)`,
+);
+
+export const READ_TENANT_PAUSES = script(
+  'readTenantPauses',
+  `
+local pausesKey = KEYS[1]
+local limit = tonumber(ARGV[1])
+${CLOCK}
+local entries = redis.call('HGETALL', pausesKey)
+local listed, expired, total, kept = {}, {}, 0, 0
+for i = 1, #entries, 2 do
+  local value = entries[i + 1]
+  local cut = string.find(value, '|', 1, true)
+  local untilMs = tonumber(string.sub(value, 1, cut - 1))
+  -- A pause whose until has passed is gone: removed here, by the call that found it.
+  if untilMs and untilMs <= now then
+    table.insert(expired, entries[i])
+  else
+    total = total + 1
+    if limit < 0 or kept < limit then
+      kept = kept + 1
+      table.insert(listed, entries[i])
+      table.insert(listed, string.sub(value, cut + 1))
+    end
+  end
+end
+if #expired > 0 then redis.call('HDEL', pausesKey, unpack(expired)) end
+return {total, listed}`,
+);
+
+export const HASH_DELETE = script(
+  'hashDelete',
+  `
+local hashKey = KEYS[1]
+local field = ARGV[1]
+return redis.call('HDEL', hashKey, field)`,
+);
+
+export const WRITE_SCHEDULE = script(
+  'writeSchedule',
+  `
+local scheduleKey = KEYS[1]
+local override, channel, job = ARGV[1], ARGV[2], ARGV[3]
+${CLOCK}
+-- A new version with every change, the change's time by the store's clock, and the override (none: the code's).
+local version = redis.call('HINCRBY', scheduleKey, 'version', 1)
+redis.call('HSET', scheduleKey, 'changedAtMs', now)
+if override == '' then redis.call('HDEL', scheduleKey, 'override') else redis.call('HSET', scheduleKey, 'override', override) end
+-- Every subscribed instance hears of it at once; one that does not corrects itself at its next claim.
+redis.call('PUBLISH', channel, cjson.encode({ job = job, version = version }))
+return {version, now, override}`,
+);
+
+export const READ_SCHEDULE = script(
+  'readSchedule',
+  `
+local scheduleKey = KEYS[1]
+return redis.call('HMGET', scheduleKey, 'version', 'changedAtMs', 'override')`,
 );
