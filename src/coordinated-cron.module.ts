@@ -23,6 +23,8 @@ import { CrashTakeover } from './execution/recovery/crash-takeover.js';
 import { StoreOutage } from './execution/recovery/store-outage.js';
 import { RunReporter } from './execution/run-reporter.js';
 import { StoreClock } from './execution/store-clock.js';
+import { SchedulesInForce } from './execution/schedules-in-force.js';
+import { JobDescriber } from './execution/job-describer.js';
 import { Clock } from './common/clock.js';
 import { Telemetry } from './execution/telemetry.js';
 import { ShutdownCoordinator } from './execution/shutdown.coordinator.js';
@@ -63,8 +65,10 @@ import { CoordinatedCronScheduler } from './scheduling/coordinated-cron.schedule
     RunReporter,
     ClaimedRunExecutor,
     StoreOutage,
+    SchedulesInForce,
     CrashTakeover,
     OccurrenceExecutor,
+    JobDescriber,
     CoordinatedCronRunner,
     CoordinatedCronScheduler,
   ],

@@ -5,6 +5,7 @@ export { PerTenant } from './decorators/per-tenant.decorator.js';
 export { CronContext } from './context/cron-context.js';
 export { CoordinatedCronRunner } from './execution/coordinated-cron.runner.js';
 export type { CoordinatedCronJobInfo } from './execution/coordinated-cron.runner.js';
+export type { PauseOptions, RescheduleOptions } from './execution/job-commands.js';
 export { MemoryLockStore, type MemoryLockStoreOptions } from './store/memory/memory-lock.store.js';
 export { RedisLockStore, type RedisLockStoreOptions } from './store/redis/redis-lock.store.js';
 export {

@@ -8,7 +8,12 @@ import {
   type JobRunReport,
   type LedgerRead,
   type RunStatus,
+  type ScheduleOverride,
+  type ScheduleState,
+  type StoreSignal,
+  type StoreSubscription,
   type TakeOverResult,
+  type TenantPause,
 } from '../interfaces/index.js';
 import { leaseToken, parseLeaseToken } from './lease-token.js';
 import { RunningLease } from './running-lease.js';
@@ -24,12 +29,13 @@ export interface ClaimOptions {
   /** A scheduled tick: refused as late once the store's clock reaches this instant. */
   lateAt?: Date;
   ignorePause?: boolean;
+  /** The schedule version this instance runs on (unset: not checked). */
+  scheduleVersion?: number;
 }
 
 /** A claim, with the lease it came with when it was won. */
 export type Claim =
-  | { kind: 'won'; fencingToken: number; serverTimeMs: number; lease: RunningLease }
-  | Exclude<ClaimResult, { kind: 'won' }>;
+  (Extract<ClaimResult, { kind: 'won' }> & { lease: RunningLease }) | Exclude<ClaimResult, { kind: 'won' }>;
 
 export type TakeOver =
   | {
@@ -79,6 +85,7 @@ export class CoordinatedCronLock {
       },
       lateAt: options.lateAt,
       ignorePause: options.ignorePause,
+      scheduleVersion: options.scheduleVersion,
     });
     if (result.kind !== 'won') return result;
     return { ...result, lease: new RunningLease(store, job, token, this.options.leaseTtl) };
@@ -156,6 +163,33 @@ export class CoordinatedCronLock {
 
   readRunStatus(job: string): Promise<RunStatus | undefined> {
     return this.stores.store.readRunStatus(job);
+  }
+
+  // --- Tenants paused one by one, and schedules changed at runtime. ---
+
+  pauseTenant(job: string, tenantId: string, record: JobPause): Promise<void> {
+    return this.stores.store.pauseTenant(job, tenantId, record);
+  }
+
+  unpauseTenant(job: string, tenantId: string): Promise<void> {
+    return this.stores.store.unpauseTenant(job, tenantId);
+  }
+
+  /** Every tenant paused for the job (a run), or the first `limit` of them (describe()). */
+  readTenantPauses(job: string, limit?: number): Promise<{ pauses: TenantPause[]; total: number }> {
+    return this.stores.store.readTenantPauses(job, limit);
+  }
+
+  writeSchedule(job: string, override: ScheduleOverride | null): Promise<ScheduleState> {
+    return this.stores.store.writeSchedule(job, override);
+  }
+
+  readSchedule(job: string): Promise<ScheduleState> {
+    return this.stores.store.readSchedule(job);
+  }
+
+  subscribe(listener: (signal: StoreSignal) => void): Promise<StoreSubscription> {
+    return this.stores.store.subscribe(listener);
   }
 
   /** The run that holds the job's lease, or `undefined` when none does. */

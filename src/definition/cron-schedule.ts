@@ -1,11 +1,12 @@
 import { validateCronExpression } from 'cron';
 import { CronExpressionParser } from 'cron-parser';
+import { type Schedule } from './schedule.js';
 
 /**
  * Pure window math over one cron schedule. Every instant the library claims comes from here, so all instances
  * agree on an occurrence however late their timers fire.
  */
-export class CronSchedule {
+export class CronSchedule implements Schedule {
   /**
    * Two consecutive ticks, remembered so the hot path of a tick (which occurrence is this? when does the next
    * window open?) costs no parsing: `prepare()` fills it ahead of time, off that path.

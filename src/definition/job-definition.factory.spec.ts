@@ -1,3 +1,5 @@
+import { CronSchedule } from './cron-schedule.js';
+import { LocalTimeSchedule } from './local-time-schedule.js';
 import { assertUniqueNames, buildJobDefinition, type DecoratedMethod } from './job-definition.factory.js';
 import {
   CoordinatedCronConfigurationError,
@@ -202,23 +204,59 @@ describe('buildJobDefinition', () => {
     });
   });
 
+  describe('options are checked', () => {
+    it('an unknown window option names the job, the key and the options there are', () => {
+      const message = bootError(method({ cron: '0 3 * * *', jiter: '1h' } as never));
+      expectLocated(message);
+      expect(message).toContain('@CoordinatedCron window has no option "jiter"');
+      expect(message).toContain(
+        'The options are: cron, jitter, timeZone, lockTtl, catchup, catchupWindow, crashRecovery',
+      );
+    });
+
+    it('an unknown @PerTenant() option, and one of the wrong type', () => {
+      const unknown = bootError(method('0 3 * * *', { perTenant: { concurency: 3 } as never }));
+      expectLocated(unknown);
+      expect(unknown).toContain('@PerTenant() has no option "concurency"');
+      expect(unknown).toContain('concurrency, tenantTimeout, localTime');
+      const wrongType = bootError(method('0 3 * * *', { perTenant: { localTime: 'yes' } as never }));
+      expect(wrongType).toContain('@PerTenant() option localTime must be true or false, got "yes"');
+    });
+  });
+
   describe('per-tenant rules', () => {
     it('takes concurrency and tenantTimeout from the module unless the decorator overrides them', () => {
       const options = { concurrency: 9, tenantTimeout: 4_000, tenantSettings: Settings };
       expect(buildJobDefinition(method('0 3 * * *', { perTenant: {} }), options, NOW).perTenant).toEqual({
         concurrency: 9,
         tenantTimeoutMs: 4_000,
+        localTime: false,
       });
       expect(
         buildJobDefinition(method('0 3 * * *', { perTenant: { concurrency: 2, tenantTimeout: '90s' } }), options, NOW)
           .perTenant,
-      ).toEqual({ concurrency: 2, tenantTimeoutMs: 90_000 });
+      ).toEqual({ concurrency: 2, tenantTimeoutMs: 90_000, localTime: false });
+    });
+
+    it('reads the cron in every zone for a local-time job, with the window zone for tenants that name none', () => {
+      const job = buildJobDefinition(
+        method({ cron: '0 9 * * *', timeZone: 'Europe/Berlin' }, { perTenant: { localTime: true } }),
+        WITH_SETTINGS,
+        NOW,
+      );
+      expect(job.perTenant?.localTime).toBe(true);
+      expect(job.schedule).toBeInstanceOf(LocalTimeSchedule);
+      expect(job.schedule.timeZone).toBe('Europe/Berlin');
+      expect(buildJobDefinition(method('0 9 * * *', { perTenant: {} }), WITH_SETTINGS, NOW).schedule).toBeInstanceOf(
+        CronSchedule,
+      );
     });
 
     it('has no tenant time limit unless one is configured', () => {
       expect(buildJobDefinition(method('0 3 * * *', { perTenant: {} }), WITH_SETTINGS, NOW).perTenant).toEqual({
         concurrency: 5,
         tenantTimeoutMs: undefined,
+        localTime: false,
       });
     });
 

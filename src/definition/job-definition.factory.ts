@@ -9,6 +9,9 @@ import { type CoordinatedCronMetadata, type CronWindow, type PerTenantOptions } 
 import { JobDefinitionError } from './errors/job-definition.error.js';
 import { type JobDefinition } from './job-definition.js';
 import { CronSchedule } from './cron-schedule.js';
+import { LocalTimeSchedule } from './local-time-schedule.js';
+import { checkOptions, PER_TENANT_OPTIONS, WINDOW_OPTIONS } from './option-shapes.js';
+import { type Schedule } from './schedule.js';
 import { parseDuration } from '../common/duration.js';
 
 /** What the explorer found on one method. */
@@ -39,9 +42,12 @@ export function buildJobDefinition(
   if (/\s/.test(name)) throw JobDefinitionError.nameWithWhitespace(where);
 
   const spec = normalizeWindow(window, where);
-  let schedule: CronSchedule;
+  checkOptions(where, '@CoordinatedCron window', spec, WINDOW_OPTIONS);
+  if (found.perTenant) checkOptions(where, '@PerTenant()', found.perTenant, PER_TENANT_OPTIONS);
+  const localTime = found.perTenant?.localTime === true;
+  let schedule: Schedule;
   try {
-    schedule = CronSchedule.parse(spec.cron, spec.timeZone);
+    schedule = parseSchedule(spec.cron, spec.timeZone, localTime);
   } catch (error) {
     throw JobDefinitionError.invalidCron(where, spec.cron, error instanceof Error ? error.message : String(error));
   }
@@ -98,6 +104,14 @@ export function assertUniqueNames(jobs: readonly JobDefinition[]): void {
   }
 }
 
+/**
+ * The schedule of a cron expression: read in one zone, or (a local-time per-tenant job) in every zone at once, with
+ * `timeZone` the zone of tenants that name none. Throws an `Error` saying what is wrong.
+ */
+export function parseSchedule(cron: string, timeZone: string | undefined, localTime: boolean): Schedule {
+  return localTime ? LocalTimeSchedule.parse(cron, timeZone) : CronSchedule.parse(cron, timeZone);
+}
+
 function normalizeWindow(window: unknown, where: JobLocation): CronWindow {
   if (typeof window === 'string') return { cron: window };
   if (typeof window === 'object' && window !== null && 'cron' in window) return window as CronWindow;
@@ -121,5 +135,5 @@ function perTenantSettings(
   if (!isPositiveInteger(concurrency)) throw JobDefinitionError.invalidConcurrency(where, input.concurrency);
   const own = parseTenantTimeout(input.tenantTimeout);
   if (own === null) throw JobDefinitionError.invalidTenantTimeout(where, input.tenantTimeout);
-  return { concurrency, tenantTimeoutMs: own ?? options.tenantTimeout };
+  return { concurrency, tenantTimeoutMs: own ?? options.tenantTimeout, localTime: input.localTime === true };
 }

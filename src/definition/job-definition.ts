@@ -1,14 +1,15 @@
-import { type CronSchedule } from './cron-schedule.js';
+import { type Schedule } from './schedule.js';
 
 /** A validated job, as the explorer builds it from a decorated method. Internal. */
 export interface JobDefinition {
   name: string;
   className: string;
   methodName: string;
-  /** The original cron expression and zone, as given. */
+  /** The original cron expression and zone, as given in the code (a runtime override may replace them). */
   cron: string;
   timeZone?: string;
-  schedule: CronSchedule;
+  /** The code's schedule: one zone's, or every zone's for a local-time per-tenant job. */
+  schedule: Schedule;
   jitterMs: number;
   /** Undefined: claimed until the next window opens. */
   lockTtlMs?: number;
@@ -22,5 +23,7 @@ export interface JobDefinition {
     concurrency: number;
     /** Undefined: no per-tenant time limit. */
     tenantTimeoutMs?: number;
+    /** The cron is read in each tenant's own time zone. */
+    localTime: boolean;
   };
 }

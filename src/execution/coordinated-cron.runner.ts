@@ -1,17 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock.js';
 import { COORDINATED_CRON_RESOLVED_OPTIONS, MAX_BACKFILL_TICKS } from '../common/constants.js';
-import { parseDuration } from '../common/duration.js';
-import { CoordinatedCronLock, type LeaseHolder } from '../coordination/coordinated-cron.lock.js';
+import { CoordinatedCronLock } from '../coordination/coordinated-cron.lock.js';
 import { CoordinatedCronRegistry } from '../definition/coordinated-cron.registry.js';
 import { type JobDefinition } from '../definition/job-definition.js';
-import {
-  type JobDescription,
-  type JobPause,
-  type JobRunInProgress,
-  type JobRunReport,
-  type RunStatus,
-} from '../interfaces/index.js';
+import { type JobDescription, type JobRunReport, type JobScheduleDescription } from '../interfaces/index.js';
+import { LocalTimeSchedule } from '../definition/local-time-schedule.js';
+import { isTimeZone, processTimeZone } from '../definition/time-zones.js';
+import { JobDescriber } from './job-describer.js';
+import { pauseRecordOf, type PauseOptions, type RescheduleOptions, scheduleOverrideOf } from './job-commands.js';
+import { SchedulesInForce } from './schedules-in-force.js';
 import type { ResolvedCoordinatedCronOptions } from '../options/module-options.js';
 import { InvalidJobCommandError, UnknownJobError } from './errors/job-control.errors.js';
 import { OccurrenceExecutor } from './occurrence.executor.js';
@@ -25,21 +23,13 @@ export interface CoordinatedCronJobInfo {
   nextOccurrence: Date;
 }
 
-/** Options of `CoordinatedCronRunner.pause`. */
-export interface PauseOptions {
-  /** Shown in `describe()` and the admin page. */
-  reason?: string;
-  /** Resumes by itself then: a Date, an ISO date string, or a duration from now (`'2h'`, `'30m'`). */
-  until?: Date | string;
-}
-
-const NEXT_OCCURRENCES = 5;
-const MAX_REASON_LENGTH = 500;
 /**
  * How far ahead of this instance's clock an explicit occurrence may lie: a run waits until its occurrence is due by
  * the store's clock, so one further ahead would wait that long; a little slack lets a slow clock name a due one.
  */
 const MAX_AHEAD_MS = 60_000;
+/** The most runs `nextRuns` lists at once. */
+const MAX_NEXT_RUNS = 1_000;
 
 /**
  * Runs jobs on demand through the same path as their schedule (claim, lease, CLS, tenants, report), lists them,
@@ -51,11 +41,13 @@ export class CoordinatedCronRunner {
   constructor(
     private readonly registry: CoordinatedCronRegistry,
     private readonly executor: OccurrenceExecutor,
-    // Fleet control: the lock store holds pauses, history and progress; the options name this instance.
+    // Fleet control: the lock store holds pauses, schedules, history and progress; the options name this instance.
     private readonly lock: CoordinatedCronLock,
     private readonly runLog: RunLog,
     @Inject(COORDINATED_CRON_RESOLVED_OPTIONS) private readonly options: ResolvedCoordinatedCronOptions,
     private readonly clock: Clock,
+    private readonly schedules: SchedulesInForce,
+    private readonly describer: JobDescriber,
   ) {}
 
   /**
@@ -66,10 +58,7 @@ export class CoordinatedCronRunner {
    */
   async trigger(name: string, opts: { occurrence?: Date } = {}): Promise<JobRunReport> {
     const job = this.job(name);
-    if (
-      opts.occurrence !== undefined &&
-      !(opts.occurrence instanceof Date && !Number.isNaN(opts.occurrence.getTime()))
-    ) {
+    if (opts.occurrence !== undefined && !isValidDate(opts.occurrence)) {
       throw new InvalidJobCommandError(
         `trigger("${name}"): occurrence ${JSON.stringify(opts.occurrence)} is not a valid Date`,
       );
@@ -80,19 +69,22 @@ export class CoordinatedCronRunner {
           "occurrence is due by the lock store's clock, so trigger it once it is",
       );
     }
-    const occurrence = opts.occurrence ?? job.schedule.occurrenceAt(this.clock.date());
+    const occurrence = opts.occurrence ?? this.schedules.of(job).schedule.occurrenceAt(this.clock.date());
     // An operator's explicit request runs even while the job is paused.
     return this.executor.run(job, occurrence, { ignorePause: true });
   }
 
   jobs(): CoordinatedCronJobInfo[] {
     const now = this.clock.date();
-    return this.registry.all().map((job) => ({
-      name: job.name,
-      cron: job.cron,
-      jitterMs: job.jitterMs,
-      nextOccurrence: job.schedule.next(now),
-    }));
+    return this.registry.all().map((job) => {
+      const inForce = this.schedules.of(job);
+      return {
+        name: job.name,
+        cron: inForce.cron,
+        jitterMs: inForce.jitterMs,
+        nextOccurrence: inForce.schedule.next(now),
+      };
+    });
   }
 
   // --- Fleet control ---
@@ -104,24 +96,7 @@ export class CoordinatedCronRunner {
    */
   async pause(name: string, opts: PauseOptions = {}): Promise<void> {
     const job = this.job(name);
-    const now = this.clock.now();
-    const record: JobPause = { since: new Date(now).toISOString(), by: this.options.instanceId };
-    if (opts.reason !== undefined) {
-      if (typeof opts.reason !== 'string' || opts.reason.length > MAX_REASON_LENGTH) {
-        throw new InvalidJobCommandError(`pause("${name}"): reason must be a string of at most 500 characters`);
-      }
-      if (opts.reason.trim() !== '') record.reason = opts.reason.trim();
-    }
-    if (opts.until !== undefined) {
-      const until = resolveUntil(opts.until, now);
-      if (until === undefined) {
-        throw new InvalidJobCommandError(
-          `pause("${name}"): until ${JSON.stringify(opts.until)} is neither a date nor a duration such as '2h'`,
-        );
-      }
-      if (until <= now) throw new InvalidJobCommandError(`pause("${name}"): until must be in the future`);
-      record.until = new Date(until).toISOString();
-    }
+    const record = pauseRecordOf(`pause("${name}")`, opts, this.clock.now(), this.options.instanceId);
     await this.lock.pause(job.name, record);
     this.runLog.paused(job.name, record.by, record.reason, record.until);
   }
@@ -133,13 +108,87 @@ export class CoordinatedCronRunner {
     this.runLog.resumed(job.name, this.options.instanceId);
   }
 
+  /**
+   * Pauses `@PerTenant()` job `name` for one tenant, on every instance from its next run on: the tenant is neither run
+   * nor counted as disabled, but reported in `tenants.paused`. With `until`, the pause ends by itself then.
+   */
+  async pauseTenant(name: string, tenantId: string, opts: PauseOptions = {}): Promise<void> {
+    const job = this.perTenantJob(name, 'pauseTenant');
+    const command = `pauseTenant("${name}", ${JSON.stringify(tenantId)})`;
+    if (typeof tenantId !== 'string' || tenantId === '') {
+      throw new InvalidJobCommandError(`${command}: the tenant id must be a non-empty string`);
+    }
+    const record = pauseRecordOf(command, opts, this.clock.now(), this.options.instanceId);
+    await this.lock.pauseTenant(job.name, tenantId, record);
+    this.runLog.tenantPaused(job.name, tenantId, record.by, record.reason, record.until);
+  }
+
+  /** Ends one tenant's pause of job `name`. Resolves also when it was not paused. */
+  async resumeTenant(name: string, tenantId: string): Promise<void> {
+    const job = this.perTenantJob(name, 'resumeTenant');
+    if (typeof tenantId !== 'string' || tenantId === '') {
+      throw new InvalidJobCommandError(`resumeTenant("${name}"): the tenant id must be a non-empty string`);
+    }
+    await this.lock.unpauseTenant(job.name, tenantId);
+    this.runLog.tenantResumed(job.name, tenantId, this.options.instanceId);
+  }
+
+  /**
+   * Runs job `name` on another schedule, fleet-wide, from now on: every instance re-arms within moments (the store
+   * signals the change), and one that boots later starts from it. What `opts` leaves out stays as the code says;
+   * `null` goes back to the code's schedule. Checked before anything is stored: rejects with
+   * `InvalidJobCommandError` for an invalid cron, jitter or zone. Resolves the schedule now in force.
+   */
+  async reschedule(name: string, opts: RescheduleOptions | null): Promise<JobScheduleDescription> {
+    const job = this.job(name);
+    const override = opts === null ? null : scheduleOverrideOf(job, opts, this.options.instanceId);
+    const state = await this.lock.writeSchedule(job.name, override);
+    // This instance re-arms at once; the others when the signal reaches them.
+    this.schedules.apply(job, state);
+    return (await this.describe(name)).schedule;
+  }
+
+  /**
+   * The next `count` runs of job `name` (default 5), as instants. For a local-time job, those of tenants in
+   * `timeZone` (default: the zone of tenants that name none); another job runs in its own zone, which `timeZone`
+   * may only repeat.
+   */
+  nextRuns(name: string, opts: { timeZone?: string; count?: number } = {}): Date[] {
+    const job = this.job(name);
+    const count = opts.count ?? 5;
+    if (!Number.isInteger(count) || count < 1 || count > MAX_NEXT_RUNS) {
+      throw new InvalidJobCommandError(`nextRuns("${name}"): count must be an integer from 1 to ${MAX_NEXT_RUNS}`);
+    }
+    const inForce = this.schedules.of(job);
+    const now = this.clock.date();
+    const schedule = inForce.schedule;
+    if (schedule instanceof LocalTimeSchedule) {
+      const zone = opts.timeZone ?? inForce.timeZone ?? processTimeZone();
+      if (!isTimeZone(zone))
+        throw new InvalidJobCommandError(`nextRuns("${name}"): "${zone}" is not an IANA time zone`);
+      return schedule.nextRuns(zone, now, count);
+    }
+    if (opts.timeZone !== undefined && opts.timeZone !== (inForce.timeZone ?? processTimeZone())) {
+      throw new InvalidJobCommandError(
+        `nextRuns("${name}"): the job runs in ${inForce.timeZone ?? 'the process zone'}, not in ${opts.timeZone}; ` +
+          "only a @PerTenant({ localTime: true }) job runs by each tenant's clock",
+      );
+    }
+    const runs: Date[] = [];
+    for (let tick = now; runs.length < count;) {
+      tick = schedule.next(tick);
+      runs.push(tick);
+    }
+    return runs;
+  }
+
   /** Schedule, pause, run in progress and recent runs of job `name`, fleet-wide. */
   async describe(name: string): Promise<JobDescription> {
-    return this.describeJob(this.job(name));
+    return this.describer.describe(this.job(name));
   }
 
   async describeAll(): Promise<JobDescription[]> {
-    return Promise.all(this.registry.all().map((job) => this.describeJob(job)));
+    return Promise.all(this.registry.all().map((job) => this.describer.describe(job)));
   }
 
   /**
@@ -156,8 +205,9 @@ export class CoordinatedCronRunner {
     if (to.getTime() > this.clock.now() + MAX_AHEAD_MS) {
       throw new InvalidJobCommandError(`backfill("${name}"): to is in the future; backfill ticks that have come`);
     }
+    const schedule = this.schedules.of(job).schedule;
     const ticks: Date[] = [];
-    for (let tick = job.schedule.next(new Date(from.getTime() - 1)); tick <= to; tick = job.schedule.next(tick)) {
+    for (let tick = schedule.next(new Date(from.getTime() - 1)); tick <= to; tick = schedule.next(tick)) {
       if (ticks.length === MAX_BACKFILL_TICKS) {
         throw new InvalidJobCommandError(
           `backfill("${name}"): the range holds more than ${MAX_BACKFILL_TICKS} ticks; split it`,
@@ -180,80 +230,15 @@ export class CoordinatedCronRunner {
     return job;
   }
 
-  /**
-   * The run takes its lease one store command before it writes its progress record, and the two reads above are
-   * separate commands: a describe can fall between. Then the record is read again, briefly, until it names the run.
-   */
-  private async statusOf(
-    jobName: string,
-    holder: LeaseHolder | undefined,
-    status: RunStatus | undefined,
-  ): Promise<RunStatus | undefined> {
-    if (holder === undefined) return status;
-    for (let retry = 0; status?.runId !== holder.runId && retry < 3; retry++) {
-      await new Promise((resolve) => setTimeout(resolve, 25));
-      status = await this.lock.readRunStatus(jobName);
+  private perTenantJob(name: string, command: string): JobDefinition {
+    const job = this.job(name);
+    if (!job.perTenant) {
+      throw new InvalidJobCommandError(
+        `${command}("${name}"): the job is not a @PerTenant() job; pause the whole job instead`,
+      );
     }
-    return status;
+    return job;
   }
-
-  private async describeJob(job: JobDefinition): Promise<JobDescription> {
-    const [paused, recent, holder, firstStatus] = await Promise.all([
-      this.lock.readPause(job.name),
-      this.options.historySize > 0 ? this.lock.readHistory(job.name) : Promise.resolve([]),
-      this.lock.readLeaseHolder(job.name),
-      this.lock.readRunStatus(job.name),
-    ]);
-    const status = await this.statusOf(job.name, holder, firstStatus);
-    const counts = { completed: 0, failed: 0, skipped: 0, interrupted: 0 };
-    for (const report of recent) if (report.outcome in counts) counts[report.outcome] += 1;
-
-    const nextOccurrences: string[] = [];
-    for (let tick = this.clock.date(); nextOccurrences.length < NEXT_OCCURRENCES;) {
-      tick = job.schedule.next(tick);
-      nextOccurrences.push(tick.toISOString());
-    }
-
-    const description: JobDescription = {
-      name: job.name,
-      cron: job.cron,
-      jitterMs: job.jitterMs,
-      perTenant: job.perTenant !== undefined,
-      nextOccurrences,
-      recent,
-      counts,
-    };
-    if (job.timeZone !== undefined) description.timeZone = job.timeZone;
-    if (paused) description.paused = paused;
-    const running = runningFrom(holder, status);
-    if (running) description.running = running;
-    return description;
-  }
-}
-
-function runningFrom(holder: LeaseHolder | undefined, status: RunStatus | undefined): JobRunInProgress | undefined {
-  if (holder === undefined) return undefined;
-  const running: JobRunInProgress = { runId: holder.runId, instanceId: holder.instanceId, startedAt: '' };
-  // The status record belongs to this run only when the ids match; an older run's record is ignored.
-  if (status?.runId === holder.runId) {
-    running.startedAt = status.startedAt;
-    if (status.total !== undefined) {
-      running.tenantsDone = status.done ?? 0;
-      running.tenantsTotal = status.total;
-    }
-  }
-  return running;
-}
-
-function resolveUntil(until: Date | string, now: number): number | undefined {
-  if (until instanceof Date) return Number.isNaN(until.getTime()) ? undefined : until.getTime();
-  if (typeof until !== 'string' || until.trim() === '') return undefined;
-  const duration = parseDuration(until);
-  if (duration !== undefined) return now + duration;
-  // Only full ISO dates: Date.parse alone accepts too many loose forms.
-  if (!/^\d{4}-\d{2}-\d{2}T/.test(until.trim())) return undefined;
-  const at = Date.parse(until);
-  return Number.isNaN(at) ? undefined : at;
 }
 
 function isValidDate(value: unknown): value is Date {

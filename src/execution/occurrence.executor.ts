@@ -12,6 +12,7 @@ import { CrashTakeover } from './recovery/crash-takeover.js';
 import { StoreOutage } from './recovery/store-outage.js';
 import { RunLog } from './run-log.js';
 import { type ReportExtras, RunReporter } from './run-reporter.js';
+import { SchedulesInForce } from './schedules-in-force.js';
 import { type RunEnd, type RunScope } from './run-scope.js';
 import { ShutdownCoordinator } from './shutdown.coordinator.js';
 import { StoreClock } from './store-clock.js';
@@ -52,6 +53,7 @@ export class OccurrenceExecutor {
     private readonly outage: StoreOutage,
     private readonly storeClock: StoreClock,
     private readonly clock: Clock,
+    private readonly schedules: SchedulesInForce,
   ) {}
 
   async run(job: JobDefinition, occurrence: Date, request: RunRequest = {}): Promise<JobRunReport> {
@@ -106,6 +108,7 @@ export class OccurrenceExecutor {
         case 'paused':
         case 'overlap':
         case 'late':
+        case 'rescheduled':
           return { outcome: 'skipped', skipReason: claim.kind };
         case 'early':
           // The store's clock never reached the occurrence: treated as the store misbehaving.
@@ -150,25 +153,32 @@ export class OccurrenceExecutor {
     request: RunRequest,
   ): Promise<Claim | { kind: 'shutting-down' }> {
     const tick = occurrence.getTime();
+    const inForce = this.schedules.of(job);
+    const nextWindow = inForce.schedule.next(occurrence);
     // The delay this instance drew inside the window, by its own clock: kept when it waits for the store's.
-    const drawnDelayMs = Math.min(Math.max(0, this.clock.now() - tick), job.jitterMs);
+    const drawnDelayMs = Math.min(Math.max(0, this.clock.now() - tick), inForce.jitterMs);
     for (let waits = 0; ; waits++) {
       const sentAt = this.clock.now();
       const started = performance.now();
       const claim = await this.lock.claim(job.name, occurrence, {
         runId: context.runId,
         ...claimLifetime({
-          nextWindow: job.schedule.next(occurrence),
+          nextWindow,
           lockTtlMs: job.lockTtlMs,
           catchup: request.catchup,
           catchupWindowMs: job.catchupWindowMs,
         }),
         ledgerTtlMs: ledgerTtlMs(job.catchupWindowMs),
-        lateAt: request.scheduled ? job.schedule.next(occurrence) : undefined,
+        lateAt: request.scheduled ? nextWindow : undefined,
         ignorePause: request.ignorePause,
+        // Ticks of the timer and late runs belong to the schedule this instance runs on; an operator's run does not.
+        scheduleVersion: request.ignorePause ? undefined : inForce.version,
       });
       this.telemetry.recordClaim(job.name, performance.now() - started);
       this.storeClock.observe(claim.serverTimeMs, sentAt);
+      // The store answered: a schedule changed meanwhile is read now, and a subscription lost at boot is made.
+      if (claim.scheduleVersion !== inForce.version) void this.schedules.refresh(job);
+      void this.schedules.listen();
       if (claim.kind !== 'early' || waits === MAX_EARLY_WAITS) return claim;
       const waitMs = claim.dueInMs + drawnDelayMs;
       this.runLog.waitingUntilDue(context, waitMs);

@@ -18,6 +18,7 @@ const tenants = (failed: number) => ({
   failed: Array.from({ length: failed }, (_, i) => ({ tenantId: `f${i}`, error: 'x' })),
   disabled: [],
   unprocessed: [],
+  paused: [],
 });
 
 describe('summaryLevel', () => {
@@ -30,6 +31,9 @@ describe('summaryLevel', () => {
     ],
     ['a shutting-down skip', { outcome: 'skipped', skipReason: 'shutting-down' }, 'debug'],
     ['an overlap skip', { outcome: 'skipped', skipReason: 'overlap' }, 'warn'],
+    ['a late tick (this clock runs behind)', { outcome: 'skipped', skipReason: 'late' }, 'warn'],
+    ['a tick of a schedule changed meanwhile', { outcome: 'skipped', skipReason: 'rescheduled' }, 'log'],
+    ['a paused skip', { outcome: 'skipped', skipReason: 'paused' }, 'log'],
     ['an interrupted run', { outcome: 'interrupted' }, 'warn'],
     ['a completed run with failed tenants', { tenants: tenants(1) }, 'warn'],
     ['a failed run', { outcome: 'failed', error: 'boom' }, 'error'],

@@ -30,7 +30,7 @@ export function formatRunSummary(report: JobRunReport, durationMs: number): stri
   const tenants =
     t && n
       ? ` tenants=${t.total} succeeded=${n.succeeded} failed=${n.failed}` +
-        ` disabled=${n.disabled} unprocessed=${n.unprocessed}`
+        ` disabled=${n.disabled} unprocessed=${n.unprocessed}${n.paused > 0 ? ` paused=${n.paused}` : ''}`
       : '';
   const error = report.error ? ` error=${JSON.stringify(report.error)}` : '';
   const attempt = report.attempt > 1 ? ` attempt=${report.attempt} resumed-from=${report.resumedFrom ?? '-'}` : '';
@@ -49,8 +49,9 @@ export function summaryLevel(report: JobRunReport): Extract<LogLevel, 'log' | 'w
     return 'warn';
   }
   if (report.tenants && tenantCounts(report.tenants).failed > 0) return 'warn';
-  // A paused job is skipped on purpose, and an operator looking at the logs should see that it was.
-  if (report.skipReason === 'paused') return 'log';
+  // A paused job is skipped on purpose, and an operator looking at the logs should see that it was; a tick of a
+  // schedule changed meanwhile is the visible end of an operator's change.
+  if (report.skipReason === 'paused' || report.skipReason === 'rescheduled') return 'log';
   if (report.outcome === 'skipped') return 'debug';
   return 'log';
 }
@@ -170,6 +171,14 @@ export class RunLog {
     this.notify(error, context);
   }
 
+  pausesReadFailed(context: CronContextValue, error: unknown): void {
+    this.logger.error(
+      `${runTag(context)} could not read which tenants are paused (${describeError(error)}); running every tenant ` +
+        '(lockFailure=run)',
+    );
+    this.notify(error, context);
+  }
+
   pendingWriteFailed(context: CronContextValue, ids: readonly string[], error: unknown): void {
     this.logger.error(
       `${runTag(context)} could not store ${ids.length} unprocessed tenant(s) in the pending set ` +
@@ -191,6 +200,29 @@ export class RunLog {
 
   resumed(jobName: string, by: string): void {
     this.logger.log(`job=${jobName} resumed fleet-wide by ${by}`);
+  }
+
+  tenantPaused(
+    jobName: string,
+    tenantId: string,
+    by: string,
+    reason: string | undefined,
+    until: string | undefined,
+  ): void {
+    const why = reason ? ` reason=${JSON.stringify(reason)}` : '';
+    this.logger.log(
+      `job=${jobName} tenant=${tenantId} paused fleet-wide by ${by}${why}${until ? ` until=${until}` : ''}`,
+    );
+  }
+
+  tenantResumed(jobName: string, tenantId: string, by: string): void {
+    this.logger.log(`job=${jobName} tenant=${tenantId} resumed fleet-wide by ${by}`);
+  }
+
+  /** Once per run: how many tenants were paused and skipped (their ids at debug level). */
+  tenantsPaused(context: CronContextValue, ids: readonly string[]): void {
+    this.logger.log(`${runTag(context)} ${ids.length} tenant(s) paused for this job, skipped`);
+    this.logger.debug(`${runTag(context)} paused tenants: ${listIds(ids)}`);
   }
 
   // --- run ledger, fencing and crash resume -----------------------------------------------------------------------

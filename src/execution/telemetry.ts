@@ -24,6 +24,7 @@ export const ATTR = {
   tenantsFailed: 'coordinated_cron.tenants.failed',
   tenantsDisabled: 'coordinated_cron.tenants.disabled',
   tenantsUnprocessed: 'coordinated_cron.tenants.unprocessed',
+  tenantsPaused: 'coordinated_cron.tenants.paused',
   tenantOutcome: 'coordinated_cron.tenant.outcome',
   operation: 'coordinated_cron.lock_store.operation',
   errorType: 'error.type',
@@ -150,6 +151,7 @@ export class Telemetry implements OnModuleInit {
             [ATTR.tenantsFailed]: counts.failed,
             [ATTR.tenantsDisabled]: counts.disabled,
             [ATTR.tenantsUnprocessed]: counts.unprocessed,
+            [ATTR.tenantsPaused]: counts.paused,
           });
         }
         if (report.outcome === 'failed' || report.skipReason === 'lock-error') {

@@ -60,6 +60,12 @@ export interface CoordinatedCronModuleOptions {
   historySize?: number;
   /** With an OpenTelemetry SDK registered, also open a child span per tenant of `@PerTenant()` runs. Default: `false`. */
   traceTenants?: boolean;
+  /**
+   * `false`: this instance fires no ticks and runs nothing by itself (no catch-up, no take-over of a crashed run), but
+   * knows the jobs, so `CoordinatedCronRunner` and the admin page steer the fleet from it (a control process, a
+   * CLI). Default: `true`.
+   */
+  scheduling?: boolean;
 }
 
 /** Options of `@PerTenant()`; each overrides the module option of the same name for that job. */
@@ -68,4 +74,10 @@ export interface PerTenantOptions {
   concurrency?: number;
   /** Per-tenant time limit for this job. Default: the module's `tenantTimeout`. */
   tenantTimeout?: number | string;
+  /**
+   * Read the job's cron in each tenant's own time zone: `listTenants` may answer `{ id, timeZone }` entries, the job
+   * fires at every instant its cron is due in some zone, and each instant runs the tenants whose clock is due. A
+   * tenant without a zone uses the window's `timeZone`, else the process's. Default: `false`.
+   */
+  localTime?: boolean;
 }

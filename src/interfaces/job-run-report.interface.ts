@@ -1,8 +1,9 @@
 /**
  * Why an occurrence was not run by this instance. `late`: nobody had claimed it and its window had passed by the lock
- * store's clock when this instance asked (its own clock runs behind).
+ * store's clock when this instance asked (its own clock runs behind). `rescheduled`: the job's schedule was changed
+ * before this tick, which belongs to the schedule no longer in force.
  */
-export type SkipReason = 'duplicate' | 'overlap' | 'lock-error' | 'shutting-down' | 'paused' | 'late';
+export type SkipReason = 'duplicate' | 'overlap' | 'lock-error' | 'shutting-down' | 'paused' | 'late' | 'rescheduled';
 
 /** How a run ended. */
 export type RunOutcome = 'completed' | 'failed' | 'skipped' | 'interrupted';
@@ -17,11 +18,13 @@ export interface TenantRunSummary {
   disabled: string[];
   /** Never started because shutdown began; kept in the pending set and taken first by the next run. */
   unprocessed: string[];
+  /** Paused for this job one by one (`CoordinatedCronRunner.pauseTenant`): neither run nor counted disabled. */
+  paused: string[];
   /**
    * Set only when a list would hold more than 10,000 ids: each list above then keeps its first 10,000, and these are
    * the full counts.
    */
-  counts?: { succeeded: number; failed: number; disabled: number; unprocessed: number };
+  counts?: { succeeded: number; failed: number; disabled: number; unprocessed: number; paused: number };
 }
 
 /** The outcome of one occurrence on one instance, returned by `CoordinatedCronRunner.trigger`. */
@@ -55,6 +58,11 @@ export interface JobRunReport {
   fencingToken: number;
 }
 
+/** One tenant's pause of one job. */
+export interface TenantPause extends JobPause {
+  tenantId: string;
+}
+
 /** A fleet-wide pause of one job, as stored in the lock store. */
 export interface JobPause {
   reason?: string;
@@ -76,14 +84,34 @@ export interface JobRunInProgress {
   tenantsTotal?: number;
 }
 
+/** The schedule a job runs on, fleet-wide: the code's, or an override set with `CoordinatedCronRunner.reschedule`. */
+export interface JobScheduleDescription {
+  cron: string;
+  jitterMs: number;
+  timeZone?: string;
+  source: 'code' | 'override';
+  /** Of an override: why, who set it (an instance id) and when (ISO 8601). */
+  reason?: string;
+  by?: string;
+  at?: string;
+}
+
 /** What `CoordinatedCronRunner.describe` knows about one job, read from the lock store (so the same on every instance). */
 export interface JobDescription {
   name: string;
+  /** The schedule in force (also in `schedule`, with where it comes from). */
   cron: string;
   timeZone?: string;
   jitterMs: number;
+  schedule: JobScheduleDescription;
   perTenant: boolean;
+  /** A `@PerTenant({ localTime: true })` job: its cron is read in each tenant's zone. */
+  localTime?: boolean;
   paused?: JobPause;
+  /** `@PerTenant()` jobs: tenants paused one by one (at most 1,000 listed) and how many there are. */
+  pausedTenants?: { total: number; tenants: TenantPause[] };
+  /** Local-time jobs: the next instants the job fires at, with the zones due at each. */
+  nextTicks?: Array<{ at: string; timeZones: string[] }>;
   /** The next 5 ticks of the schedule, ISO 8601. */
   nextOccurrences: string[];
   running?: JobRunInProgress;

@@ -1,4 +1,4 @@
-import { type JobPause, type JobRunReport } from './job-run-report.interface.js';
+import { type JobPause, type JobRunReport, type TenantPause } from './job-run-report.interface.js';
 
 /**
  * The store port: everything the library keeps outside the process, in its own terms (jobs, occurrences, leases,
@@ -108,11 +108,6 @@ export interface LockStore {
    * waits. Resolves once listening; `close()` ends it.
    */
   subscribe(listener: (signal: StoreSignal) => void): Promise<StoreSubscription>;
-}
-
-/** One tenant's pause of one job. */
-export interface TenantPause extends JobPause {
-  tenantId: string;
 }
 
 /** A schedule set at runtime in place of the one in the code; what it leaves out stays as the code says. */

@@ -4,10 +4,14 @@
  */
 export interface TenantSettingsProvider {
   /**
-   * All candidate tenant ids for the job. An array is read in place, not copied (a million ids would be): return a
-   * fresh one, or one you leave unchanged until the run has ended.
+   * All candidate tenants for the job: ids, or `{ id, timeZone }` entries (a `@PerTenant({ localTime: true })` job
+   * runs each tenant by its zone's clock; other jobs ignore the zone). An array of ids is read in place, not copied
+   * (a million ids would be): return a fresh one, or one you leave unchanged until the run has ended.
    */
-  listTenants(jobName: string): Promise<Iterable<string>> | Iterable<string>;
+  listTenants(
+    jobName: string,
+    context: ListTenantsContext,
+  ): Promise<Iterable<string | TenantEntry>> | Iterable<string | TenantEntry>;
   /** Whether the job runs for this tenant. */
   isEnabled(jobName: string, tenantId: string): Promise<boolean> | boolean;
   /**
@@ -16,4 +20,22 @@ export interface TenantSettingsProvider {
    * list of disabled tenants, nothing else.
    */
   filterEnabled?(jobName: string, tenantIds: string[]): Promise<string[]>;
+}
+
+/** A tenant as `listTenants` may list it: with the IANA zone its local-time jobs run by. */
+export interface TenantEntry {
+  id: string;
+  /** Default: the job window's `timeZone`, else the process's. */
+  timeZone?: string;
+}
+
+/** What `listTenants` is told about the run it lists for. */
+export interface ListTenantsContext {
+  /** The occurrence being run. */
+  occurrence: Date;
+  /**
+   * A local-time job: every name of every zone due at this instant, so a query can filter by it
+   * (`WHERE time_zone = ANY($1)`); the library filters again whatever comes back. Absent for other jobs.
+   */
+  timeZones?: string[];
 }

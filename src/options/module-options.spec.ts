@@ -47,6 +47,7 @@ describe('resolveModuleOptions', () => {
       tenantTimeout: undefined,
       historySize: 50,
       traceTenants: false,
+      scheduling: true,
     });
     expect(resolveModuleOptions({})).toEqual(resolveModuleOptions(null));
   });
@@ -68,6 +69,7 @@ describe('resolveModuleOptions', () => {
       tenantSettings: Settings,
       historySize: 0,
       traceTenants: true,
+      scheduling: false,
     };
     expect(resolveModuleOptions({ ...given, tenantTimeout: '30s' })).toEqual({ ...given, tenantTimeout: 30000 });
   });
@@ -82,6 +84,7 @@ describe('resolveModuleOptions', () => {
     ['historySize', 1.5],
     ['historySize', '50'],
     ['traceTenants', 'yes'],
+    ['scheduling', 'off'],
     ['keyPrefix', ''],
     ['keyPrefix', 'has space'],
     ['keyPrefix', 42],

@@ -36,6 +36,7 @@ export interface ResolvedCoordinatedCronOptions {
   tenantTimeout?: number;
   historySize: number;
   traceTenants: boolean;
+  scheduling: boolean;
 }
 
 function fail(name: string, value: unknown, expected: string): never {
@@ -114,10 +115,13 @@ export function resolveModuleOptions(
   }
   const traceTenants = input.traceTenants ?? false;
   if (typeof traceTenants !== 'boolean') fail('traceTenants', traceTenants, 'true or false');
+  const scheduling = input.scheduling ?? true;
+  if (typeof scheduling !== 'boolean') fail('scheduling', scheduling, 'true or false');
 
   return {
     historySize,
     traceTenants,
+    scheduling,
     keyPrefix,
     jitter,
     lockFailure,

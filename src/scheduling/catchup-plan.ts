@@ -1,4 +1,4 @@
-import { type CronSchedule } from '../definition/cron-schedule.js';
+import { type Schedule } from '../definition/schedule.js';
 
 /** More missed occurrences than this are never run late, whatever the window: the oldest are dropped. */
 export const MAX_CATCHUP_OCCURRENCES = 1_000;
@@ -19,7 +19,7 @@ export interface CatchupInput {
  * than `windowMs` old (by default: whose next tick has not come yet). `'latest'` keeps only the newest of them.
  * A job with no claimed occurrence catches up nothing: its first deploy must not run a tick it was never meant to.
  */
-export function planCatchup(schedule: CronSchedule, input: CatchupInput): Date[] {
+export function planCatchup(schedule: Schedule, input: CatchupInput): Date[] {
   const { mode, lastClaimed, windowMs } = input;
   const now =
     input.before && input.before.getTime() <= input.now.getTime() ? new Date(input.before.getTime() - 1) : input.now;

@@ -1,6 +1,6 @@
 import { CronJob } from 'cron';
 import { Clock } from '../common/clock.js';
-import { type CronSchedule } from '../definition/cron-schedule.js';
+import { type Schedule } from '../definition/schedule.js';
 
 /** setTimeout's largest delay; longer waits are taken in steps. */
 const MAX_TIMER_MS = 2_147_483_647;
@@ -28,7 +28,7 @@ export class CoordinatedCronJob extends CronJob {
   private firing?: Date;
 
   constructor(
-    private readonly schedule: CronSchedule,
+    private schedule: Schedule,
     private readonly onOccurrence: (occurrence: Date) => void,
     /** Ticks fire by this instance's own clock; claims then wait for the store's when it runs behind. */
     private readonly clock: Clock = new Clock(),
@@ -45,6 +45,18 @@ export class CoordinatedCronJob extends CronJob {
   override start(): void {
     if (this.armed) return;
     this.armed = true;
+    this.arm(this.schedule.next(this.clock.date()));
+  }
+
+  /**
+   * Runs on `schedule` from now on (a schedule changed at runtime): the timer is aimed at its next tick at once. A
+   * tick already handed over keeps its own window.
+   */
+  reschedule(schedule: Schedule): void {
+    this.schedule = schedule;
+    if (!this.armed) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
     this.arm(this.schedule.next(this.clock.date()));
   }
 
@@ -83,6 +95,6 @@ export class CoordinatedCronJob extends CronJob {
     this.firing = undefined;
     // Off the hot path: every instance wakes on this tick, so finding the next one waits until the claims and
     // leases of this one have had the CPU. Ticks are at least a second apart.
-    setTimeout(() => this.arm(this.schedule.prepare(occurrence)), REARM_AFTER_MS);
+    this.timer = setTimeout(() => this.arm(this.schedule.prepare(occurrence)), REARM_AFTER_MS);
   }
 }

@@ -16,6 +16,7 @@ import { RunLog } from '../execution/run-log.js';
 import { CrashTakeover } from '../execution/recovery/crash-takeover.js';
 import { StoreOutage } from '../execution/recovery/store-outage.js';
 import { StoreClock } from '../execution/store-clock.js';
+import { SchedulesInForce } from '../execution/schedules-in-force.js';
 import { Clock } from '../common/clock.js';
 import { planCatchup } from './catchup-plan.js';
 
@@ -32,6 +33,7 @@ export class CoordinatedCronScheduler implements OnModuleInit, OnApplicationBoot
   private readonly logger = new Logger(LOGGER_CONTEXT);
   private readonly waiting = new Set<NodeJS.Timeout>();
   private readonly registered: string[] = [];
+  private readonly timers = new Map<string, CoordinatedCronJob>();
 
   constructor(
     @Inject(COORDINATED_CRON_RESOLVED_OPTIONS) private readonly options: ResolvedCoordinatedCronOptions,
@@ -44,6 +46,7 @@ export class CoordinatedCronScheduler implements OnModuleInit, OnApplicationBoot
     private readonly outage: StoreOutage,
     private readonly storeClock: StoreClock,
     private readonly clock: Clock,
+    private readonly schedules: SchedulesInForce,
     @Optional() private readonly schedulerRegistry?: SchedulerRegistry,
   ) {}
 
@@ -51,6 +54,8 @@ export class CoordinatedCronScheduler implements OnModuleInit, OnApplicationBoot
     if (!this.schedulerRegistry) throw MissingImportError.scheduleModule();
     this.shutdown.onBegin(() => this.stop());
     this.outage.onRecovered((job, firstMissed, recoveredAt) => this.catchUpAfterOutage(job, firstMissed, recoveredAt));
+    // A schedule changed at runtime, here or on another instance: the timer is aimed at the new one at once.
+    this.schedules.onChange((job, inForce) => this.timers.get(job.name)?.reschedule(inForce.schedule));
   }
 
   onApplicationBootstrap(): void {
@@ -65,14 +70,30 @@ export class CoordinatedCronScheduler implements OnModuleInit, OnApplicationBoot
         });
       }
     }
+    // A control process knows the jobs (the runner steers them) but fires nothing itself.
+    if (!this.options.scheduling) {
+      if (jobs.length > 0) this.logger.log(`${jobs.length} coordinated cron job(s) known; scheduling is off here`);
+      void this.schedules.listen().then(() => Promise.all(jobs.map((job) => this.schedules.refresh(job))));
+      return;
+    }
     for (const job of jobs) {
-      const cronJob = new CoordinatedCronJob(job.schedule, (occurrence) => this.onTick(job, occurrence), this.clock);
+      const cronJob = new CoordinatedCronJob(
+        this.schedules.of(job).schedule,
+        (occurrence) => this.onTick(job, occurrence),
+        this.clock,
+      );
       schedulerRegistry.addCronJob(job.name, cronJob);
       this.registered.push(job.name);
+      this.timers.set(job.name, cronJob);
       cronJob.start();
     }
     if (jobs.length > 0) this.logger.log(`${jobs.length} coordinated cron job(s) scheduled`);
-    for (const job of jobs) void this.recoverAtBoot(job);
+    // Each job starts on the code's schedule and moves to an override as soon as it is read, which is after the
+    // subscription is up (a change in between is signalled, one before it is read); late runs are planned on the
+    // schedule in force.
+    void this.schedules
+      .listen()
+      .then(() => Promise.all(jobs.map((job) => this.schedules.refresh(job).then(() => this.recoverAtBoot(job)))));
   }
 
   /**
@@ -82,7 +103,7 @@ export class CoordinatedCronScheduler implements OnModuleInit, OnApplicationBoot
   private onTick(job: JobDefinition, occurrence: Date): void {
     try {
       if (this.shutdown.isShuttingDown) return;
-      const delay = this.options.jitter ? randomDelay(job.jitterMs) : 0;
+      const delay = this.options.jitter ? randomDelay(this.schedules.of(job).jitterMs) : 0;
       if (delay === 0) {
         this.fire(job, occurrence);
       } else {
@@ -128,7 +149,7 @@ export class CoordinatedCronScheduler implements OnModuleInit, OnApplicationBoot
       if (ledger.state === 'running' && job.crashRecovery === 'resume') {
         void this.takeover.resume(job, lastClaimed);
       }
-      const plan = planCatchup(job.schedule, {
+      const plan = planCatchup(this.schedules.of(job).schedule, {
         mode: job.catchup,
         lastClaimed,
         now: new Date(read.serverTimeMs),
@@ -146,7 +167,7 @@ export class CoordinatedCronScheduler implements OnModuleInit, OnApplicationBoot
    */
   private catchUpAfterOutage(job: JobDefinition, firstMissed: Date, recoveredAt: Date): void {
     try {
-      const plan = planCatchup(job.schedule, {
+      const plan = planCatchup(this.schedules.of(job).schedule, {
         mode: job.catchup,
         lastClaimed: new Date(firstMissed.getTime() - 1),
         now: this.storeClock.now(),
@@ -170,7 +191,7 @@ export class CoordinatedCronScheduler implements OnModuleInit, OnApplicationBoot
       }
     };
     const start = () => void runAll().catch((error: unknown) => this.logger.error(callbackFailed(job, error)));
-    const delay = this.options.jitter ? randomDelay(job.jitterMs) : 0;
+    const delay = this.options.jitter ? randomDelay(this.schedules.of(job).jitterMs) : 0;
     if (delay === 0) return start();
     const timer = setTimeout(() => {
       this.waiting.delete(timer);
@@ -180,8 +201,10 @@ export class CoordinatedCronScheduler implements OnModuleInit, OnApplicationBoot
   }
 
   private stop(): void {
+    void this.schedules.close();
     for (const timer of this.waiting) clearTimeout(timer);
     this.waiting.clear();
+    this.timers.clear();
     const schedulerRegistry = this.schedulerRegistry as SchedulerRegistry;
     for (const name of this.registered.splice(0)) {
       if (schedulerRegistry.doesExist('cron', name)) schedulerRegistry.deleteCronJob(name);

@@ -12,6 +12,7 @@ export {
   type DecoratedMethod,
 } from '../../src/definition/job-definition.factory.js';
 export { OccurrenceExecutor } from '../../src/execution/occurrence.executor.js';
+export { SchedulesInForce } from '../../src/execution/schedules-in-force.js';
 export { ShutdownCoordinator } from '../../src/execution/shutdown.coordinator.js';
 export { resolveModuleOptions } from '../../src/options/module-options.js';
 export { CoordinatedCronJob } from '../../src/scheduling/coordinated-cron.job.js';

@@ -20,7 +20,7 @@ export function staticTenants(ids: readonly string[]): Type<TenantSettingsProvid
 }
 
 /**
- * The report's promise: every listed tenant is in exactly one of succeeded, failed, disabled and unprocessed, and
+ * The report's promise: every listed tenant is in exactly one of succeeded, failed, disabled, unprocessed and paused, and
  * nothing else is in them. Fails with the offending ids, never with a diff of the whole lists.
  */
 export function expectPartition(summary: TenantRunSummary | undefined, listed: readonly string[]): void {
@@ -30,6 +30,7 @@ export function expectPartition(summary: TenantRunSummary | undefined, listed: r
     failed: summary!.failed.map((f) => f.tenantId),
     disabled: summary!.disabled,
     unprocessed: summary!.unprocessed,
+    paused: summary!.paused,
   };
   const placed = new Map<string, string[]>();
   for (const [name, ids] of Object.entries(lists)) {

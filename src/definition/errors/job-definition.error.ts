@@ -48,6 +48,24 @@ export class JobDefinitionError extends CoordinatedCronConfigurationError {
     );
   }
 
+  static unknownOption(where: JobLocation, scope: string, key: string, known: readonly string[]): JobDefinitionError {
+    return this.at(
+      where,
+      `${scope} has no option ${JSON.stringify(key)}. The options are: ${known.join(', ')}. Fix the spelling or ` +
+        'remove it.',
+    );
+  }
+
+  static wrongOptionType(
+    where: JobLocation,
+    scope: string,
+    key: string,
+    expected: string,
+    value: unknown,
+  ): JobDefinitionError {
+    return this.at(where, `${scope} option ${key} must be ${expected}, got ${describeValue(value)}.`);
+  }
+
   static invalidChoice(where: JobLocation, field: string, value: unknown): JobDefinitionError {
     const choices = field === 'catchup' ? "'none', 'latest' or 'all'" : "'resume' or 'none'";
     return this.at(where, `${field} ${JSON.stringify(value)} is not one of ${choices}.`);
@@ -122,5 +140,14 @@ export class JobDefinitionError extends CoordinatedCronConfigurationError {
       "@nestjs/schedule's SchedulerRegistry already has a cron job of that name (an @Cron or addCronJob). Rename " +
         'one of them.',
     );
+  }
+}
+
+function describeValue(value: unknown): string {
+  if (typeof value === 'function') return 'a function';
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
   }
 }

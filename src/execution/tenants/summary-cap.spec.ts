@@ -12,6 +12,7 @@ describe('capTenantSummary', () => {
       failed: [{ tenantId: 'f-0', error: 'boom' }],
       disabled: [],
       unprocessed: [],
+      paused: [],
     };
     expect(capTenantSummary(summary)).toBe(summary);
   });
@@ -23,7 +24,8 @@ describe('capTenantSummary', () => {
       failed: [],
       disabled: ids('d', MAX_LISTED_IDS + 5),
       unprocessed: [],
-      counts: { succeeded: 19_995, failed: 0, disabled: MAX_LISTED_IDS + 5, unprocessed: 0 },
+      paused: [],
+      counts: { succeeded: 19_995, failed: 0, disabled: MAX_LISTED_IDS + 5, unprocessed: 0, paused: 0 },
     };
     const capped = capTenantSummary(summary);
     expect(capped.counts).toEqual(summary.counts);
@@ -38,12 +40,20 @@ describe('capTenantSummary', () => {
       failed: ids('f', 500).map((tenantId) => ({ tenantId, error: 'boom' })),
       disabled: ids('d', 400),
       unprocessed: ids('u', 100),
+      paused: ids('p', MAX_LISTED_IDS + 1),
     };
     const capped = capTenantSummary(summary);
     expect(capped.succeeded).toHaveLength(MAX_LISTED_IDS);
     expect(capped.succeeded[0]).toBe('s-0');
     expect(capped.failed).toHaveLength(500);
-    expect(capped.counts).toEqual({ succeeded: 999_000, failed: 500, disabled: 400, unprocessed: 100 });
+    expect(capped.paused).toHaveLength(MAX_LISTED_IDS);
+    expect(capped.counts).toEqual({
+      succeeded: 999_000,
+      failed: 500,
+      disabled: 400,
+      unprocessed: 100,
+      paused: MAX_LISTED_IDS + 1,
+    });
     const report = {
       jobName: 'big',
       runId: 'r',
@@ -57,7 +67,7 @@ describe('capTenantSummary', () => {
       tenants: capped,
     } satisfies JobRunReport;
     expect(formatRunSummary(report, 10)).toContain(
-      'tenants=1000000 succeeded=999000 failed=500 disabled=400 unprocessed=100',
+      'tenants=1000000 succeeded=999000 failed=500 disabled=400 unprocessed=100 paused=10001',
     );
   });
 });

@@ -9,17 +9,17 @@ export const MAX_LISTED_IDS = 10_000;
  * carrying a million ids through every consumer of the report.
  */
 export function capTenantSummary(summary: TenantRunSummary, cap: number = MAX_LISTED_IDS): TenantRunSummary {
-  const { succeeded, failed, disabled, unprocessed } = summary;
+  const { succeeded, failed, disabled, unprocessed, paused } = summary;
   // A summary that already has counts was capped while it was made (the fan-out stops listing successes at the cap).
-  if (!summary.counts && Math.max(succeeded.length, failed.length, disabled.length, unprocessed.length) <= cap) {
-    return summary;
-  }
+  const longest = Math.max(succeeded.length, failed.length, disabled.length, unprocessed.length, paused.length);
+  if (!summary.counts && longest <= cap) return summary;
   return {
     total: summary.total,
     succeeded: succeeded.slice(0, cap),
     failed: failed.slice(0, cap),
     disabled: disabled.slice(0, cap),
     unprocessed: unprocessed.slice(0, cap),
+    paused: paused.slice(0, cap),
     counts: tenantCounts(summary),
   };
 }
@@ -32,6 +32,7 @@ export function tenantCounts(summary: TenantRunSummary): NonNullable<TenantRunSu
       failed: summary.failed.length,
       disabled: summary.disabled.length,
       unprocessed: summary.unprocessed.length,
+      paused: summary.paused.length,
     }
   );
 }

@@ -5,7 +5,12 @@ import { COORDINATED_CRON_RESOLVED_OPTIONS } from '../../common/constants.js';
 import { type DeadlineOptions, type DeadlineResult, runWithDeadline } from '../../common/deadline.js';
 import { describeError } from '../../common/describe-error.js';
 import { LockStoreError, TenantTimeoutError } from '../../common/errors/index.js';
-import { type IdSet } from '../../common/id-set.js';
+import { IdSet } from '../../common/id-set.js';
+import { CoordinatedCronLock } from '../../coordination/coordinated-cron.lock.js';
+import { LocalTimeSchedule } from '../../definition/local-time-schedule.js';
+import { processTimeZone } from '../../definition/time-zones.js';
+import { SchedulesInForce } from '../schedules-in-force.js';
+import { DueZones } from './due-zones.js';
 import { forEachInTurns } from '../../common/in-turns.js';
 import { withField } from '../../common/with-field.js';
 import { runPool } from '../../common/run-pool.js';
@@ -18,7 +23,7 @@ import { RunLog } from '../run-log.js';
 import { ShutdownCoordinator } from '../shutdown.coordinator.js';
 import { PendingTenants, type PendingRead } from './pending-tenants.js';
 import { MAX_LISTED_IDS, tenantCounts } from './summary-cap.js';
-import { decideEligibility, listTenants, type ListedTenants, orderTenants } from './tenant-selection.js';
+import { decideEligibility, listTenants, type ListedTenants, orderTenants, setApart } from './tenant-selection.js';
 import { type ProgressRecorder } from '../recovery/progress-recorder.js';
 
 /** Crash-resume bookkeeping of one run: what an earlier attempt finished, and where this one records its own. */
@@ -75,6 +80,8 @@ export class TenantFanOutExecutor implements OnModuleInit {
     private readonly shutdown: ShutdownCoordinator,
     private readonly contextStore: CronContextStore,
     private readonly runLog: RunLog,
+    private readonly lock: CoordinatedCronLock,
+    private readonly schedules: SchedulesInForce,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -89,17 +96,42 @@ export class TenantFanOutExecutor implements OnModuleInit {
     progress?: TenantProgress,
     observer: FanOutObserver = {},
   ): Promise<FanOutResult> {
-    const summary: TenantRunSummary = { total: 0, succeeded: [], failed: [], disabled: [], unprocessed: [] };
+    const summary: TenantRunSummary = {
+      total: 0,
+      succeeded: [],
+      failed: [],
+      disabled: [],
+      unprocessed: [],
+      paused: [],
+    };
     const settings = this.settings as TenantSettingsProvider;
     const concurrency = job.perTenant?.concurrency ?? this.options.concurrency;
+    const occurrence = new Date(context.occurrence);
+    const zones = this.dueZones(job, occurrence);
 
-    const listing = await listTenants(settings, job.name);
+    const listing = await listTenants(
+      settings,
+      job.name,
+      zones ? { occurrence, timeZones: zones.timeZones } : { occurrence },
+      zones,
+    );
     if (listing.kind === 'failed') {
       this.runLog.stepFailed(context, 'listTenants', listing.error);
       return { kind: 'failed', error: `listTenants failed: ${describeError(listing.error)}`, summary };
     }
     if (listing.invalid.length > 0) {
       this.runLog.invalidTenantIds(context, listing.invalid.length, listing.invalid.slice(0, 5));
+    }
+    // A tenant whose zone is unknown fails, once per tick of the zone of tenants that name none (every instant of a
+    // local-time job would be too often, and never would hide it).
+    if (zones?.fallbackDue) {
+      for (const { tenantId, timeZone } of listing.unknownZones) {
+        const error = new Error(
+          `unknown time zone ${JSON.stringify(timeZone)}; give an IANA zone such as 'Europe/Berlin'`,
+        );
+        summary.failed.push({ tenantId, error: error.message });
+        this.runLog.failed(withField(context, 'tenantId', tenantId), error);
+      }
     }
     // A resumed run only deals with what its predecessor did not finish; `total` counts this attempt's tenants.
     const listed: ListedTenants = listing;
@@ -112,14 +144,20 @@ export class TenantFanOutExecutor implements OnModuleInit {
       });
       listed.tenantIds = undone;
     }
-    summary.total = listed.tenantIds.length;
+    summary.total = listed.tenantIds.length + summary.failed.length;
 
-    const pendingBefore = await this.pending.read(job.name);
-    if (pendingBefore.kind === 'failed') {
-      if (this.options.lockFailure === 'skip') {
-        return { kind: 'lock-error', error: pendingBefore.error as LockStoreError };
+    // Two reads sent together: what an earlier run left pending, and which tenants are paused.
+    const [pendingBefore, pauses] = await Promise.all([this.pending.read(job.name), this.readPauses(job.name)]);
+    for (const read of [pendingBefore, pauses]) {
+      if (read.kind === 'failed' && this.options.lockFailure === 'skip') {
+        return { kind: 'lock-error', error: read.error as LockStoreError };
       }
-      this.runLog.pendingReadFailed(context, pendingBefore.error);
+    }
+    if (pendingBefore.kind === 'failed') this.runLog.pendingReadFailed(context, pendingBefore.error);
+    if (pauses.kind === 'failed') this.runLog.pausesReadFailed(context, pauses.error);
+    if (pauses.kind === 'read' && pauses.tenantIds.size > 0) {
+      summary.paused = await setApart(listed, pauses.tenantIds);
+      if (summary.paused.length > 0) this.runLog.tenantsPaused(context, summary.paused);
     }
 
     const eligibility = await decideEligibility(settings, job.name, listed, concurrency);
@@ -248,6 +286,25 @@ export class TenantFanOutExecutor implements OnModuleInit {
     summary.failed.push({ tenantId: context.tenantId as string, error: message });
     this.runLog.failed(context, error);
     return error instanceof Error ? error : new Error(message);
+  }
+
+  /** The zones due at this instant, for a local-time job; `undefined` for any other. */
+  private dueZones(job: JobDefinition, occurrence: Date): DueZones | undefined {
+    const schedule = this.schedules.of(job).schedule;
+    if (!(schedule instanceof LocalTimeSchedule)) return undefined;
+    return new DueZones(schedule, occurrence, schedule.timeZone ?? processTimeZone());
+  }
+
+  /** Every tenant paused for the job: one store call per run, whatever their number. */
+  private async readPauses(
+    job: string,
+  ): Promise<{ kind: 'read'; tenantIds: IdSet } | { kind: 'failed'; error: unknown }> {
+    try {
+      const { pauses } = await this.lock.readTenantPauses(job);
+      return { kind: 'read', tenantIds: new IdSet(pauses.map((pause) => pause.tenantId)) };
+    } catch (error) {
+      return { kind: 'failed', error };
+    }
   }
 
   /** An app provider of that class is reused; otherwise Nest builds one with the module's visible dependencies. */

@@ -1,6 +1,10 @@
 import { type TenantSettingsProvider } from '../../interfaces/index.js';
 import { IdSet } from '../../common/id-set.js';
-import { decideEligibility, listTenants, type ListedTenants, orderTenants } from './tenant-selection.js';
+import { LocalTimeSchedule } from '../../definition/local-time-schedule.js';
+import { DueZones } from './due-zones.js';
+import { decideEligibility, listTenants, type ListedTenants, orderTenants, setApart } from './tenant-selection.js';
+
+const ctx = { occurrence: new Date('2026-12-05T03:30:00Z') };
 
 /** A listing as `listTenants` makes it. */
 function listed(ids: string[]): ListedTenants {
@@ -19,6 +23,7 @@ describe('listTenants', () => {
     const listed = await listTenants(
       settings({ listTenants: () => ['a', 'b', 'a', '', 7, null, 'c'] as never }),
       'job',
+      ctx,
     );
     expect(listed).toMatchObject({ kind: 'listed', tenantIds: ['a', 'b', 'c'], invalid: ['', 7, null] });
     if (listed.kind !== 'listed') return;
@@ -28,16 +33,16 @@ describe('listTenants', () => {
 
   it('uses an array of distinct valid ids as it is, and copies one only from the first id it drops', async () => {
     const clean = ['a', 'b', 'c'];
-    const listed = await listTenants(settings({ listTenants: () => clean }), 'job');
+    const listed = await listTenants(settings({ listTenants: () => clean }), 'job', ctx);
     expect(listed.kind === 'listed' && listed.tenantIds).toBe(clean);
     const messy = ['a', 'b', 'b', 'c'];
-    const dropped = await listTenants(settings({ listTenants: () => messy }), 'job');
+    const dropped = await listTenants(settings({ listTenants: () => messy }), 'job', ctx);
     expect(dropped.kind === 'listed' && dropped.tenantIds).toEqual(['a', 'b', 'c']);
     expect(messy).toEqual(['a', 'b', 'b', 'c']);
   });
 
   it('accepts any iterable, sync or async', async () => {
-    const listed = await listTenants(settings({ listTenants: async () => new Set(['x', 'y']) }), 'job');
+    const listed = await listTenants(settings({ listTenants: async () => new Set(['x', 'y']) }), 'job', ctx);
     expect(listed).toMatchObject({ kind: 'listed', tenantIds: ['x', 'y'], invalid: [] });
   });
 
@@ -49,10 +54,62 @@ describe('listTenants', () => {
         },
       }),
       'job',
+      ctx,
     );
     expect(thrown).toEqual({ kind: 'failed', error: new Error('directory down') });
-    const notIterable = await listTenants(settings({ listTenants: () => 5 as never }), 'job');
+    const notIterable = await listTenants(settings({ listTenants: () => 5 as never }), 'job', ctx);
     expect(notIterable.kind).toBe('failed');
+  });
+});
+
+describe('listTenants: entries and local time', () => {
+  it('takes { id, timeZone } entries beside plain ids, copying from the first entry', async () => {
+    const mixed = ['a', { id: 'b', timeZone: 'UTC' }, 'c', { id: '' }, { timeZone: 'UTC' }];
+    const listed = await listTenants(settings({ listTenants: () => mixed as never }), 'job', ctx);
+    expect(listed).toMatchObject({ kind: 'listed', tenantIds: ['a', 'b', 'c'], unknownZones: [] });
+    expect(listed.kind === 'listed' && listed.invalid).toEqual([{ id: '' }, { timeZone: 'UTC' }]);
+  });
+
+  it('for a local-time job keeps the tenants whose zone is due, tells the provider those zones, sets unknown zones apart', async () => {
+    // 09:00 in Kolkata (+05:30) is 03:30Z; Kathmandu (+05:45) and the fallback zone (UTC) are not due then.
+    const zones = new DueZones(LocalTimeSchedule.parse('0 9 * * *'), ctx.occurrence, 'UTC');
+    expect(zones.timeZones).toEqual(expect.arrayContaining(['Asia/Kolkata', 'Asia/Calcutta', 'Asia/Colombo']));
+    expect(zones.timeZones).not.toContain('Asia/Kathmandu');
+    expect(zones.fallbackDue).toBe(false);
+    let told: unknown;
+    const listed = await listTenants(
+      settings({
+        listTenants: (_job, context) => {
+          told = context;
+          return [
+            { id: 'in', timeZone: 'Asia/Kolkata' },
+            { id: 'np', timeZone: 'Asia/Kathmandu' },
+            'plain',
+            { id: 'bad', timeZone: 'Mars/Olympus' },
+            { id: 'in-too', timeZone: 'Asia/Calcutta' },
+          ];
+        },
+      }),
+      'job',
+      { ...ctx, timeZones: zones.timeZones },
+      zones,
+    );
+    expect(told).toEqual({ ...ctx, timeZones: zones.timeZones });
+    expect(listed).toMatchObject({
+      kind: 'listed',
+      tenantIds: ['in', 'in-too'],
+      invalid: [],
+      unknownZones: [{ tenantId: 'bad', timeZone: 'Mars/Olympus' }],
+    });
+  });
+});
+
+describe('setApart', () => {
+  it('takes the given tenants out of the listing, in listing order, and leaves the rest', async () => {
+    const listing = listed(['a', 'b', 'c', 'd']);
+    expect(await setApart(listing, new IdSet(['d', 'b', 'x']))).toEqual(['b', 'd']);
+    expect(listing.tenantIds).toEqual(['a', 'c']);
+    expect(['a', 'b', 'c', 'd'].map((id) => listing.known.has(id))).toEqual([true, false, true, false]);
   });
 });
 

@@ -2,7 +2,8 @@ import { runPool } from '../../common/run-pool.js';
 import { settle } from '../../common/settle.js';
 import { IdSet } from '../../common/id-set.js';
 import { forEachInTurns, shuffleInTurns } from '../../common/in-turns.js';
-import { type TenantSettingsProvider } from '../../interfaces/index.js';
+import { type ListTenantsContext, type TenantSettingsProvider } from '../../interfaces/index.js';
+import { type DueZones } from './due-zones.js';
 
 /** Distinct listed ids, in listing order, and the same ids as a set to look them up in. */
 export interface ListedTenants {
@@ -11,9 +12,20 @@ export interface ListedTenants {
   known: IdSet;
 }
 
-/** `listTenants`, read: distinct non-empty string ids; anything else is bad data, dropped and counted. */
+/** A listed tenant whose zone no time zone database knows. */
+export interface UnknownZone {
+  tenantId: string;
+  timeZone: string;
+}
+
+/**
+ * `listTenants`, read: distinct non-empty string ids (plain, or the `id` of an entry); anything else is bad data,
+ * dropped and counted. For a local-time job, only the tenants whose zone is due are kept; those whose zone is unknown
+ * are set apart.
+ */
 export type TenantListing =
-  ({ kind: 'listed'; invalid: unknown[] } & ListedTenants) | { kind: 'failed'; error: unknown };
+  | ({ kind: 'listed'; invalid: unknown[]; unknownZones: UnknownZone[] } & ListedTenants)
+  | { kind: 'failed'; error: unknown };
 
 /** A tenant whose eligibility could not be decided. */
 export interface IneligibleTenant {
@@ -37,30 +49,64 @@ export type Eligibility =
   /** The batch `filterEnabled` threw or did not return an array: nothing can be decided. */
   | { kind: 'failed'; error: unknown };
 
-export async function listTenants(settings: TenantSettingsProvider, jobName: string): Promise<TenantListing> {
-  const listed = await settle(() => settings.listTenants(jobName));
+export async function listTenants(
+  settings: TenantSettingsProvider,
+  jobName: string,
+  context: ListTenantsContext,
+  zones?: DueZones,
+): Promise<TenantListing> {
+  const listed = await settle(() => settings.listTenants(jobName, context));
   if (!listed.ok) return { kind: 'failed', error: listed.error };
   const known = new IdSet();
   const source = listed.value as Iterable<unknown>;
   // An array of distinct valid ids (the usual answer) is used as it is: a copy of a million ids is 8 MB of fresh
   // memory, which took about 25 ms to touch in one step on the machine the bench runs on. A copy is made only at
-  // the first id that has to be dropped (invalid or repeated), of the ids before it, and grows as the pass goes on.
+  // the first entry that is not such an id (invalid, repeated, not due, or an `{ id, timeZone }` entry), of the ids
+  // before it, and grows as the pass goes on.
   let kept: string[] | undefined = Array.isArray(source) ? undefined : [];
   let index = 0;
   const invalid: unknown[] = [];
+  const unknownZones: UnknownZone[] = [];
   try {
-    await forEachInTurns(source, (id) => {
-      const valid = typeof id === 'string' && id !== '';
-      if (!valid) invalid.push(id);
-      if (valid && known.add(id)) kept?.push(id);
-      else kept ??= (source as string[]).slice(0, index);
+    await forEachInTurns(source, (item) => {
+      const entry = typeof item === 'object' && item !== null;
+      const id = entry ? (item as { id?: unknown }).id : item;
+      let keep = typeof id === 'string' && id !== '';
+      if (!keep) invalid.push(item);
+      else if (zones) {
+        const zone = entry ? (item as { timeZone?: unknown }).timeZone : undefined;
+        const verdict = zone === undefined ? zones.verdict(undefined) : zones.verdict(String(zone));
+        if (verdict === 'unknown-zone') unknownZones.push({ tenantId: id as string, timeZone: String(zone) });
+        keep = verdict === 'due';
+      }
+      if (keep && known.add(id as string)) {
+        if (entry) kept ??= (source as string[]).slice(0, index);
+        kept?.push(id as string);
+      } else kept ??= (source as string[]).slice(0, index);
       index++;
     });
   } catch (error) {
     return { kind: 'failed', error };
   }
   const tenantIds = kept ?? (source as string[]);
-  return { kind: 'listed', tenantIds, known, invalid };
+  return { kind: 'listed', tenantIds, known, invalid, unknownZones };
+}
+
+/**
+ * Takes the listed tenants that are in `apart` out of `listed` (its ids and its set) and returns them, in listing
+ * order: tenants paused one by one, say.
+ */
+export async function setApart(listed: ListedTenants, apart: IdSet): Promise<string[]> {
+  const taken: string[] = [];
+  const rest: string[] = [];
+  await forEachInTurns(listed.tenantIds, (id) => {
+    if (apart.has(id)) {
+      taken.push(id);
+      listed.known.delete(id);
+    } else rest.push(id);
+  });
+  if (taken.length > 0) listed.tenantIds = rest;
+  return taken;
 }
 
 /**
