@@ -3,7 +3,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { SETTINGS } from './config';
+import { FAULT_KINDS, SETTINGS, type FaultKind, type RunSettings } from './config';
 import { loadHistory } from './check/history';
 import { occurrenceLines } from './check/occurrence-log';
 import { formatSummary } from './check/summary';
@@ -101,7 +101,14 @@ async function run(args: ChaosArgs): Promise<number> {
         up: (pid) => record({ type: 'store-up', pid }),
       },
     });
-    const plan = planFaults(seed, chaosMs, SETTINGS);
+    const weights = Object.fromEntries(
+      FAULT_KINDS.map((k) => [k, args.faults.includes(k) ? SETTINGS.faults.weights[k] : 0]),
+    );
+    const settings: RunSettings = {
+      ...SETTINGS,
+      faults: { ...SETTINGS.faults, weights: weights as Record<FaultKind, number> },
+    };
+    const plan = planFaults(seed, chaosMs, settings);
     record({
       type: 'start',
       seed,
@@ -109,7 +116,7 @@ async function run(args: ChaosArgs): Promise<number> {
       storeLabel: server.label,
       persistence: args.persistence,
       minutes: args.minutes,
-      settings: SETTINGS,
+      settings,
       plan,
       build,
     });

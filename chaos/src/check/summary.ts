@@ -14,7 +14,11 @@ export function formatSummary(h: History, v: Verdict): string {
   const lines: string[] = [];
   lines.push(`chaos run: ${x.store} (${h.storeLabel}), seed ${x.seed}, ${x.minutes} min of faults; library ${h.build}`);
   const total = Object.values(x.faults).reduce((a, b) => a + b, 0);
-  lines.push(`faults injected: ${total} (${list(x.faults)})${x.faultsSkipped ? `, ${x.faultsSkipped} skipped` : ''}`);
+  const off = Object.entries(h.settings.faults.weights).filter(([, w]) => w === 0);
+  const only = off.length > 0 ? ` [--faults left out: ${off.map(([k]) => k).join(', ')}]` : '';
+  lines.push(
+    `faults injected: ${total} (${list(x.faults)})${x.faultsSkipped ? `, ${x.faultsSkipped} skipped` : ''}${only}`,
+  );
   for (const [name, j] of Object.entries(x.jobs)) {
     lines.push(
       `${name}: ${j.due} due; ran once ${j.ranOnce}, ran twice ${j.ranTwice}` +

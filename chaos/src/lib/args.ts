@@ -1,3 +1,5 @@
+import { FAULT_KINDS, type FaultKind } from '../config';
+
 /** The command line of `npm run chaos -- …`. */
 export interface ChaosArgs {
   minutes: number;
@@ -6,24 +8,35 @@ export interface ChaosArgs {
   store: string;
   json: boolean;
   persistence: boolean;
+  /** The kinds of fault to inject; all by default. */
+  faults: FaultKind[];
   /** Judge the history recorded in this run directory again instead of running. */
   check?: string;
   help: boolean;
 }
 
-export const USAGE = `npm run chaos -- [--minutes N] [--seed N] [--store redis|postgres] [--json] [--no-persistence] [--check DIR]
+export const USAGE = `npm run chaos -- [--minutes N] [--seed N] [--store redis|postgres] [--json] [--no-persistence]
+                     [--faults LIST] [--check DIR]
 
   --minutes N       minutes of fault injection (default 2; decimals allowed), plus about 30 s of start and settle
   --seed N          the seed of the fault schedule (default: drawn and printed)
   --store NAME      the store under test: redis (postgres once it is a store of the library)
   --json            print the figures as one JSON object on the last line
   --no-persistence  run the store without persistence (Redis: no AOF), so a restart forgets everything
+  --faults LIST     only these kinds of fault, comma-separated (default all: ${FAULT_KINDS.join(',')})
   --check DIR       judge the history recorded in DIR (a chaos/.runs/… folder) again, without running`;
 
 export type ParsedArgs = { ok: true; args: ChaosArgs } | { ok: false; error: string };
 
 export function parseArgs(argv: readonly string[]): ParsedArgs {
-  const args: ChaosArgs = { minutes: 2, store: 'redis', json: false, persistence: true, help: false };
+  const args: ChaosArgs = {
+    minutes: 2,
+    store: 'redis',
+    json: false,
+    persistence: true,
+    faults: [...FAULT_KINDS],
+    help: false,
+  };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = (): string | undefined => argv[++i];
@@ -52,6 +65,15 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
         const dir = value();
         if (!dir) return { ok: false, error: '--check takes the run directory to judge' };
         args.check = dir;
+        break;
+      }
+      case '--faults': {
+        const kinds = (value() ?? '').split(',').filter(Boolean);
+        const unknown = kinds.filter((k) => !(FAULT_KINDS as readonly string[]).includes(k));
+        if (kinds.length === 0 || unknown.length > 0) {
+          return { ok: false, error: `--faults takes a comma-separated list of ${FAULT_KINDS.join(', ')}` };
+        }
+        args.faults = kinds as FaultKind[];
         break;
       }
       case '--json':
