@@ -1,9 +1,10 @@
 // npm run chaos: four instances of the chaos app on real processes, a store of their own, a fencing-checked sink,
 // a seeded schedule of faults, and the checker over everything recorded. See chaos/README.md.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { FAULT_KINDS, SETTINGS, type FaultKind, type RunSettings } from './config';
+import { chaosSection, withChaosSection, type RunFacts } from './check/benchmarks-section';
 import { loadHistory } from './check/history';
 import { occurrenceLines } from './check/occurrence-log';
 import { formatSummary } from './check/summary';
@@ -11,7 +12,7 @@ import { judge } from './check/verdict';
 import { parseArgs, USAGE, type ChaosArgs } from './lib/args';
 import { FAKETIME_MISSING, findFaketime } from './lib/faketime';
 import { JsonLines } from './lib/jsonl';
-import { CHAOS_ROOT, snapshotLibrary, useLibraryHome } from './lib/library';
+import { CHAOS_ROOT, REPO_ROOT, snapshotLibrary, useLibraryHome } from './lib/library';
 import { sleep } from './lib/net';
 import { INSTANCES_DIR, RUNNER_FILE, type PhaseName, type RunnerRecord } from './lib/records';
 import { planFaults } from './runner/fault-plan';
@@ -32,10 +33,16 @@ const log = (line: string): void => {
 };
 
 /** Judges a run directory, prints the summary (and the JSON line), and answers the exit code. */
-function report(dir: string, json: boolean): number {
+function report(dir: string, json: boolean, update?: RunFacts): number {
   const history = loadHistory(dir);
   const verdict = judge(history);
   const summary = formatSummary(history, verdict);
+  if (update) {
+    const file = join(REPO_ROOT, 'BENCHMARKS.md');
+    const before = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n';
+    writeFileSync(file, withChaosSection(before, chaosSection(history, summary, update)));
+    log(`wrote the chaos section of ${file}`);
+  }
   writeFileSync(join(dir, 'summary.txt'), `${summary}\n`);
   writeFileSync(join(dir, 'occurrences.jsonl'), `${occurrenceLines(verdict).join('\n')}\n`);
   writeFileSync(
@@ -158,7 +165,15 @@ async function run(args: ChaosArgs): Promise<number> {
     history.close();
   }
   log('fleet stopped; judging the history');
-  return report(runDir, args.json);
+  const machine = `${cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${availableParallelism()} cores, Node ${process.version}`;
+  const flags = process.argv.slice(2).join(' ');
+  const update: RunFacts = {
+    command: `npm run chaos -- ${flags}`,
+    startedAt: new Date(started),
+    wallSeconds: (Date.now() - started) / 1000,
+    machine,
+  };
+  return report(runDir, args.json, args.update ? update : undefined);
 }
 
 async function main(): Promise<void> {

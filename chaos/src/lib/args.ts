@@ -10,13 +10,15 @@ export interface ChaosArgs {
   persistence: boolean;
   /** The kinds of fault to inject; all by default. */
   faults: FaultKind[];
+  /** Write the summary into the chaos section of BENCHMARKS.md. */
+  update: boolean;
   /** Judge the history recorded in this run directory again instead of running. */
   check?: string;
   help: boolean;
 }
 
 export const USAGE = `npm run chaos -- [--minutes N] [--seed N] [--store redis|postgres] [--json] [--no-persistence]
-                     [--faults LIST] [--check DIR]
+                     [--faults LIST] [--update] [--check DIR]
 
   --minutes N       minutes of fault injection (default 2; decimals allowed), plus about 30 s of start and settle
   --seed N          the seed of the fault schedule (default: drawn and printed)
@@ -24,6 +26,7 @@ export const USAGE = `npm run chaos -- [--minutes N] [--seed N] [--store redis|p
   --json            print the figures as one JSON object on the last line
   --no-persistence  run the store without persistence (Redis: no AOF), so a restart forgets everything
   --faults LIST     only these kinds of fault, comma-separated (default all: ${FAULT_KINDS.join(',')})
+  --update          write the summary into BENCHMARKS.md (its "Chaos runs" section)
   --check DIR       judge the history recorded in DIR (a chaos/.runs/… folder) again, without running`;
 
 export type ParsedArgs = { ok: true; args: ChaosArgs } | { ok: false; error: string };
@@ -35,6 +38,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     json: false,
     persistence: true,
     faults: [...FAULT_KINDS],
+    update: false,
     help: false,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -79,6 +83,9 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       case '--json':
         args.json = true;
         break;
+      case '--update':
+        args.update = true;
+        break;
       case '--no-persistence':
         args.persistence = false;
         break;
@@ -90,5 +97,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
         return { ok: false, error: `unknown argument "${flag}"` };
     }
   }
+  if (args.update && args.check)
+    return { ok: false, error: '--update writes the figures of a run it makes: drop --check' };
   return { ok: true, args };
 }
