@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
@@ -41,7 +42,12 @@ export function snapshotLibrary(home: string): string {
   } catch {
     // No src/ beside the build (an installed package): nothing to compare.
   }
-  return `build of ${new Date(builtAt).toISOString()}${srcNewer ? ' (src/ has changed since: npm run build to test it)' : ''}`;
+  const commit = spawnSync('git', ['-C', REPO_ROOT, 'log', '-1', '--format=%h'], { encoding: 'utf8' }).stdout?.trim();
+  const changed = spawnSync('git', ['-C', REPO_ROOT, 'status', '--porcelain', '--', 'src'], {
+    encoding: 'utf8',
+  }).stdout?.trim();
+  const source = commit ? ` from git ${commit}${changed ? ' with src/ changed' : ''}` : '';
+  return `build of ${new Date(builtAt).toISOString()}${source}${srcNewer ? ' (src/ has changed since: npm run build to test it)' : ''}`;
 }
 
 /** This process and the instances it forks load the copy in `home`. */
