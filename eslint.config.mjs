@@ -11,6 +11,8 @@ export default tseslint.config(
       'coverage/',
       '**/node_modules/',
       'bench/',
+      'chaos/dist/',
+      'chaos/.runs/',
       'sample-app/dist/',
       'compat/',
       '.node-lines/',

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set-up of what the tests talk to, from Debian's packages: a Redis server on 127.0.0.1:6379 (kept in memory
-# only) and the Chromium that the admin-page test drives. Idempotent: it installs and starts only what is missing.
+# only), the Chromium that the admin-page test drives and the libfaketime of the chaos run. Idempotent: it installs
+# and starts only what is missing.
 # Needs root (or sudo) for apt-get. Honours REDIS_URL (redis://host:port) for where Redis should answer.
 set -euo pipefail
 
@@ -48,3 +49,10 @@ if ! command -v chromium >/dev/null 2>&1; then
   apt_install chromium
 fi
 echo "setup: $(chromium --version 2>/dev/null || echo 'chromium present')"
+
+# The chaos run (npm run chaos) starts instances with their wall clock off through libfaketime.
+if ! compgen -G '/usr/lib/*/faketime/libfaketime.so.1' >/dev/null && [ ! -e /usr/lib/faketime/libfaketime.so.1 ]; then
+  echo "setup: installing libfaketime"
+  apt_install libfaketime
+fi
+echo "setup: libfaketime present"

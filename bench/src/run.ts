@@ -5,7 +5,7 @@
  *   --only=1,4,7   run some figures (development); nothing is written then
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import { join, relative } from 'node:path';
 import { CONFIG } from './config';
@@ -184,7 +184,9 @@ async function main(): Promise<void> {
     const written: string[] = [];
     if (opts.update) {
       const file = join(REPO_ROOT, 'BENCHMARKS.md');
-      writeFileSync(file, md);
+      // The last section belongs to the chaos run (npm run chaos -- --update), which rewrites it alone: keep it.
+      const chaos = existsSync(file) ? (/^## Chaos runs$[\s\S]*/m.exec(readFileSync(file, 'utf8'))?.[0] ?? '') : '';
+      writeFileSync(file, chaos ? `${md.trimEnd()}\n\n${chaos}` : md);
       written.push(file);
     } else {
       const dir = join(BENCH_ROOT, 'results');

@@ -1,0 +1,98 @@
+import { type History } from './history';
+import { impairments, overlapping, type Impairment } from './impairments';
+import { indexRuns, runsByOccurrence, type Run, type RunIndex } from './runs';
+
+/** Margin for timer and scheduling slack between one process's record and another's. */
+export const SLACK_MS = 250;
+/** How long a healthy store's claim reply may take to show up as the run's first record (event-loop lag included). */
+export const GRANT_SLACK_MS = 500;
+/**
+ * How far back a Redis with `appendfsync everysec` may forget acknowledged writes when it is killed: its AOF write
+ * can be postponed for up to two seconds while an fsync is slow (an OS crash would lose the last second too).
+ */
+export const FSYNC_LOSS_MS = 2100;
+
+/** What every check reads: the history, its runs and skips, and when each instance or the store was impaired. */
+export interface Facts {
+  h: History;
+  index: RunIndex;
+  byOccurrence: Map<string, Run[]>;
+  impairments: Impairment[];
+}
+
+export function gatherFacts(h: History): Facts {
+  const index = indexRuns(h);
+  const imp = impairments(h);
+  const lockTimeout = h.settings.lockTimeoutMs;
+  for (const run of index.runs.values()) {
+    // The store granted the claim (or resume) shortly before the instance's first record of the run: the reply
+    // arrives within ms on a healthy store. When the store or this instance was stopped or restarting in the last
+    // lock timeout, the reply may have taken up to that timeout (a later one is a lock error, never a grant), plus
+    // however long the instance itself was stopped. Never before the store last came back up, though: a grant
+    // answered after a restart was made by the restarted server.
+    const stoppedMs = imp
+      .filter(
+        (i) =>
+          i.target === run.instanceId &&
+          i.kind === 'stopped' &&
+          i.from < run.grantAt &&
+          i.to > run.grantAt - lockTimeout,
+      )
+      .reduce((sum, i) => sum + (Math.min(i.to, run.grantAt) - i.from), 0);
+    const storeTrouble = overlapping(imp, 'store', run.grantAt - lockTimeout, run.grantAt).length > 0;
+    const margin = storeTrouble || stoppedMs > 0 ? lockTimeout + stoppedMs : GRANT_SLACK_MS;
+    const lastUp = h.storeUps.filter((at) => at <= run.grantAt).at(-1) ?? Number.NEGATIVE_INFINITY;
+    run.grantLo = Math.max(run.grantAt - margin, lastUp);
+  }
+  return { h, index, byOccurrence: runsByOccurrence(index), impairments: imp };
+}
+
+/** When the process of `instanceId` exited, if it did. */
+export function exitOf(f: Facts, instanceId: string): number | undefined {
+  return f.h.exits.find((e) => e.target === instanceId)?.at;
+}
+
+/**
+ * The stretch in which `run` may have held its job's running lease: from the earliest its claim can have been
+ * granted to its summary line (the lease is released before it), plus a lease period when the release failed, or
+ * its process's exit plus a lease period when it never reported.
+ */
+export function holdInterval(f: Facts, run: Run): [number, number] {
+  const lease = f.h.settings.leaseTtlMs;
+  if (run.summaryAt !== undefined) return [run.grantLo, run.summaryAt + (run.releaseFailed ? lease : 0) + SLACK_MS];
+  const exit = exitOf(f, run.instanceId);
+  return [run.grantLo, exit === undefined ? Number.POSITIVE_INFINITY : exit + lease + SLACK_MS];
+}
+
+/** Why a run ran an occurrence again: what happened, and when it began. */
+export interface SecondRunCause {
+  text: string;
+  at: number;
+}
+
+/**
+ * Why a later run `second` of the same occurrence could legitimately run it again after `first`, or undefined:
+ * - a takeover (a resume) after `first`'s holder was killed, stopped or stopping, or the store was stopped or
+ *   restarted (its lease could lapse), between `first`'s grant and `second`'s;
+ * - a fresh claim after the store restarted in a way that can forget writes (a crash with fsync every second, or no
+ *   persistence).
+ * A fresh claim after `first`'s claim merely expired (`lockTtl`) is no excuse: README promises that catch-up claims
+ * through the usual occurrence keys so that each occurrence runs once.
+ */
+export function secondRunCause(f: Facts, first: Run, second: Run): SecondRunCause | undefined {
+  if (second.attempt > 1) {
+    const own = overlapping(f.impairments, first.instanceId, first.grantLo, second.grantAt).find(
+      (i) => i.kind !== 'store-stopped',
+    );
+    if (own) return { text: `${first.instanceId} ${own.kind}`, at: own.from };
+    const store = overlapping(f.impairments, 'store', first.grantLo, second.grantAt)[0];
+    if (store)
+      return { text: `store ${store.kind === 'store-stopped' ? 'stopped' : 'restarted'} while it ran`, at: store.from };
+    return undefined;
+  }
+  const lost = overlapping(f.impairments, 'store', first.grantLo - FSYNC_LOSS_MS, second.grantAt).find(
+    (i) => i.losesWrites,
+  );
+  if (lost) return { text: 'store restarted and forgot the claim', at: lost.from };
+  return undefined;
+}
