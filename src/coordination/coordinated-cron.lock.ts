@@ -31,6 +31,8 @@ export interface ClaimOptions {
   ignorePause?: boolean;
   /** The schedule version this instance runs on (unset: not checked). */
   scheduleVersion?: number;
+  /** A late run: an occurrence whose lease is held is left unclaimed. */
+  catchup?: boolean;
 }
 
 /** A claim, with the lease it came with when it was won. */
@@ -86,6 +88,7 @@ export class CoordinatedCronLock {
       lateAt: options.lateAt,
       ignorePause: options.ignorePause,
       scheduleVersion: options.scheduleVersion,
+      catchup: options.catchup,
     });
     if (result.kind !== 'won') return result;
     return { ...result, lease: new RunningLease(store, job, token, this.options.leaseTtl) };

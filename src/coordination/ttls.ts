@@ -30,17 +30,31 @@ export function ledgerTtlMs(catchupWindowMs: number | undefined): number {
 
 /**
  * How long a won claim keeps its occurrence: until the next window opens (by the store's clock), or `lockTtl` from the
- * claim when the job sets one, and never less than a second; a late run's claim at least its catch-up window, so
- * instances that planned the same catch-up run it once.
+ * claim when the job sets one, and never less than a second. A job that catches up keeps every claim at least until
+ * its catch-up window ends, counted from the tick: a late run of an occurrence that did run then finds it claimed.
+ * A late run's own claim is kept at least its catch-up window too, so instances that planned the same catch-up run it
+ * once.
  */
 export function claimLifetime(input: {
+  occurrence: Date;
   nextWindow: Date;
   lockTtlMs?: number;
+  /** The job catches up missed occurrences (`catchup` other than `'none'`). */
+  catchesUp?: boolean;
+  /** This claim is a late run. */
   catchup?: boolean;
   catchupWindowMs?: number;
 }): { claimUntil: Date; claimMinMs: number } {
-  const claimUntil = input.lockTtlMs === undefined ? input.nextWindow : new Date(0);
+  const byLockTtl = input.lockTtlMs === undefined ? input.nextWindow.getTime() : 0;
+  const byCatchup =
+    input.catchesUp && input.catchupWindowMs !== undefined ? input.occurrence.getTime() + input.catchupWindowMs : 0;
+  const claimUntil = new Date(Math.max(byLockTtl, byCatchup));
   const claimMinMs = input.lockTtlMs ?? MIN_CLAIM_TTL_MS;
   if (!input.catchup) return { claimUntil, claimMinMs };
   return { claimUntil, claimMinMs: Math.max(claimMinMs, input.catchupWindowMs ?? 0, MIN_CATCHUP_CLAIM_TTL_MS) };
+}
+
+/** Until when a late run of `occurrence` may still start: its catch-up window, or one period, from the tick. */
+export function catchupDeadline(occurrence: Date, nextWindow: Date, catchupWindowMs: number | undefined): number {
+  return catchupWindowMs === undefined ? nextWindow.getTime() : occurrence.getTime() + catchupWindowMs;
 }

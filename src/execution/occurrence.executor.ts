@@ -3,7 +3,7 @@ import { Clock } from '../common/clock.js';
 import { describeError } from '../common/describe-error.js';
 import { type Claim, CoordinatedCronLock } from '../coordination/coordinated-cron.lock.js';
 import { type RunningLease } from '../coordination/running-lease.js';
-import { claimLifetime, ledgerTtlMs } from '../coordination/ttls.js';
+import { catchupDeadline, claimLifetime, ledgerTtlMs } from '../coordination/ttls.js';
 import { type JobDefinition } from '../definition/job-definition.js';
 import { type CronContextValue, type JobRunReport } from '../interfaces/index.js';
 import { ClaimedRunExecutor } from './claimed-run.executor.js';
@@ -33,6 +33,10 @@ export interface RunRequest {
  * second ask is due unless the store's clock stalls; the bound only keeps a broken clock from looping forever.
  */
 const MAX_EARLY_WAITS = 5;
+/** How long after a lease should have ended a late run asks again (covers timer and network slack). */
+const LEASE_SLACK_MS = 100;
+/** The longest a late run waits between two asks while a run of the job is in progress. */
+const CATCHUP_RETRY_MS = 1_000;
 
 /**
  * Runs one occurrence of one job on this instance, end to end: claim (waiting until the occurrence is due by the
@@ -155,6 +159,7 @@ export class OccurrenceExecutor {
     const tick = occurrence.getTime();
     const inForce = this.schedules.of(job);
     const nextWindow = inForce.schedule.next(occurrence);
+    const catchUpUntil = catchupDeadline(occurrence, nextWindow, job.catchupWindowMs);
     // The delay this instance drew inside the window, by its own clock: kept when it waits for the store's.
     const drawnDelayMs = Math.min(Math.max(0, this.clock.now() - tick), inForce.jitterMs);
     for (let waits = 0; ; waits++) {
@@ -163,8 +168,10 @@ export class OccurrenceExecutor {
       const claim = await this.lock.claim(job.name, occurrence, {
         runId: context.runId,
         ...claimLifetime({
+          occurrence,
           nextWindow,
           lockTtlMs: job.lockTtlMs,
+          catchesUp: job.catchup !== 'none',
           catchup: request.catchup,
           catchupWindowMs: job.catchupWindowMs,
         }),
@@ -173,15 +180,25 @@ export class OccurrenceExecutor {
         ignorePause: request.ignorePause,
         // Ticks of the timer and late runs belong to the schedule this instance runs on; an operator's run does not.
         scheduleVersion: request.ignorePause ? undefined : inForce.version,
+        catchup: request.catchup,
       });
       this.telemetry.recordClaim(job.name, performance.now() - started);
       this.storeClock.observe(claim.serverTimeMs, sentAt);
       // The store answered: a schedule changed meanwhile is read now, and a subscription lost at boot is made.
       if (claim.scheduleVersion !== inForce.version) void this.schedules.refresh(job);
       void this.schedules.listen();
-      if (claim.kind !== 'early' || waits === MAX_EARLY_WAITS) return claim;
-      const waitMs = claim.dueInMs + drawnDelayMs;
-      this.runLog.waitingUntilDue(context, waitMs);
+      let waitMs: number;
+      if (claim.kind === 'early' && waits < MAX_EARLY_WAITS) {
+        waitMs = claim.dueInMs + drawnDelayMs;
+        this.runLog.waitingUntilDue(context, waitMs);
+      } else if (claim.kind === 'overlap' && request.catchup && this.clock.now() + claim.leaseMs < catchUpUntil) {
+        // A late run that meets a run in progress waits for it to end, within its catch-up window: it asks again
+        // when the lease would expire, and at least every second, since a live holder ends before that.
+        waitMs = Math.min(claim.leaseMs + LEASE_SLACK_MS, CATCHUP_RETRY_MS);
+        this.runLog.waitingForLease(context, waitMs);
+      } else {
+        return claim;
+      }
       if (!(await this.shutdown.sleep(waitMs))) return { kind: 'shutting-down' };
     }
   }

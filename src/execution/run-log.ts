@@ -267,6 +267,11 @@ export class RunLog {
     );
   }
 
+  /** A late run met a run in progress: it waits for that run's lease, inside its catch-up window. */
+  waitingForLease(context: CronContextValue, waitMs: number): void {
+    this.logger.debug(`${runTag(context)} occurrence=${context.occurrence} waits ${waitMs}ms for the run in progress`);
+  }
+
   clockSkew(instanceId: string, skewMs: number): void {
     this.logger.warn(
       `instance=${instanceId} clock is ${skewMs > 0 ? 'ahead of' : 'behind'} the lock store's by ${Math.abs(skewMs)}ms; ` +

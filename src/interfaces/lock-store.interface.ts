@@ -165,6 +165,11 @@ export interface ClaimRequest {
   /** `trigger()` and backfills run a paused job anyway. */
   ignorePause?: boolean;
   /**
+   * A late run (catch-up): when another run holds the lease, the occurrence is left unclaimed (`overlap`), so the late
+   * run can ask again once the lease is free instead of using the occurrence up.
+   */
+  catchup?: boolean;
+  /**
    * The schedule version this instance runs on. When the store's differs and the occurrence is not before the change,
    * nothing is claimed (`rescheduled`): the tick belongs to a schedule no longer in force. Default: not checked.
    */
@@ -183,7 +188,11 @@ export type ClaimResult = (
       /** Milliseconds the lease has left, when the ledger says a run of this very occurrence is in progress. */
       runningLeaseMs?: number;
     }
-  | { kind: 'overlap' }
+  | {
+      kind: 'overlap';
+      /** Milliseconds the holder's lease has left. */
+      leaseMs: number;
+    }
   | { kind: 'paused' }
   /** The occurrence is not due yet by the store's clock; ask again in `dueInMs`. */
   | { kind: 'early'; dueInMs: number }

@@ -34,6 +34,7 @@ export class CoordinatedCronScheduler implements OnModuleInit, OnApplicationBoot
   private readonly waiting = new Set<NodeJS.Timeout>();
   private readonly registered: string[] = [];
   private readonly timers = new Map<string, CoordinatedCronJob>();
+  private booted: Promise<unknown> = Promise.resolve();
 
   constructor(
     @Inject(COORDINATED_CRON_RESOLVED_OPTIONS) private readonly options: ResolvedCoordinatedCronOptions,
@@ -49,6 +50,11 @@ export class CoordinatedCronScheduler implements OnModuleInit, OnApplicationBoot
     private readonly schedules: SchedulesInForce,
     @Optional() private readonly schedulerRegistry?: SchedulerRegistry,
   ) {}
+
+  /** Settles once the boot's reads (schedules, ledgers) are done and late runs planned: for tests and tools. */
+  whenBooted(): Promise<void> {
+    return this.booted.then(() => undefined);
+  }
 
   onModuleInit(): void {
     if (!this.schedulerRegistry) throw MissingImportError.scheduleModule();
@@ -91,7 +97,7 @@ export class CoordinatedCronScheduler implements OnModuleInit, OnApplicationBoot
     // Each job starts on the code's schedule and moves to an override as soon as it is read, which is after the
     // subscription is up (a change in between is signalled, one before it is read); late runs are planned on the
     // schedule in force.
-    void this.schedules
+    this.booted = this.schedules
       .listen()
       .then(() => Promise.all(jobs.map((job) => this.schedules.refresh(job).then(() => this.recoverAtBoot(job)))));
   }

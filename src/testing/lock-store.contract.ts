@@ -161,6 +161,25 @@ export function describeLockStoreContract(
         );
       });
 
+      test('an overlap says how long the lease has left; a late run leaves the occurrence for later', async () => {
+        const s = await store();
+        const running = claimOf('catchup', pastTick(1));
+        assertKind(await s.claim(running), 'won');
+        const late = { ...claimOf('catchup', pastTick(9)), catchup: true };
+        const waiting = await s.claim(late);
+        assertKind(waiting, 'overlap');
+        assert.ok(waiting.leaseMs > 0 && waiting.leaseMs <= LEASE_MS, `lease left ${waiting.leaseMs}`);
+        await s.finish({ job: 'catchup', occurrence: running.occurrence, runId: running.runId, token: running.token });
+        // Not used up by the overlap: the late run wins it once the lease is free.
+        assertKind(await s.claim(late), 'won');
+        // An ordinary claim that overlaps does use its occurrence up.
+        const onTime = claimOf('catchup', pastTick(5));
+        const overlapped = await s.claim(onTime);
+        assertKind(overlapped, 'overlap');
+        assert.ok(overlapped.leaseMs > 0);
+        assertKind(await s.claim(claimOf('catchup', pastTick(5))), 'duplicate');
+      });
+
       test('a claim lives until claimUntil, and at least claimMinMs', async () => {
         const s = await store();
         const tick = pastTick();

@@ -1,8 +1,16 @@
-import { Injectable } from '@nestjs/common';
-import { CoordinatedCron, CoordinatedCronRunner, CronContext, type CronRun, MemoryLockStore } from '../../src/index.js';
+import { Injectable, type INestApplicationContext } from '@nestjs/common';
+import {
+  CoordinatedCron,
+  CoordinatedCronRunner,
+  CronContext,
+  type CronRun,
+  type LockStore,
+  MemoryLockStore,
+  RedisLockStore,
+} from '../../src/index.js';
 import { CoordinatedCronRegistry } from '../../src/definition/coordinated-cron.registry.js';
 import { OccurrenceExecutor } from '../../src/execution/occurrence.executor.js';
-import { ledgerKey, pausedKey } from '../support/internals.js';
+import { CoordinatedCronScheduler, ledgerKey, pausedKey } from '../support/internals.js';
 import { createTestApp } from '../support/app.js';
 import { connectRedis } from '../support/redis.js';
 import { OwnRedisServer } from '../support/redis-server.js';
@@ -161,6 +169,119 @@ describe('run ledger, fencing and command budget (own redis-server)', () => {
     }
   });
 
+  it('a late run does not run again an occurrence another instance ran, however short its lockTtl', async () => {
+    const ran: string[] = [];
+    const failing = { claims: false };
+    const makeOutageJobs = (instance: string) => {
+      @Injectable()
+      class Jobs {
+        @CoordinatedCron('short-claim', {
+          cron: '0 0 1 1 *',
+          timeZone: 'UTC',
+          lockTtl: '1s',
+          catchup: 'all',
+          catchupWindow: 20 * 365 * 86_400_000,
+        })
+        run({ context }: CronRun) {
+          ran.push(`${context.occurrence} ${instance}`);
+        }
+      }
+      return Jobs;
+    };
+    const client = await connectRedis(server.url);
+    const base = new RedisLockStore(() => client as never, { keyPrefix: 'short-claim' });
+    // B's claims fail while the flag is up, as a store B cannot reach would make them.
+    const flaky: LockStore = Object.assign(Object.create(base) as LockStore, {
+      claim: (request: Parameters<LockStore['claim']>[0]) =>
+        failing.claims ? Promise.reject(new Error('ECONNRESET')) : base.claim(request),
+    });
+    const a = await createTestApp({
+      providers: [makeOutageJobs('a')],
+      cache: { redisUrl: server.url },
+      options: { keyPrefix: 'short-claim', instanceId: 'a' },
+    });
+    const b = await createTestApp({
+      providers: [makeOutageJobs('b')],
+      cache: 'none',
+      options: { keyPrefix: 'short-claim', instanceId: 'b', lockStore: flaky },
+    });
+    // Both have read the (empty) ledger at boot: no catch-up of their own runs beside the test's.
+    await Promise.all([a, b].map(({ app }) => app.get(CoordinatedCronScheduler).whenBooted()));
+    try {
+      const year = (y: number) => new Date(`${y}-01-01T00:00:00Z`);
+      expect((await a.app.get(CoordinatedCronRunner).trigger('short-claim', { occurrence: year(2021) })).outcome).toBe(
+        'completed',
+      );
+      failing.claims = true;
+      const scheduled = (app: INestApplicationContext, occurrence: Date) =>
+        app.get(OccurrenceExecutor).run(app.get(CoordinatedCronRegistry).get('short-claim')!, occurrence);
+      expect((await scheduled(b.app, year(2021))).skipReason).toBe('lock-error');
+      failing.claims = false;
+      // lockTtl alone would have let the claim of 2021 go by now.
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect((await scheduled(b.app, year(2022))).outcome).toBe('completed');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(ran.sort()).toEqual(['2021-01-01T00:00:00.000Z a', '2022-01-01T00:00:00.000Z b']);
+    } finally {
+      await a.app.close();
+      await b.app.close();
+      await client.close();
+    }
+  });
+
+  it('a late run that meets a run in progress waits for its lease, and runs', async () => {
+    const ran: string[] = [];
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    @Injectable()
+    class Jobs {
+      @CoordinatedCron('busy-catchup', {
+        cron: '0 0 1 1 *',
+        timeZone: 'UTC',
+        catchup: 'all',
+        catchupWindow: 20 * 365 * 86_400_000,
+      })
+      async run({ context }: CronRun) {
+        ran.push(context.occurrence);
+        if (context.occurrence.startsWith('2023')) await released;
+      }
+    }
+    const own = await OwnRedisServer.start();
+    const { app, logger } = await createTestApp({
+      providers: [Jobs],
+      cache: { redisUrl: own.url },
+      options: { keyPrefix: 'busy-catchup', instanceId: 'o', lockTimeout: 300 },
+    });
+    await app.get(CoordinatedCronScheduler).whenBooted();
+    try {
+      const runner = app.get(CoordinatedCronRunner);
+      const year = (y: number) => new Date(`${y}-01-01T00:00:00Z`);
+      expect((await runner.trigger('busy-catchup', { occurrence: year(2020) })).outcome).toBe('completed');
+      own.pause();
+      expect((await runner.trigger('busy-catchup', { occurrence: year(2021) })).skipReason).toBe('lock-error');
+      own.resume();
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      // The store answers again (2023's claim); the late run of 2021 starts when 2022's ends, while 2023 runs.
+      const long = runner.trigger('busy-catchup', { occurrence: year(2023) });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect((await runner.trigger('busy-catchup', { occurrence: year(2022) })).skipReason).toBe('overlap');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(ran).not.toContain('2021-01-01T00:00:00.000Z');
+      release();
+      expect((await long).outcome).toBe('completed');
+      const deadline = Date.now() + 5_000;
+      while (!ran.includes('2021-01-01T00:00:00.000Z') && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(ran).toContain('2021-01-01T00:00:00.000Z');
+      expect(logger.matching(/occurrence=2021-01-01T00:00:00.000Z .*outcome=completed catchup=true/)).toHaveLength(1);
+    } finally {
+      release();
+      await app.close();
+      own.kill();
+    }
+  });
+
   it('when the store answers again after lock errors, the occurrences it missed are caught up once', async () => {
     const ran: string[] = [];
     @Injectable()
@@ -176,6 +297,7 @@ describe('run ledger, fencing and command budget (own redis-server)', () => {
       cache: { redisUrl: own.url },
       options: { keyPrefix: 'outage', instanceId: 'o', lockTimeout: 300 },
     });
+    await app.get(CoordinatedCronScheduler).whenBooted();
     try {
       const runner = app.get(CoordinatedCronRunner);
       const year = (y: number) => new Date(`${y}-01-01T00:00:00Z`);

@@ -16,6 +16,7 @@ export { SchedulesInForce } from '../../src/execution/schedules-in-force.js';
 export { ShutdownCoordinator } from '../../src/execution/shutdown.coordinator.js';
 export { resolveModuleOptions } from '../../src/options/module-options.js';
 export { CoordinatedCronJob } from '../../src/scheduling/coordinated-cron.job.js';
+export { CoordinatedCronScheduler } from '../../src/scheduling/coordinated-cron.scheduler.js';
 export { BoundedLockStore } from '../../src/store/bounded-lock-store.js';
 export { RedisKeys } from '../../src/store/redis/redis-keys.js';
 

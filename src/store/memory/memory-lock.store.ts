@@ -94,10 +94,13 @@ export class MemoryLockStore implements LockStore {
       return { kind: 'duplicate', ...clock, runningLeaseMs: lease ? Math.max(0, lease.expiresAt - now) : 0 };
     }
     if (request.lateAt && now >= request.lateAt.getTime()) return { kind: 'late', ...clock };
+    const held = live(state.lease, now);
+    // A late run leaves the occurrence for later while another run holds the lease.
+    if (held && request.catchup) return { kind: 'overlap', ...clock, leaseMs: held.expiresAt - now };
     if (state.claims.size >= SWEEP_CLAIMS_AT) sweep(state.claims, now);
     const claimUntil = Math.max(request.ttls.claimUntil.getTime(), now + request.ttls.claimMinMs);
     state.claims.set(occurrenceMs, { value: request.token, expiresAt: claimUntil });
-    if (live(state.lease, now)) return { kind: 'overlap', ...clock };
+    if (held) return { kind: 'overlap', ...clock, leaseMs: held.expiresAt - now };
     state.lease = { value: request.token, expiresAt: now + request.ttls.leaseMs };
     const fencingToken = this.nextFence(state, now);
     // The ledger only moves forward; moving on frees the previous occurrence's progress.

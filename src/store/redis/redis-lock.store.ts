@@ -101,6 +101,7 @@ export class RedisLockStore implements LockStore {
         String(request.lateAt?.getTime() ?? -1),
         request.ignorePause ? '1' : '0',
         String(request.scheduleVersion ?? -1),
+        request.catchup ? '1' : '0',
       ],
     )) as unknown[];
     const kind = String(reply[0]);
@@ -115,6 +116,7 @@ export class RedisLockStore implements LockStore {
       case 'early':
         return { kind, ...clock, dueInMs: Number(reply[3]) };
       case 'overlap':
+        return { kind, ...clock, leaseMs: Number(reply[3]) };
       case 'paused':
       case 'late':
       case 'rescheduled':

@@ -54,6 +54,7 @@ local leaseMs, ledgerMs = ARGV[8], ARGV[9]
 local lateAtMs = tonumber(ARGV[10])
 local ignorePause = ARGV[11] == '1'
 local expectedVersion = tonumber(ARGV[12])
+local catchup = ARGV[13] == '1'
 ${CLOCK}
 ${NEXT_FENCE}
 ${PROGRESS_KEY}
@@ -81,10 +82,13 @@ if redis.call('EXISTS', occurrenceKey) == 1 then
 end
 -- Nobody claimed it, but its window has passed by the store's clock: this instance's clock runs behind.
 if lateAtMs >= 0 and now >= lateAtMs then return {'late', now, version} end
+-- A late run leaves the occurrence for later while another run holds the lease.
+local held = redis.call('PTTL', leaseKey)
+if catchup and held ~= -2 then return {'overlap', now, version, math.max(held, 0)} end
 -- Claim the occurrence until its window ends, and at least the minimum.
 redis.call('SET', occurrenceKey, token, 'PX', math.max(claimUntilMs - now, claimMinMs))
 -- Another run of the job still holds the lease: the occurrence is claimed but does not run.
-if not redis.call('SET', leaseKey, token, 'NX', 'PX', leaseMs) then return {'overlap', now, version} end
+if not redis.call('SET', leaseKey, token, 'NX', 'PX', leaseMs) then return {'overlap', now, version, math.max(held, 0)} end
 local fence = nextFence(fenceKey, ledgerMs)
 -- The ledger only moves forward: a backfill of an older occurrence is claimed and fenced but leaves the record of
 -- the newest alone. Moving on frees the previous occurrence's progress.
