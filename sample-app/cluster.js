@@ -4,7 +4,8 @@
  * windows, then a table shows which instance ran each occurrence of each job.
  *
  *   node sample-app/cluster.js [instances] [--seconds N] [--verbose]
- *   env: REDIS_URL (default redis://127.0.0.1:6379), CLUSTER_INSTANCES (3), CLUSTER_SECONDS (20)
+ *   env: REDIS_URL (default redis://127.0.0.1:6379), DATABASE_URL (a postgres:// URL: the locks live in PostgreSQL
+ *   and no Redis is needed), CLUSTER_INSTANCES (3), CLUSTER_SECONDS (20)
  *
  * Needs `npm run build:sample` first (the `sample:cluster` script does it). Ctrl-C ends the run early and still
  * prints the table.
@@ -186,8 +187,9 @@ async function main() {
   for (const file of [LIBRARY, MAIN]) {
     if (!existsSync(file)) fail(`${path.relative(ROOT, file)} is missing; run \`npm run build:sample\` first`);
   }
+  const databaseUrl = process.env.DATABASE_URL;
   const redisUrl = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
-  if (!(await pingRedis(redisUrl))) {
+  if (!databaseUrl && !(await pingRedis(redisUrl))) {
     fail(
       `no Redis answers at ${redisUrl}. Start one (e.g. \`docker run --rm -p 6379:6379 redis:7\` or ` +
         '`redis-server --daemonize yes`), or point REDIS_URL at yours.',
@@ -198,14 +200,16 @@ async function main() {
   const dbPath = path.join(os.tmpdir(), `coordinated-cron-cluster-${stamp}.db`);
   const env = {
     ...process.env,
-    REDIS_URL: redisUrl,
+    // With DATABASE_URL the instances take their locks from PostgreSQL; Redis is not needed.
+    ...(databaseUrl ? {} : { REDIS_URL: redisUrl }),
     SAMPLE_FAST: '1',
     SAMPLE_DB: dbPath,
     CRON_KEY_PREFIX: `cluster-demo-${stamp}`,
     PORT: 'off',
   };
   console.log(
-    `cluster: ${options.instances} instance(s), ${options.seconds}s, Redis ${redisUrl}, database ${dbPath}\n` +
+    `cluster: ${options.instances} instance(s), ${options.seconds}s, ` +
+      `locks in ${databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `Redis ${redisUrl}`}, database ${dbPath}\n` +
       'cluster: Ctrl-C stops early and still prints the table',
   );
 

@@ -8,6 +8,9 @@ export type { CoordinatedCronJobInfo } from './execution/coordinated-cron.runner
 export type { PauseOptions, RescheduleOptions } from './execution/job-commands.js';
 export { MemoryLockStore, type MemoryLockStoreOptions } from './store/memory/memory-lock.store.js';
 export { RedisLockStore, type RedisLockStoreOptions } from './store/redis/redis-lock.store.js';
+export { PostgresLockStore, type PostgresLockStoreOptions } from './store/postgres/postgres-lock.store.js';
+export { postgresSchemaSql } from './store/postgres/postgres-schema.js';
+export { PostgresSchemaError } from './store/postgres/postgres-schema.error.js';
 export {
   CoordinatedCronConfigurationError,
   LockStoreError,

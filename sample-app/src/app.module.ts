@@ -29,6 +29,7 @@ import {
   SampleConfig,
 } from './config/sample-config.js';
 import { DatabaseModule } from './database/database.module.js';
+import { postgresLock } from './database/postgres-lock.js';
 import { JobRunsModule } from './job-runs/job-runs.module.js';
 import { LogCleanupJob } from './logs/log-cleanup.job.js';
 import { LogsModule } from './logs/logs.module.js';
@@ -50,6 +51,7 @@ export function coordinatedCronOptions(config: SampleConfig): CoordinatedCronMod
     lockTimeout: config.lockTimeoutMs,
     tenantTimeout: config.tenantTimeoutMs,
     tenantSettings: AccountTenantSettings,
+    ...postgresLock(),
   };
 }
 

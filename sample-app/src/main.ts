@@ -72,7 +72,7 @@ function describeStartup(app: INestApplication, config: SampleConfig, log: Logge
     log.log(`admin page: ${localHttp}/cron?token=${token}`);
   }
   // Tests and the cluster demo wait for this line.
-  const lock = config.redisUrl ? `redis ${config.redisUrl}` : 'in-process';
+  const lock = process.env.DATABASE_URL ? 'postgres' : config.redisUrl ? `redis ${config.redisUrl}` : 'in-process';
   log.log(
     `ready pid=${process.pid} instance=${config.instanceId ?? '(library default)'} ` +
       `lock=${lock} db=${config.dbPath} fast=${config.fast} ${http}`,

@@ -191,8 +191,8 @@ export class CoordinatedCronLock {
     return this.stores.store.readSchedule(job);
   }
 
-  subscribe(listener: (signal: StoreSignal) => void): Promise<StoreSubscription> {
-    return this.stores.store.subscribe(listener);
+  subscribe(listener: (signal: StoreSignal) => void, onEnd?: (error?: unknown) => void): Promise<StoreSubscription> {
+    return this.stores.store.subscribe(listener, onEnd);
   }
 
   /** The run that holds the job's lease, or `undefined` when none does. */

@@ -104,10 +104,19 @@ export class SchedulesInForce {
   listen(): Promise<void> {
     if (this.subscription || this.closed || this.registry.all().length === 0) return Promise.resolve();
     this.subscribing ??= this.lock
-      .subscribe((signal) => {
-        const job = this.registry.get(signal.job);
-        if (job && signal.version !== this.of(job).version) void this.refresh(job);
-      })
+      .subscribe(
+        (signal) => {
+          const job = this.registry.get(signal.job);
+          if (job && signal.version !== this.of(job).version) void this.refresh(job);
+        },
+        (error) => {
+          // The store's connection ended (a restart): listen again at the next claim the store answers.
+          this.subscription = undefined;
+          this.logger.warn(
+            `stopped listening for schedule changes (${describeError(error)}); listening again once the store answers`,
+          );
+        },
+      )
       .then((subscription) => {
         if (this.closed) return subscription.close();
         this.subscription = subscription;

@@ -1,6 +1,7 @@
 import { type Type } from '@nestjs/common';
 import { type CronContextValue } from './cron-context-value.interface.js';
 import { type LockStore } from './lock-store.interface.js';
+import { type PostgresConnection } from './postgres-connection.interface.js';
 import { type RedisConnection } from './redis-connection.interface.js';
 import { type TenantSettingsProvider } from './tenant-settings-provider.interface.js';
 
@@ -38,8 +39,16 @@ export interface CoordinatedCronModuleOptions {
    */
   redis?: RedisConnection;
   /**
-   * Where occurrences are claimed, for a store of your own; wins over `redis`. Default: the Redis client of the app's `CACHE_MANAGER` when its store is
-   * `@keyv/redis`; otherwise an in-process store (duplicate suppression within this process only).
+   * The PostgreSQL that holds the locks: a node-postgres (`pg` 8) `Pool`, or `{ pool, schema?, migrate? }` (schema
+   * default `'coordinated_cron'`; `migrate` default `true`: the tables are created or upgraded on first use). The app
+   * owns the pool and ends it; the library holds at most two of its connections at a time. Give `redis` or
+   * `postgres`, not both. Default: none.
+   */
+  postgres?: PostgresConnection;
+  /**
+   * Where occurrences are claimed, for a store of your own; wins over `redis` and `postgres`. Default: the Redis
+   * client of the app's `CACHE_MANAGER` when its store is `@keyv/redis`; otherwise an in-process store (duplicate
+   * suppression within this process only).
    */
   lockStore?: LockStore;
   /** Error-reporter hook (Sentry etc.), called for every job, tenant and lock failure. Default: none. */

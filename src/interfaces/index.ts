@@ -4,5 +4,6 @@ export * from './cron-window.interface.js';
 export * from './job-handler.interface.js';
 export * from './job-run-report.interface.js';
 export * from './lock-store.interface.js';
+export * from './postgres-connection.interface.js';
 export * from './redis-connection.interface.js';
 export * from './tenant-settings-provider.interface.js';

@@ -105,9 +105,10 @@ export interface LockStore {
   readSchedule(job: string): Promise<ScheduleState>;
   /**
    * Listens for signals the store pushes (a schedule changed) on a connection of its own that sends nothing while it
-   * waits. Resolves once listening; `close()` ends it.
+   * waits. Resolves once listening; `close()` ends it. A store whose connection may end on its own (without coming
+   * back by itself) calls `onEnd` once when it does; the caller subscribes again.
    */
-  subscribe(listener: (signal: StoreSignal) => void): Promise<StoreSubscription>;
+  subscribe(listener: (signal: StoreSignal) => void, onEnd?: (error?: unknown) => void): Promise<StoreSubscription>;
 }
 
 /** A schedule set at runtime in place of the one in the code; what it leaves out stays as the code says. */

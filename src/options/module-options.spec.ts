@@ -137,4 +137,40 @@ describe('resolveModuleOptions', () => {
     expect(error.message).toContain(`lockFailure "sometimes"`);
     expect(error.message).toContain(`'skip' or 'run'`);
   });
+
+  describe('postgres', () => {
+    const pool = { connect: async () => ({}), on: () => undefined };
+
+    it('takes a pool as is, or { pool, schema, migrate }, and fills in the schema and migrate', () => {
+      expect(resolveLoose({ postgres: pool })().postgres).toEqual({ pool, schema: 'coordinated_cron', migrate: true });
+      expect(resolveLoose({ postgres: { pool } })().postgres).toEqual({
+        pool,
+        schema: 'coordinated_cron',
+        migrate: true,
+      });
+      expect(resolveLoose({ postgres: { pool, schema: 'jobs_2', migrate: false } })().postgres).toEqual({
+        pool,
+        schema: 'jobs_2',
+        migrate: false,
+      });
+    });
+
+    it.each([
+      ['postgres', 'postgres://localhost/app', 'a node-postgres Pool'],
+      ['postgres', { connectionString: 'postgres://localhost/app' }, 'a node-postgres Pool'],
+      ['postgres.pool', { pool: { query: () => undefined } }, 'a node-postgres Pool'],
+      ['postgres.schema', { pool, schema: 'Cron-Jobs' }, 'a plain lower-case identifier'],
+      ['postgres.migrate', { pool, migrate: 'yes' }, 'true or false'],
+    ])('rejects a %s of the wrong shape and says what fits', (name, value, expected) => {
+      const error = configError({ postgres: value });
+      expect(error.message.startsWith(`CoordinatedCronModule option ${name} `)).toBe(true);
+      expect(error.message).toContain(expected);
+    });
+
+    it('refuses redis and postgres together: the locks live in one store', () => {
+      const error = configError({ postgres: pool, redis: { isReady: true } });
+      expect(error.message).toContain('redis and postgres are both set');
+      expect(error.message).toContain('Choose one');
+    });
+  });
 });

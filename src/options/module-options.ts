@@ -14,10 +14,12 @@ import {
   type CronContextValue,
   type LockFailurePolicy,
   type LockStore,
+  type PostgresPool,
   type RedisConnection,
   type TenantSettingsProvider,
 } from '../interfaces/index.js';
 import { parseDuration } from '../common/duration.js';
+import { DEFAULT_POSTGRES_SCHEMA, isPostgresSchemaName } from '../common/postgres-schema-name.js';
 
 /** Module options after validation, with every default filled in. */
 export interface ResolvedCoordinatedCronOptions {
@@ -30,6 +32,7 @@ export interface ResolvedCoordinatedCronOptions {
   instanceId: string;
   lockStore?: LockStore;
   redis?: RedisConnection;
+  postgres?: ResolvedPostgresOptions;
   onError?: (error: unknown, context: CronContextValue) => void;
   concurrency: number;
   tenantSettings?: Type<TenantSettingsProvider>;
@@ -37,6 +40,35 @@ export interface ResolvedCoordinatedCronOptions {
   historySize: number;
   traceTenants: boolean;
   scheduling: boolean;
+}
+
+/** The `postgres` option in its long form, with its defaults filled in. */
+export interface ResolvedPostgresOptions {
+  pool: PostgresPool;
+  schema: string;
+  migrate: boolean;
+}
+
+const POSTGRES_EXPECTED = "a node-postgres Pool (new Pool(...) from 'pg') or { pool, schema?, migrate? }";
+
+function isPool(value: unknown): value is PostgresPool {
+  const pool = value as Partial<PostgresPool> | null | undefined;
+  return typeof pool?.connect === 'function' && typeof pool.on === 'function';
+}
+
+/** The `postgres` option, validated; `undefined` when it is not given. */
+function resolvePostgres(value: unknown): ResolvedPostgresOptions | undefined {
+  if (value === undefined) return undefined;
+  if (isPool(value)) return { pool: value, schema: DEFAULT_POSTGRES_SCHEMA, migrate: true };
+  if (typeof value !== 'object' || value === null || !('pool' in value))
+    fail('postgres', '[object]', POSTGRES_EXPECTED);
+  const { pool, schema = DEFAULT_POSTGRES_SCHEMA, migrate = true } = value as Record<string, unknown>;
+  if (!isPool(pool)) fail('postgres.pool', '[object]', "a node-postgres Pool (new Pool(...) from 'pg')");
+  if (!isPostgresSchemaName(schema)) {
+    fail('postgres.schema', schema, 'a plain lower-case identifier (letters, digits and _), e.g. "coordinated_cron"');
+  }
+  if (typeof migrate !== 'boolean') fail('postgres.migrate', migrate, 'true or false');
+  return { pool, schema, migrate };
 }
 
 function fail(name: string, value: unknown, expected: string): never {
@@ -94,6 +126,8 @@ export function resolveModuleOptions(
   if (input.redis !== undefined && (typeof input.redis !== 'object' || input.redis === null)) {
     fail('redis', input.redis, 'a node-redis client, a @keyv/redis adapter or a Keyv around one');
   }
+  const postgres = resolvePostgres(input.postgres);
+  if (postgres && input.redis !== undefined) throw ModuleOptionsError.twoStores();
   if (input.lockStore !== undefined && !isLockStore(input.lockStore)) {
     fail('lockStore', '[object]', `an object with ${LOCK_STORE_METHODS.join(', ')} methods`);
   }
@@ -131,6 +165,7 @@ export function resolveModuleOptions(
     instanceId,
     lockStore: input.lockStore,
     redis: input.redis,
+    postgres,
     onError: input.onError,
     concurrency,
     tenantSettings: input.tenantSettings,

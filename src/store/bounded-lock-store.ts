@@ -152,10 +152,13 @@ export class BoundedLockStore implements LockStore {
     return this.bound('readSchedule', () => this.inner.readSchedule(job));
   }
 
-  async subscribe(listener: (signal: StoreSignal) => void): Promise<StoreSubscription> {
+  async subscribe(
+    listener: (signal: StoreSignal) => void,
+    onEnd?: (error?: unknown) => void,
+  ): Promise<StoreSubscription> {
     let work: Promise<StoreSubscription> | undefined;
     try {
-      return await this.bound('subscribe', () => (work = this.inner.subscribe(listener)));
+      return await this.bound('subscribe', () => (work = this.inner.subscribe(listener, onEnd)));
     } catch (error) {
       // A subscription that comes up after its caller gave up would listen for nobody: close it then.
       void work?.then((late) => late.close()).catch(() => undefined);

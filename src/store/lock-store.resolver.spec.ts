@@ -2,6 +2,7 @@ import { ModuleOptionsError } from '../options/errors/module-options.error.js';
 import { type RedisLockClient } from '../interfaces/index.js';
 import { resolveLockStore } from './lock-store.resolver.js';
 import { MemoryLockStore } from './memory/memory-lock.store.js';
+import { PostgresLockStore } from './postgres/postgres-lock.store.js';
 import { RedisLockStore } from './redis/redis-lock.store.js';
 
 const client = {
@@ -37,6 +38,19 @@ describe('resolveLockStore', () => {
     expect(resolved.source).toBe('redis-option');
     expect(resolved.store).toBeInstanceOf(RedisLockStore);
     await expect(resolved.store.claim(claim)).resolves.toMatchObject({ kind: 'won', fencingToken: 7 });
+  });
+
+  it('takes the postgres option after redis and before the cache manager, with the key prefix and the schema', () => {
+    const pool = { connect: async () => ({}), on: () => undefined } as never;
+    const postgres = { pool, schema: 'jobs', migrate: false };
+    const resolved = resolveLockStore({ postgres, keyPrefix }, { stores: [{ store: adapter }] });
+    expect(resolved.source).toBe('postgres-option');
+    expect(resolved.store).toBeInstanceOf(PostgresLockStore);
+    expect(resolved.store.kind).toBe('postgres');
+    expect(resolveLockStore({ postgres, redis: client, keyPrefix }, undefined).source).toBe('redis-option');
+    expect(resolveLockStore({ postgres, lockStore: new MemoryLockStore(), keyPrefix }, undefined).source).toBe(
+      'option',
+    );
   });
 
   it('rejects a redis option of any other shape with a boot error that says what fits', () => {

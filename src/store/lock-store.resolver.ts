@@ -1,24 +1,35 @@
 import { type KeyvRedisAdapterLike, type LockStore, type RedisLockClient } from '../interfaces/index.js';
 import { ModuleOptionsError } from '../options/errors/module-options.error.js';
+import { type ResolvedPostgresOptions } from '../options/module-options.js';
 import { MemoryLockStore } from './memory/memory-lock.store.js';
+import { PostgresLockStore } from './postgres/postgres-lock.store.js';
 import { RedisLockStore } from './redis/redis-lock.store.js';
 
 /** Where the lock store came from, for the boot log line and the disconnect ordering. */
 export type ResolvedLockStore =
   | { source: 'option'; store: LockStore }
   | { source: 'redis-option'; store: LockStore }
+  /** Its schema is checked (or created) at boot: `PostgresLockStore.prepare()`. */
+  | { source: 'postgres-option'; store: PostgresLockStore }
   /** The Redis behind the app's `CACHE_MANAGER`; that cache manager's disconnect must wait for the drain. */
   | { source: 'cache-manager'; store: LockStore; cacheManager: object }
   | { source: 'memory'; store: LockStore };
 
 /**
  * Picks the lock store, most explicit first: the `lockStore` option; the `redis` option (a node-redis client, a
- * `@keyv/redis` adapter, or a Keyv instance around one); the `@keyv/redis` store behind the app's `CACHE_MANAGER`
- * (cache-manager 7 keeps Keyv instances in `stores`); else an in-process store. Clients are matched by shape, not
- * class, so a second copy of a package in node_modules is still recognised.
+ * `@keyv/redis` adapter, or a Keyv instance around one); the `postgres` option (a node-postgres pool); the
+ * `@keyv/redis` store behind the app's `CACHE_MANAGER` (cache-manager 7 keeps Keyv instances in `stores`); else an
+ * in-process store. Clients are matched by shape, not class, so a second copy of a package in node_modules is still
+ * recognised.
  */
 export function resolveLockStore(
-  explicit: { lockStore?: LockStore; redis?: unknown; keyPrefix: string },
+  explicit: {
+    lockStore?: LockStore;
+    redis?: unknown;
+    postgres?: ResolvedPostgresOptions;
+    keyPrefix: string;
+    lockTimeout?: number;
+  },
   cacheManager: unknown,
 ): ResolvedLockStore {
   const { keyPrefix } = explicit;
@@ -33,6 +44,13 @@ export function resolveLockStore(
       );
     }
     return { source: 'redis-option', store: new RedisLockStore(getClient, { keyPrefix }) };
+  }
+  if (explicit.postgres) {
+    const { pool, schema, migrate } = explicit.postgres;
+    return {
+      source: 'postgres-option',
+      store: new PostgresLockStore(pool, { keyPrefix, schema, migrate, timeoutMs: explicit.lockTimeout }),
+    };
   }
   const adapter = adapterBehindCacheManager(cacheManager);
   if (adapter) {

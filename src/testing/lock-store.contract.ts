@@ -83,6 +83,7 @@ export function describeLockStoreContract(
         const won = await s.claim(claimOf('job', pastTick()));
         assertKind(won, 'won');
         assert.ok(won.fencingToken > 0, 'a won claim carries a positive fencing token');
+        assertClockFloor(won);
         assertClock(won.serverTimeMs, before);
         const again = await s.claim(claimOf('job', pastTick()));
         assertKind(again, 'duplicate');
@@ -385,6 +386,7 @@ export function describeLockStoreContract(
         assert.equal(winner.attempt, 2);
         assert.equal(winner.resumedFrom, first.runId);
         assert.ok(winner.fencingToken > won.fencingToken);
+        assertClockFloor(winner);
         assert.equal((await s.readLedger('takeover')).ledger?.attempt, 2);
       });
 
@@ -699,6 +701,17 @@ function assertKind<K extends string, T extends { kind: string }>(
   kind: K,
 ): asserts result is Extract<T, { kind: K }> {
   assert.equal(result.kind, kind, `expected ${kind}, got ${JSON.stringify(result)}`);
+}
+
+/**
+ * A fencing token never falls below the store's clock in microseconds when it is handed out, so that a counter the
+ * store lost (a restart without persistence, a failover, an expiry) cannot hand out one lower than before.
+ */
+function assertClockFloor(won: { fencingToken: number; serverTimeMs: number }): void {
+  assert.ok(
+    won.fencingToken >= won.serverTimeMs * 1000,
+    `fencing token ${won.fencingToken} is below the store clock in microseconds (${won.serverTimeMs * 1000})`,
+  );
 }
 
 /** The store's clock, read while the call was in flight: on a store whose clock agrees with this process's. */

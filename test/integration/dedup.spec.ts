@@ -1,9 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { CoordinatedCron, CoordinatedCronRunner, type JobRunReport } from '../../src/index.js';
 import { createTestApp } from '../support/app.js';
-import { deleteKeys, REDIS_URL, uniquePrefix } from '../support/redis.js';
+import { uniquePrefix } from '../support/redis.js';
+import { STORE_TARGETS } from '../support/store-targets.js';
 
-describe('duplicate suppression across instances (real Redis)', () => {
+describe.each(STORE_TARGETS)('duplicate suppression across instances ($name)', (target) => {
+  target.use();
+
   it('two instances triggering the same 100 occurrences at the same instant run each exactly once', async () => {
     const prefix = uniquePrefix('dedup');
     const ranBy: Record<string, string[]> = {};
@@ -17,8 +20,8 @@ describe('duplicate suppression across instances (real Redis)', () => {
       }
       return Jobs;
     };
-    const a = await createTestApp({ providers: [makeJobs('a')], options: { keyPrefix: prefix, instanceId: 'a' } });
-    const b = await createTestApp({ providers: [makeJobs('b')], options: { keyPrefix: prefix, instanceId: 'b' } });
+    const a = await createTestApp({ providers: [makeJobs('a')], ...target.app(prefix, { instanceId: 'a' }) });
+    const b = await createTestApp({ providers: [makeJobs('b')], ...target.app(prefix, { instanceId: 'b' }) });
     await a.app.init();
     await b.app.init();
     try {
@@ -51,7 +54,6 @@ describe('duplicate suppression across instances (real Redis)', () => {
     } finally {
       await a.app.close();
       await b.app.close();
-      await deleteKeys(REDIS_URL, prefix);
     }
   });
 
@@ -65,7 +67,7 @@ describe('duplicate suppression across instances (real Redis)', () => {
         runs += 1;
       }
     }
-    const first = await createTestApp({ providers: [Jobs], options: { keyPrefix: prefix } });
+    const first = await createTestApp({ providers: [Jobs], ...target.app(prefix) });
     await first.app.init();
     const occurrence = new Date('2026-02-01T10:00:00Z');
     try {
@@ -75,7 +77,7 @@ describe('duplicate suppression across instances (real Redis)', () => {
     } finally {
       await first.app.close();
     }
-    const restarted = await createTestApp({ providers: [Jobs], options: { keyPrefix: prefix } });
+    const restarted = await createTestApp({ providers: [Jobs], ...target.app(prefix) });
     await restarted.app.init();
     try {
       const again = await restarted.app.get(CoordinatedCronRunner).trigger('late-job', { occurrence });
@@ -83,7 +85,6 @@ describe('duplicate suppression across instances (real Redis)', () => {
       expect(runs).toBe(1);
     } finally {
       await restarted.app.close();
-      await deleteKeys(REDIS_URL, prefix);
     }
   });
 });

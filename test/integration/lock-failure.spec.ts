@@ -1,5 +1,4 @@
 /** @jest-environment ./test/support/real-process-environment.cjs */
-import { CACHE_MANAGER } from '@nestjs/cache-manager';
 import { Injectable } from '@nestjs/common';
 import {
   CoordinatedCron,
@@ -11,7 +10,8 @@ import {
 import { waitFor } from '../e2e/harness/wait.js';
 import { CapturingLogger, createTestApp, fenceOf } from '../support/app.js';
 import { uniquePrefix } from '../support/redis.js';
-import { freePort, OwnRedisServer } from '../support/redis-server.js';
+import { freePort } from '../support/redis-server.js';
+import { STORE_TARGETS } from '../support/store-targets.js';
 import { failOnUnhandledRejections } from '../support/unhandled.js';
 
 const LOCK_TIMEOUT = 500;
@@ -49,17 +49,21 @@ function expectLockErrorSkips(results: Array<{ report: JobRunReport; ms: number 
   for (const line of errorLines) expect(line.message).toMatch(/job=guarded-job run=[0-9a-f-]{36} /);
 }
 
-describe('lock store failure: skip, never double-run', () => {
+describe.each(STORE_TARGETS)('lock store failure: skip, never double-run ($name)', (target) => {
   const unhandled = failOnUnhandledRejections();
+  target.use();
 
-  it('a default-constructed KeyvRedis aimed at a closed port: every run is skipped/lock-error, the body never runs', async () => {
+  it('a client made with defaults, aimed at a closed port: every run is skipped/lock-error, the body never runs', async () => {
     const port = await freePort();
     const counter = { runs: 0 };
     const errors: CronContextValue[] = [];
     const { app, logger } = await createTestApp({
       providers: [jobsCounting(counter)],
-      cache: { redisUrl: `redis://127.0.0.1:${port}` },
-      options: { keyPrefix: uniquePrefix('closed'), lockTimeout: LOCK_TIMEOUT, onError: (_e, c) => errors.push(c) },
+      ...target.deadApp(port, {
+        keyPrefix: uniquePrefix('closed'),
+        lockTimeout: LOCK_TIMEOUT,
+        onError: (_e, c) => errors.push(c),
+      }),
     });
     await app.init();
     try {
@@ -76,13 +80,12 @@ describe('lock store failure: skip, never double-run', () => {
     }
   });
 
-  it('a Redis that stops answering (SIGSTOP): runs are skipped within the bound; after SIGCONT they run again', async () => {
-    const server = await OwnRedisServer.start();
+  it('a store that stops answering (SIGSTOP): runs are skipped within the bound; after SIGCONT they run again', async () => {
+    const server = await target.ownServer();
     const counter = { runs: 0 };
     const { app, logger } = await createTestApp({
       providers: [jobsCounting(counter)],
-      cache: { redisUrl: server.url },
-      options: { keyPrefix: uniquePrefix('paused'), lockTimeout: LOCK_TIMEOUT },
+      ...target.app(uniquePrefix('paused'), { lockTimeout: LOCK_TIMEOUT }, server),
     });
     try {
       await app.init();
@@ -116,16 +119,15 @@ describe('lock store failure: skip, never double-run', () => {
     } finally {
       server.resume();
       await app.close();
-      server.kill();
     }
   });
+
   it("lockFailure 'run': a dead store does not stop the job; the error is logged with its identity", async () => {
     const port = await freePort();
     const counter = { runs: 0 };
     const { app, logger } = await createTestApp({
       providers: [jobsCounting(counter)],
-      cache: { redisUrl: `redis://127.0.0.1:${port}` },
-      options: { keyPrefix: uniquePrefix('run-anyway'), lockTimeout: LOCK_TIMEOUT, lockFailure: 'run' },
+      ...target.deadApp(port, { keyPrefix: uniquePrefix('run-anyway'), lockTimeout: LOCK_TIMEOUT, lockFailure: 'run' }),
     });
     try {
       const report = await app
@@ -145,8 +147,8 @@ describe('lock store failure: skip, never double-run', () => {
     }
   });
 
-  it('Redis killed mid-run, then back: the run loses its lease, other runs skip at once, and runs resume after', async () => {
-    const server = await OwnRedisServer.start();
+  it('the store killed mid-run, then back: the run loses its lease, other runs skip at once, and runs resume after', async () => {
+    const server = await target.ownServer();
     const runs = { quick: 0 };
     let started!: () => void;
     const longStarted = new Promise<void>((resolve) => (started = resolve));
@@ -170,45 +172,37 @@ describe('lock store failure: skip, never double-run', () => {
     // lockTimeout far above the lease: a skip that waited for it would show in the timing below.
     const { app, logger } = await createTestApp({
       providers: [Jobs],
-      cache: { redisUrl: server.url },
-      options: { keyPrefix: uniquePrefix('killed'), lockTimeout: 5_000, leaseTtl: 900 },
+      ...target.app(uniquePrefix('killed'), { lockTimeout: 5_000, leaseTtl: 900 }, server),
     });
-    let back: OwnRedisServer | undefined;
+    let back = false;
     try {
       const runner = app.get(CoordinatedCronRunner);
       const longRun = runner.trigger('long-job', { occurrence: new Date(Date.UTC(2026, 0, 1)) });
       await longStarted;
       await server.crash();
       // Until the client has seen the socket close, a call is sent and fails differently (the socket closed under it).
-      const cache = app.get<{ stores: Array<{ store: { client: { isOpen: boolean; isReady: boolean } } }> }>(
-        CACHE_MANAGER,
-      );
-      const client = cache.stores[0].store.client;
-      await waitFor('the cache client to notice the crash', () => client.isOpen && !client.isReady, {
-        timeoutMs: 5_000,
-        intervalMs: 10,
-      });
+      await target.untilOutageNoticed(app);
 
       const duringOutage = new Date(Date.UTC(2026, 0, 2));
       const skipped = await triggerTimed(runner, duringOutage, 'quick-job');
       expect(skipped.report).toMatchObject({ outcome: 'skipped', skipReason: 'lock-error' });
-      expect(skipped.report.error).toContain('not ready (reconnecting)');
+      expect(skipped.report.error).toMatch(target.killedError);
       expect(skipped.ms).toBeLessThan(2_500);
       expect(runs.quick).toBe(0);
 
       const long = await longRun;
-      expect((abortReason as Error | undefined)?.message).toMatch(
-        /^running lease lost: not renewed for 900ms: .*not ready \(reconnecting\)/,
-      );
+      expect((abortReason as Error | undefined)?.message).toMatch(/^running lease lost: not renewed for 900ms: /);
+      expect((abortReason as Error | undefined)?.message).toMatch(target.killedError);
       const lost = logger.lines.filter((l) =>
         l.message.startsWith(`job=long-job run=${long.runId}${fenceOf(long)} running lease lost (`),
       );
       expect(lost.map((l) => l.level)).toEqual(['error']);
 
-      back = await OwnRedisServer.start(server.port);
+      await server.start();
+      back = true;
       let resumed: JobRunReport | undefined;
       await waitFor(
-        'a run after Redis came back',
+        'a run after the store came back',
         async () => {
           resumed = await runner.trigger('quick-job', { occurrence: new Date(Date.UTC(2026, 0, 3)) });
           return resumed.outcome === 'completed';
@@ -216,15 +210,14 @@ describe('lock store failure: skip, never double-run', () => {
         { timeoutMs: 15_000, intervalMs: 200 },
       );
       expect(runs.quick).toBe(1);
-      // The occurrence refused during the outage was not claimed behind its back when Redis returned.
+      // The occurrence refused during the outage was not claimed behind its back when the store returned.
       expect((await runner.trigger('quick-job', { occurrence: duringOutage })).outcome).toBe('completed');
       expect(runs.quick).toBe(2);
     } finally {
       started();
-      // Closing waits for whatever the cache client has queued; with Redis still down that would be forever.
-      back ??= await OwnRedisServer.start(server.port);
+      // Closing waits for whatever a Redis cache client has queued; with Redis still down that would be forever.
+      if (!back) await server.start();
       await app.close();
-      back.kill();
     }
   });
 
@@ -263,8 +256,11 @@ describe('lock store failure: skip, never double-run', () => {
       // No store answers, so no lease can keep the runs apart: only the process's own guard can.
       const { app, logger } = await createTestApp({
         providers: [gatedJob(state)],
-        cache: { redisUrl: `redis://127.0.0.1:${port}` },
-        options: { keyPrefix: uniquePrefix('run-guard'), lockTimeout: LOCK_TIMEOUT, lockFailure: 'run' },
+        ...target.deadApp(port, {
+          keyPrefix: uniquePrefix('run-guard'),
+          lockTimeout: LOCK_TIMEOUT,
+          lockFailure: 'run',
+        }),
       });
       try {
         const runner = app.get(CoordinatedCronRunner);

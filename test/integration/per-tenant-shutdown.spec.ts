@@ -1,9 +1,9 @@
 /** @jest-environment ./test/support/real-process-environment.cjs */
 import { performance } from 'node:perf_hooks';
 import { CoordinatedCronRunner } from '../../src/index.js';
-import { pendingKey } from '../support/internals.js';
 import { createTestApp } from '../support/app.js';
-import { connectRedis, deleteKeys, REDIS_URL, uniquePrefix } from '../support/redis.js';
+import { uniquePrefix } from '../support/redis.js';
+import { STORE_TARGETS } from '../support/store-targets.js';
 import { expectPartition } from '../support/tenants.js';
 import { failOnUnhandledRejections } from '../support/unhandled.js';
 import {
@@ -18,8 +18,9 @@ import {
   expectEachOnce,
 } from '../support/per-tenant.js';
 
-describe('@PerTenant fan-out at shutdown (real Redis)', () => {
+describe.each(STORE_TARGETS)('@PerTenant fan-out at shutdown: pending tenants ($name)', (target) => {
   failOnUnhandledRejections();
+  target.use();
   it('shutdown: stops starting tenants at close, lets running ones finish, and the next app takes the rest first', async () => {
     const tenants = ids(200);
     const { type } = settingsFor({ tenants: () => tenants });
@@ -35,10 +36,10 @@ describe('@PerTenant fan-out at shutdown (real Redis)', () => {
       await sleep(50);
       firstFinished.push(tenantId);
     });
-    const options = { keyPrefix: prefix, jitter: false, tenantSettings: type, concurrency: 5 };
-    const redis = await connectRedis();
+    const options = { jitter: false, tenantSettings: type, concurrency: 5 };
+    const probe = await target.probe(prefix);
     let closeStarted = false;
-    const first = await createTestApp({ providers: [job1], options });
+    const first = await createTestApp({ providers: [job1], ...target.app(prefix, options) });
     try {
       const runner = first.app.get(CoordinatedCronRunner);
       const occurrence = nextOccurrence();
@@ -79,14 +80,14 @@ describe('@PerTenant fan-out at shutdown (real Redis)', () => {
       const listed = /ids=(\S+)/.exec(line)?.[1].split(',') ?? [];
       expectEachOnce(listed, summary.unprocessed);
 
-      expectEachOnce(await redis.sMembers(pendingKey(prefix, JOB)), summary.unprocessed);
+      expectEachOnce(await probe.readPending(JOB), summary.unprocessed);
 
       const secondStarts: string[] = [];
       const job2 = tenantJob(async (tenantId) => {
         secondStarts.push(tenantId);
         await sleep(2);
       });
-      const second = await createTestApp({ providers: [job2], options });
+      const second = await createTestApp({ providers: [job2], ...target.app(prefix, options) });
       try {
         const next = await second.app.get(CoordinatedCronRunner).trigger(JOB, { occurrence: nextOccurrence() });
         expect(next.outcome).toBe('completed');
@@ -99,14 +100,12 @@ describe('@PerTenant fan-out at shutdown (real Redis)', () => {
         );
         expect(second.logger.matching(takenFirst)).toHaveLength(1);
         // Done with them: a third run must not find them pending again.
-        expect(await redis.exists(pendingKey(prefix, JOB))).toBe(0);
+        expect(await probe.readPending(JOB)).toEqual([]);
       } finally {
         await second.app.close();
       }
     } finally {
       if (!closeStarted) await first.app.close();
-      await redis.close();
-      await deleteKeys(REDIS_URL, prefix);
     }
   });
 
@@ -131,11 +130,11 @@ describe('@PerTenant fan-out at shutdown (real Redis)', () => {
           );
         }),
     );
-    const redis = await connectRedis();
+    const probe = await target.probe(prefix);
     let closed = false;
     const { app, logger } = await createTestApp({
       providers: [job],
-      options: { keyPrefix: prefix, jitter: false, tenantSettings: type, concurrency: 3, shutdownTimeout: 200 },
+      ...target.app(prefix, { jitter: false, tenantSettings: type, concurrency: 3, shutdownTimeout: 200 }),
     });
     try {
       const pendingReport = app.get(CoordinatedCronRunner).trigger(JOB, { occurrence: nextOccurrence() });
@@ -159,7 +158,7 @@ describe('@PerTenant fan-out at shutdown (real Redis)', () => {
         tenants.filter((id) => !started.includes(id)),
       );
       // Cut off mid-way or never started: all of them are retried by the next run.
-      expectEachOnce(await redis.sMembers(pendingKey(prefix, JOB)), tenants);
+      expectEachOnce(await probe.readPending(JOB), tenants);
       const line = logger.matching(/interrupted: unprocessed=/);
       expect(line).toHaveLength(1);
       expect(line[0]).toContain(
@@ -168,8 +167,6 @@ describe('@PerTenant fan-out at shutdown (real Redis)', () => {
       expect(line[0]).toContain(`cut-off=3 cut-off-ids=${summary.failed.map((f) => f.tenantId).join(',')} `);
     } finally {
       if (!closed) await app.close();
-      await redis.close();
-      await deleteKeys(REDIS_URL, prefix);
     }
   });
 });

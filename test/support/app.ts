@@ -12,7 +12,7 @@ import { ScheduleModule, SchedulerRegistry } from '@nestjs/schedule';
 import { Test } from '@nestjs/testing';
 import { ClsModule } from 'nestjs-cls';
 import { CoordinatedCronModule, type CoordinatedCronModuleOptions } from '../../src/index.js';
-import { Clock } from './internals.js';
+import { Clock, CoordinatedCronScheduler } from './internals.js';
 import { REDIS_URL } from './redis.js';
 
 /** Collects every log line so tests can assert on what the library wrote. */
@@ -91,6 +91,10 @@ export async function createTestApp(
   const app = await builder.setLogger(logger).compile();
   try {
     await app.init();
+    // The boot's reads (each job's schedule, then its ledger, for late runs) come after init, as in an app. A test
+    // that triggers at once would otherwise race them: a boot that reads the ledger the test's first run wrote
+    // catches up the schedule's open tick beside the test's own runs.
+    await app.get(CoordinatedCronScheduler, { strict: false }).whenBooted();
   } catch (error) {
     // Nest cannot close a context whose init failed, but a failed bootstrap hook may come after ScheduleModule
     // started its cron jobs; stop them so the test process can exit.

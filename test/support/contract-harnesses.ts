@@ -1,9 +1,11 @@
 import { createClient, createCluster } from '@redis/client';
-import { RedisLockStore, type LockStore, type RedisLockClient } from '../../src/index.js';
+import { type Pool } from 'pg';
+import { PostgresLockStore, RedisLockStore, type LockStore, type RedisLockClient } from '../../src/index.js';
 import { type LockStoreContractHarness } from '../../src/testing/index.js';
 import { OwnRedisCluster } from '../e2e/harness/redis-cluster.js';
 import { uniquePrefix } from './redis.js';
 import { OwnRedisServer } from './redis-server.js';
+import { OwnPostgresServer } from './postgres-server.js';
 
 type Client = ReturnType<typeof createClient>;
 
@@ -80,6 +82,54 @@ export function redisClusterHarness(): LockStoreContractHarness {
       for (const client of clients) client.destroy();
       clients = [];
       cluster?.stop();
+    },
+  };
+}
+
+/** Polls `probe` until it resolves, for at most 20 s (a server coming back after a restart). */
+async function untilAnswers(what: string, probe: () => Promise<unknown>): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    try {
+      await probe();
+      return;
+    } catch (error) {
+      if (Date.now() > deadline)
+        throw new Error(`${what} did not answer within 20 s: ${String(error)}`, { cause: error });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}
+
+/**
+ * The PostgreSQL store on a server of the test's own, through two pools made as an app makes them (a "peer" is
+ * another process's view). `restart` stops the server as `pg_ctl stop -m immediate` does (a crash: no checkpoint)
+ * and starts it again on the same port: what was committed survives, as it would on a real database.
+ */
+export function postgresHarness(): LockStoreContractHarness {
+  let server: OwnPostgresServer;
+  let pools: Pool[] = [];
+  const prefixes = new WeakMap<LockStore, string>();
+  const storeOn = (pool: Pool, keyPrefix: string) => {
+    const store = new PostgresLockStore(pool, { keyPrefix, timeoutMs: 10_000 });
+    prefixes.set(store, keyPrefix);
+    return store;
+  };
+  return {
+    async setUp() {
+      server = await OwnPostgresServer.start();
+      pools = [server.pool(), server.pool()];
+    },
+    create: () => storeOn(pools[0], uniquePrefix('contract')),
+    peer: (store) => storeOn(pools[1], prefixes.get(store) as string),
+    async restart() {
+      await server.restart('immediate');
+      for (const [i, pool] of pools.entries()) await untilAnswers(`pool ${i}`, () => pool.query('SELECT 1'));
+    },
+    async tearDown() {
+      await Promise.all(pools.map((pool) => pool.end()));
+      pools = [];
+      await server?.dispose();
     },
   };
 }

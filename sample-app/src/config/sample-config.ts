@@ -2,6 +2,7 @@
  * The sample app is configured from the environment only:
  *
  *   REDIS_URL                 unset: in-process locks, one instance; set: CacheModule with @keyv/redis, shared locks
+ *   DATABASE_URL              a postgres:// URL: the locks live in PostgreSQL (the postgres option), whatever the cache
  *   REDIS_CLUSTER_NODES       comma-separated redis:// URLs of Redis Cluster nodes: the cache (and the locks) use a
  *                             cluster client instead of REDIS_URL
  *   REDIS_SENTINELS           comma-separated host:port of Redis Sentinels (with REDIS_SENTINEL_NAME, default

@@ -10,6 +10,13 @@ export class ModuleOptionsError extends CoordinatedCronConfigurationError {
     );
   }
 
+  static twoStores(): ModuleOptionsError {
+    return new ModuleOptionsError(
+      'CoordinatedCronModule options redis and postgres are both set, but the locks live in one store. Choose one: ' +
+        'keep postgres and remove redis, or the other way round.',
+    );
+  }
+
   static invalidConcurrency(value: unknown): ModuleOptionsError {
     return new ModuleOptionsError(
       `CoordinatedCronModule option concurrency ${JSON.stringify(value)} must be a positive integer, e.g. 5.`,

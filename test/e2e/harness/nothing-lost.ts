@@ -4,8 +4,9 @@ import { type SampleProcess } from './sample-process.js';
 import { sleep, waitFor } from './wait.js';
 import { OwnRedisCluster } from './redis-cluster.js';
 import { OwnRedisSentinel } from './redis-sentinel.js';
+import { OwnPostgresServer } from '../../support/postgres-server.js';
 
-export type Backend = 'redis' | 'cluster' | 'sentinel';
+export type Backend = 'redis' | 'cluster' | 'sentinel' | 'postgres';
 export type NothingLostScenario =
   'dedup' | 'resume-2' | 'resume-4' | 'plain-resume' | 'plain-default' | 'catchup' | 'first-deploy';
 
@@ -38,8 +39,9 @@ async function holderOf(world: Scenario, job: string, instances: SampleProcess[]
 }
 
 /**
- * The promises of "nothing lost" across processes on real Redis of one kind (`backend`): standalone, a Cluster of
- * three masters, or a Sentinel group (no failover here: the Sentinel spec does that). A crashed holder's occurrence
+ * The promises of "nothing lost" across processes on one kind of store (`backend`): Redis standalone, a Cluster of
+ * three masters, a Sentinel group (no failover here: the Sentinel spec does that), or PostgreSQL (a server of the
+ * file's own, the locks through `DATABASE_URL`, no Redis in the app). A crashed holder's occurrence
  * is resumed by exactly one survivor without a tick, a whole-fleet restart runs the occurrence it missed, a first
  * deploy catches up nothing. `only` picks scenarios, for a backend on which the rest would repeat what another
  * backend's run already shows.
@@ -49,17 +51,24 @@ export function describeNothingLost(backend: Backend, only?: readonly NothingLos
   describe(`e2e: crash resume and catch-up on ${backend}`, () => {
     const openPlain = useScenarios();
     let cluster: OwnRedisCluster | undefined;
+    let postgres: OwnPostgresServer | undefined;
     beforeAll(async () => {
       // One cluster for the file: three masters on loopback, every sample instance on a cluster client.
       if (backend === 'cluster') cluster = await OwnRedisCluster.start();
+      // One PostgreSQL for the file; each scenario has a key prefix of its own.
+      if (backend === 'postgres') postgres = await OwnPostgresServer.start();
     }, 60_000);
-    afterAll(() => cluster?.stop());
+    afterAll(async () => {
+      cluster?.stop();
+      await postgres?.dispose();
+    });
     const openScenario = async (label: string, env: Record<string, string>) => {
       if (backend === 'sentinel') {
         // A group per test: every test ends by killing the processes it started, the group's among them.
         const group = await OwnRedisSentinel.start();
         return openPlain(`${backend}-${label}`, { ...env, REDIS_SENTINELS: group.sentinels });
       }
+      if (postgres) return openPlain(`${backend}-${label}`, { ...env, DATABASE_URL: postgres.url, REDIS_URL: '' });
       return openPlain(`${backend}-${label}`, cluster ? { ...env, REDIS_CLUSTER_NODES: cluster.urls.join(',') } : env);
     };
 

@@ -1,0 +1,392 @@
+import { DEFAULT_POSTGRES_SCHEMA, isPostgresSchemaName } from '../../common/postgres-schema-name.js';
+
+/** The schema version this library's SQL creates; recorded in `<schema>.schema_version`. */
+export const POSTGRES_SCHEMA_VERSION = 1;
+
+/**
+ * The SQL that creates (or upgrades to) the tables and functions of the PostgreSQL store in `schema`. Every statement
+ * can run again (`IF NOT EXISTS`, `CREATE OR REPLACE`), and the first takes a transaction-scoped advisory lock, so
+ * that instances (or migration runners) doing it at the same moment take turns. Run it inside one transaction, as
+ * TypeORM and Knex run a migration; the store runs it that way itself unless `migrate` is `false`.
+ *
+ * Tables (every row carries the app's `prefix`, so apps with different key prefixes share nothing):
+ * - `jobs`: one row per job: the running lease, the fencing counter, the ledger, the pause, the run status, and the
+ *   expiry of the history and the pointer to the pending tenants. Every decision about a job locks this row first.
+ * - `claims`: one row per claimed occurrence; its primary key is what makes two claims of one occurrence impossible.
+ * - `progress`, `pending`: tenant ids as `text[]` batches (a write's worth each), read back in pages.
+ * - `history`: run reports, newest by `seq`.
+ * - `tenant_pauses`: one row per tenant paused for a job.
+ *
+ * A changed schedule is signalled with `pg_notify` on the channel `<schema>_signals` (see `postgresSignalChannel`).
+ */
+export function postgresSchemaSql(schema: string = DEFAULT_POSTGRES_SCHEMA): string {
+  if (!isPostgresSchemaName(schema)) {
+    throw new Error(
+      `postgresSchemaSql: schema ${JSON.stringify(schema)} is not a plain lower-case identifier ` +
+        '(letters, digits and _, starting with a letter or _), e.g. "coordinated_cron".',
+    );
+  }
+  const s = `"${schema}"`;
+  const ms = (value: string) => `(${value} * interval '1 millisecond')`;
+  const epochMs = (value: string) => `floor(extract(epoch FROM ${value}) * 1000)`;
+  return `-- nestjs-coordinated-cron: schema ${schema}, version ${POSTGRES_SCHEMA_VERSION}
+SELECT pg_advisory_xact_lock(hashtext('nestjs-coordinated-cron'), hashtext('${schema}'));
+
+CREATE SCHEMA IF NOT EXISTS ${s};
+
+CREATE TABLE IF NOT EXISTS ${s}.schema_version (
+  singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+  version integer NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS ${s}.jobs (
+  prefix text NOT NULL,
+  job text NOT NULL,
+  lease_token text,
+  lease_expires_at timestamptz,
+  fence bigint NOT NULL DEFAULT 0,
+  ledger_occurrence timestamptz,
+  ledger_run_id text,
+  ledger_owner text,
+  ledger_state text,
+  ledger_started_at timestamptz,
+  ledger_attempt integer,
+  ledger_fencing_token bigint,
+  ledger_expires_at timestamptz,
+  pause jsonb,
+  pause_until timestamptz,
+  run_status jsonb,
+  run_status_expires_at timestamptz,
+  history_expires_at timestamptz,
+  pending_generation text,
+  pending_expires_at timestamptz,
+  schedule_version integer NOT NULL DEFAULT 0,
+  schedule_override jsonb,
+  schedule_changed_at timestamptz,
+  PRIMARY KEY (prefix, job)
+);
+
+CREATE TABLE IF NOT EXISTS ${s}.claims (
+  prefix text NOT NULL,
+  job text NOT NULL,
+  occurrence timestamptz NOT NULL,
+  token text NOT NULL,
+  expires_at timestamptz NOT NULL,
+  PRIMARY KEY (prefix, job, occurrence)
+);
+
+CREATE TABLE IF NOT EXISTS ${s}.progress (
+  prefix text NOT NULL,
+  job text NOT NULL,
+  occurrence timestamptz NOT NULL,
+  batch bigint GENERATED ALWAYS AS IDENTITY,
+  tenant_ids text[] NOT NULL,
+  expires_at timestamptz NOT NULL,
+  PRIMARY KEY (prefix, job, occurrence, batch)
+);
+
+CREATE TABLE IF NOT EXISTS ${s}.pending (
+  prefix text NOT NULL,
+  job text NOT NULL,
+  generation text NOT NULL,
+  batch bigint GENERATED ALWAYS AS IDENTITY,
+  tenant_ids text[] NOT NULL,
+  PRIMARY KEY (prefix, job, generation, batch)
+);
+
+CREATE TABLE IF NOT EXISTS ${s}.tenant_pauses (
+  prefix text NOT NULL,
+  job text NOT NULL,
+  tenant_id text NOT NULL,
+  record jsonb NOT NULL,
+  until timestamptz,
+  PRIMARY KEY (prefix, job, tenant_id)
+);
+
+CREATE TABLE IF NOT EXISTS ${s}.history (
+  prefix text NOT NULL,
+  job text NOT NULL,
+  seq bigint GENERATED ALWAYS AS IDENTITY,
+  report jsonb NOT NULL,
+  PRIMARY KEY (prefix, job, seq)
+);
+
+-- Claims an occurrence: every decision of the claim in one call, under the job row's lock.
+CREATE OR REPLACE FUNCTION ${s}.claim(
+  p_prefix text, p_job text, p_occurrence timestamptz, p_token text, p_run_id text, p_owner text,
+  p_claim_until timestamptz, p_claim_min_ms double precision, p_lease_ms double precision,
+  p_ledger_ms double precision, p_late_at timestamptz, p_ignore_pause boolean, p_answer_by timestamptz,
+  p_schedule_version integer, p_catchup boolean,
+  OUT kind text, OUT server_time_ms double precision, OUT fencing_token bigint,
+  OUT lease_left_ms double precision, OUT due_in_ms double precision, OUT schedule_version integer
+) LANGUAGE plpgsql AS $claim$
+DECLARE
+  v_job ${s}.jobs%ROWTYPE;
+  v_now timestamptz;
+  v_ledger_live boolean;
+  v_move_ledger boolean;
+BEGIN
+  -- The job's row is the lock: concurrent claims of the job queue here, and each decides on what the one before
+  -- it committed (under READ COMMITTED every statement below reads anew; a stricter level fails instead, 40001).
+  INSERT INTO ${s}.jobs (prefix, job) VALUES (p_prefix, p_job) ON CONFLICT DO NOTHING;
+  SELECT * INTO v_job FROM ${s}.jobs WHERE prefix = p_prefix AND job = p_job FOR NO KEY UPDATE;
+  v_now := clock_timestamp();
+  server_time_ms := ${epochMs('v_now')};
+  -- Every answer carries the schedule's version, so an instance that missed a change corrects itself.
+  schedule_version := v_job.schedule_version;
+  -- Its caller has given up (it reports a lock error): claim nothing that nobody would run.
+  IF p_answer_by IS NOT NULL AND v_now > p_answer_by THEN
+    kind := 'expired';
+    RETURN;
+  END IF;
+  IF NOT p_ignore_pause AND v_job.pause IS NOT NULL AND (v_job.pause_until IS NULL OR v_job.pause_until > v_now) THEN
+    kind := 'paused';
+    RETURN;
+  END IF;
+  -- A tick of a schedule no longer in force: the schedule changed before it came.
+  IF p_schedule_version IS NOT NULL AND p_schedule_version <> v_job.schedule_version
+     AND p_occurrence >= coalesce(v_job.schedule_changed_at, '-infinity') THEN
+    kind := 'rescheduled';
+    RETURN;
+  END IF;
+  -- Not due yet by the store's clock: the caller's clock runs ahead; it waits and asks again.
+  IF v_now < p_occurrence THEN
+    kind := 'early';
+    due_in_ms := ceil(extract(epoch FROM p_occurrence - v_now) * 1000);
+    RETURN;
+  END IF;
+  v_ledger_live := coalesce(v_job.ledger_expires_at > v_now, false);
+  IF EXISTS (
+    SELECT 1 FROM ${s}.claims
+    WHERE prefix = p_prefix AND job = p_job AND occurrence = p_occurrence AND expires_at > v_now
+  ) THEN
+    kind := 'duplicate';
+    -- The loser learns how long the lease of a run of this very occurrence has left, to watch it for a crash.
+    IF v_ledger_live AND v_job.ledger_occurrence = p_occurrence AND v_job.ledger_state = 'running' THEN
+      lease_left_ms := CASE WHEN v_job.lease_expires_at > v_now
+        THEN ceil(extract(epoch FROM v_job.lease_expires_at - v_now) * 1000) ELSE 0 END;
+    END IF;
+    RETURN;
+  END IF;
+  -- Nobody claimed it, and its window has passed by the store's clock: the caller's clock runs behind.
+  IF p_late_at IS NOT NULL AND v_now >= p_late_at THEN
+    kind := 'late';
+    RETURN;
+  END IF;
+  IF v_job.lease_expires_at > v_now THEN
+    lease_left_ms := ceil(extract(epoch FROM v_job.lease_expires_at - v_now) * 1000);
+    -- A late run leaves the occurrence for later while another run holds the lease.
+    IF p_catchup THEN
+      kind := 'overlap';
+      RETURN;
+    END IF;
+  END IF;
+  -- Expired claims of the job go as a claim passes by: nothing sweeps on a timer.
+  DELETE FROM ${s}.claims WHERE prefix = p_prefix AND job = p_job AND expires_at <= v_now;
+  -- The primary key refuses a second claim of the occurrence even where the check above could not see the first.
+  INSERT INTO ${s}.claims (prefix, job, occurrence, token, expires_at)
+  VALUES (p_prefix, p_job, p_occurrence, p_token, greatest(p_claim_until, v_now + ${ms('p_claim_min_ms')}));
+  -- Another run of the job holds the lease: the occurrence is claimed but does not run.
+  IF lease_left_ms IS NOT NULL THEN
+    kind := 'overlap';
+    RETURN;
+  END IF;
+  -- One more than the last token, and never below the store's clock in microseconds: a counter lost or set back
+  -- (a restore, a failover) cannot hand out a token lower than one already handed out.
+  fencing_token := greatest(v_job.fence + 1, floor(extract(epoch FROM clock_timestamp()) * 1000000)::bigint);
+  -- The ledger only moves forward: a backfill of an older occurrence is claimed and fenced but leaves the record of
+  -- the newest alone. Moving on frees the previous occurrence's progress.
+  v_move_ledger := NOT v_ledger_live OR p_occurrence >= v_job.ledger_occurrence;
+  IF v_move_ledger THEN
+    DELETE FROM ${s}.progress WHERE prefix = p_prefix AND job = p_job AND occurrence <> p_occurrence;
+  END IF;
+  UPDATE ${s}.jobs SET
+    lease_token = p_token,
+    lease_expires_at = v_now + ${ms('p_lease_ms')},
+    fence = fencing_token,
+    ledger_occurrence = CASE WHEN v_move_ledger THEN p_occurrence ELSE ledger_occurrence END,
+    ledger_run_id = CASE WHEN v_move_ledger THEN p_run_id ELSE ledger_run_id END,
+    ledger_owner = CASE WHEN v_move_ledger THEN p_owner ELSE ledger_owner END,
+    ledger_state = CASE WHEN v_move_ledger THEN 'running' ELSE ledger_state END,
+    ledger_started_at = CASE WHEN v_move_ledger THEN v_now ELSE ledger_started_at END,
+    ledger_attempt = CASE WHEN v_move_ledger THEN 1 ELSE ledger_attempt END,
+    ledger_fencing_token = CASE WHEN v_move_ledger THEN fencing_token ELSE ledger_fencing_token END,
+    ledger_expires_at = CASE WHEN v_move_ledger THEN v_now + ${ms('p_ledger_ms')} ELSE ledger_expires_at END
+  WHERE prefix = p_prefix AND job = p_job;
+  kind := 'won';
+END
+$claim$;
+
+-- Takes over a crashed run: the ledger still says it runs and its lease expired unrenewed.
+CREATE OR REPLACE FUNCTION ${s}.take_over(
+  p_prefix text, p_job text, p_occurrence timestamptz, p_token text, p_run_id text, p_owner text,
+  p_lease_ms double precision, p_ledger_ms double precision, p_answer_by timestamptz,
+  OUT kind text, OUT server_time_ms double precision, OUT fencing_token bigint, OUT attempt integer,
+  OUT resumed_from text, OUT lease_left_ms double precision
+) LANGUAGE plpgsql AS $take_over$
+DECLARE
+  v_job ${s}.jobs%ROWTYPE;
+  v_now timestamptz;
+BEGIN
+  SELECT * INTO v_job FROM ${s}.jobs WHERE prefix = p_prefix AND job = p_job FOR NO KEY UPDATE;
+  v_now := clock_timestamp();
+  server_time_ms := ${epochMs('v_now')};
+  IF p_answer_by IS NOT NULL AND v_now > p_answer_by THEN
+    kind := 'expired';
+    RETURN;
+  END IF;
+  IF NOT FOUND THEN
+    kind := 'gone';
+    RETURN;
+  END IF;
+  IF v_job.pause IS NOT NULL AND (v_job.pause_until IS NULL OR v_job.pause_until > v_now) THEN
+    kind := 'paused';
+    RETURN;
+  END IF;
+  -- Nothing to take over unless the ledger still says this occurrence is running.
+  IF NOT coalesce(v_job.ledger_expires_at > v_now, false) OR v_job.ledger_occurrence <> p_occurrence
+     OR v_job.ledger_state <> 'running' THEN
+    kind := 'gone';
+    RETURN;
+  END IF;
+  -- A live lease belongs to a holder that may still be working: look again later.
+  IF v_job.lease_expires_at > v_now THEN
+    kind := 'held';
+    lease_left_ms := greatest(1, ceil(extract(epoch FROM v_job.lease_expires_at - v_now) * 1000));
+    RETURN;
+  END IF;
+  fencing_token := greatest(v_job.fence + 1, floor(extract(epoch FROM clock_timestamp()) * 1000000)::bigint);
+  attempt := v_job.ledger_attempt + 1;
+  resumed_from := v_job.ledger_run_id;
+  UPDATE ${s}.jobs SET
+    lease_token = p_token,
+    lease_expires_at = v_now + ${ms('p_lease_ms')},
+    fence = fencing_token,
+    ledger_run_id = p_run_id,
+    ledger_owner = p_owner,
+    ledger_attempt = attempt,
+    ledger_fencing_token = fencing_token,
+    ledger_expires_at = v_now + ${ms('p_ledger_ms')}
+  WHERE prefix = p_prefix AND job = p_job;
+  -- The progress the taker reads lives as long as the ledger that points at it.
+  UPDATE ${s}.progress SET expires_at = v_now + ${ms('p_ledger_ms')}
+  WHERE prefix = p_prefix AND job = p_job AND occurrence = p_occurrence AND expires_at > v_now;
+  kind := 'won';
+END
+$take_over$;
+
+-- Closes a run in the job row: done in the ledger while it names the run, the lease released while it is the run's.
+CREATE OR REPLACE FUNCTION ${s}.close_run(p_prefix text, p_job text, p_run_id text, p_token text)
+RETURNS void LANGUAGE sql AS $close_run$
+  UPDATE ${s}.jobs SET
+    ledger_state = CASE WHEN ledger_run_id = p_run_id THEN 'done' ELSE ledger_state END,
+    lease_token = CASE WHEN lease_token = p_token THEN NULL ELSE lease_token END,
+    lease_expires_at = CASE WHEN lease_token = p_token THEN NULL ELSE lease_expires_at END
+  WHERE prefix = p_prefix AND job = p_job AND (ledger_run_id = p_run_id OR lease_token = p_token);
+$close_run$;
+
+-- The run ended: its progress dropped (while the ledger names it), then closed.
+CREATE OR REPLACE FUNCTION ${s}.finish(p_prefix text, p_job text, p_occurrence timestamptz, p_run_id text, p_token text)
+RETURNS void LANGUAGE plpgsql AS $finish$
+BEGIN
+  -- The job row first, as every writer takes it, so that two writers never wait on each other in a circle.
+  PERFORM 1 FROM ${s}.jobs WHERE prefix = p_prefix AND job = p_job AND ledger_run_id = p_run_id FOR NO KEY UPDATE;
+  -- A run whose ledger entry was taken over (it lost its lease and was resumed elsewhere) drops nothing.
+  IF FOUND THEN
+    DELETE FROM ${s}.progress WHERE prefix = p_prefix AND job = p_job AND occurrence = p_occurrence;
+  END IF;
+  PERFORM ${s}.close_run(p_prefix, p_job, p_run_id, p_token);
+END
+$finish$;
+
+-- Undoes a claim whose caller never saw the answer, while the claim and the lease still carry its token. A run that
+-- never started must not look crashed: its ledger entry is closed, so nobody takes it over.
+CREATE OR REPLACE FUNCTION ${s}.abandon(p_prefix text, p_job text, p_occurrence timestamptz, p_token text, p_run_id text)
+RETURNS void LANGUAGE plpgsql AS $abandon$
+BEGIN
+  PERFORM 1 FROM ${s}.jobs WHERE prefix = p_prefix AND job = p_job FOR NO KEY UPDATE;
+  DELETE FROM ${s}.claims
+  WHERE prefix = p_prefix AND job = p_job AND occurrence = p_occurrence AND token = p_token;
+  PERFORM ${s}.close_run(p_prefix, p_job, p_run_id, p_token);
+END
+$abandon$;
+
+-- Puts a report first in the job's history, keeps the newest p_max, and lets the history live p_ttl_ms more.
+CREATE OR REPLACE FUNCTION ${s}.append_history(
+  p_prefix text, p_job text, p_report jsonb, p_max integer, p_ttl_ms double precision
+) RETURNS void LANGUAGE plpgsql AS $append_history$
+DECLARE
+  v_job ${s}.jobs%ROWTYPE;
+  v_now timestamptz;
+BEGIN
+  INSERT INTO ${s}.jobs (prefix, job) VALUES (p_prefix, p_job) ON CONFLICT DO NOTHING;
+  SELECT * INTO v_job FROM ${s}.jobs WHERE prefix = p_prefix AND job = p_job FOR NO KEY UPDATE;
+  v_now := clock_timestamp();
+  -- An expired history is gone: it starts again from this report.
+  IF NOT coalesce(v_job.history_expires_at > v_now, false) THEN
+    DELETE FROM ${s}.history WHERE prefix = p_prefix AND job = p_job;
+  END IF;
+  INSERT INTO ${s}.history (prefix, job, report) VALUES (p_prefix, p_job, p_report);
+  DELETE FROM ${s}.history
+  WHERE prefix = p_prefix AND job = p_job AND seq <= (
+    SELECT seq FROM ${s}.history WHERE prefix = p_prefix AND job = p_job ORDER BY seq DESC OFFSET p_max LIMIT 1
+  );
+  UPDATE ${s}.jobs SET history_expires_at = v_now + ${ms('p_ttl_ms')} WHERE prefix = p_prefix AND job = p_job;
+END
+$append_history$;
+
+-- Writes one batch of a replacement of the pending tenants under p_generation; the last batch (p_last) makes that
+-- generation the one readers see, and removes every other. A writer that dies half-way leaves rows nobody reads,
+-- removed by the next write.
+CREATE OR REPLACE FUNCTION ${s}.write_pending(
+  p_prefix text, p_job text, p_generation text, p_tenant_ids text[], p_last boolean, p_ttl_ms double precision
+) RETURNS void LANGUAGE plpgsql AS $write_pending$
+BEGIN
+  IF p_generation IS NOT NULL AND cardinality(p_tenant_ids) > 0 THEN
+    INSERT INTO ${s}.pending (prefix, job, generation, tenant_ids) VALUES (p_prefix, p_job, p_generation, p_tenant_ids);
+  END IF;
+  IF NOT p_last THEN
+    RETURN;
+  END IF;
+  INSERT INTO ${s}.jobs (prefix, job) VALUES (p_prefix, p_job) ON CONFLICT DO NOTHING;
+  UPDATE ${s}.jobs SET
+    pending_generation = p_generation,
+    pending_expires_at = CASE WHEN p_generation IS NULL THEN NULL ELSE clock_timestamp() + ${ms('p_ttl_ms')} END
+  WHERE prefix = p_prefix AND job = p_job;
+  DELETE FROM ${s}.pending
+  WHERE prefix = p_prefix AND job = p_job AND generation IS DISTINCT FROM p_generation;
+END
+$write_pending$;
+
+-- Replaces the job's schedule override (NULL: back to the code's), moves its version on, and signals every listener.
+CREATE OR REPLACE FUNCTION ${s}.write_schedule(
+  p_prefix text, p_job text, p_override jsonb,
+  OUT schedule_version integer, OUT changed_at_ms double precision
+) LANGUAGE plpgsql AS $write_schedule$
+DECLARE
+  v_now timestamptz;
+BEGIN
+  INSERT INTO ${s}.jobs (prefix, job) VALUES (p_prefix, p_job) ON CONFLICT DO NOTHING;
+  v_now := clock_timestamp();
+  UPDATE ${s}.jobs SET
+    schedule_version = ${s}.jobs.schedule_version + 1,
+    schedule_override = p_override,
+    schedule_changed_at = v_now
+  WHERE prefix = p_prefix AND job = p_job
+  RETURNING ${s}.jobs.schedule_version INTO schedule_version;
+  changed_at_ms := ${epochMs('v_now')};
+  -- Delivered to listeners when this commits; one that misses it corrects itself at its next claim.
+  PERFORM pg_notify('${schema}_signals',
+    json_build_object('prefix', p_prefix, 'job', p_job, 'version', schedule_version)::text);
+END
+$write_schedule$;
+
+INSERT INTO ${s}.schema_version (singleton, version) VALUES (true, ${POSTGRES_SCHEMA_VERSION})
+ON CONFLICT (singleton) DO UPDATE SET version = greatest(${s}.schema_version.version, EXCLUDED.version);
+`;
+}
+
+/** The channel a store in `schema` signals changed schedules on (`LISTEN` needs it quoted, as written here). */
+export function postgresSignalChannel(schema: string): string {
+  return `${schema}_signals`;
+}
