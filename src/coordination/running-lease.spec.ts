@@ -1,10 +1,10 @@
 import { jest } from '@jest/globals';
-import { type ClaimRequest, type LockStore } from '../interfaces/index.js';
+import { type ClaimRequest, type LeaseRenewal, type LockStore } from '../interfaces/index.js';
 import { MemoryLockStore } from '../store/memory/memory-lock.store.js';
 import { RunningLease } from './running-lease.js';
 
 /** A store whose `renewLease` answers what the test says, counting the calls. */
-function scriptedStore(answer: () => Promise<boolean>): LockStore & { extends: number } {
+function scriptedStore(answer: () => Promise<LeaseRenewal>): LockStore & { extends: number } {
   const store = new MemoryLockStore();
   const scripted = Object.assign(Object.create(store) as MemoryLockStore, { extends: 0 });
   scripted.renewLease = async () => {
@@ -50,7 +50,7 @@ describe('RunningLease', () => {
     const store = new MemoryLockStore();
     const lease = (await take(store, 'a'))!;
     const lost = jest.fn();
-    lease.keepAlive(lost);
+    lease.keepAlive({ lost });
     await jest.advanceTimersByTimeAsync(10_000);
     // Still held by "a": another holder cannot take it although 10 s passed with a 3 s TTL.
     await expect(take(store, 'b')).resolves.toBeUndefined();
@@ -59,10 +59,10 @@ describe('RunningLease', () => {
   });
 
   it('reports the loss once when the store says another holder has it', async () => {
-    const store = scriptedStore(async () => false);
+    const store = scriptedStore(async () => ({ kind: 'lost' }));
     const lease = (await take(store, 'a'))!;
     const lost = jest.fn();
-    lease.keepAlive(lost);
+    lease.keepAlive({ lost });
     await jest.advanceTimersByTimeAsync(1000);
     expect(lost).toHaveBeenCalledTimes(1);
     expect(lost).toHaveBeenCalledWith('another holder has it or it expired');
@@ -76,11 +76,11 @@ describe('RunningLease', () => {
     let failing = false;
     const store = scriptedStore(async () => {
       if (failing) throw new Error('socket closed');
-      return true;
+      return { kind: 'renewed' };
     });
     const lease = (await take(store, 'a'))!;
     const lost = jest.fn();
-    lease.keepAlive(lost);
+    lease.keepAlive({ lost });
     await jest.advanceTimersByTimeAsync(1000); // renewed at 1 s
     failing = true;
     await jest.advanceTimersByTimeAsync(1000); // fails at 2 s: still covered until 4 s
@@ -90,10 +90,36 @@ describe('RunningLease', () => {
     expect(lost.mock.calls[0][0]).toMatch(/^not renewed for 3000ms: Error: socket closed$/);
   });
 
-  it('stops renewing once released', async () => {
-    const store = scriptedStore(async () => true);
+  it('tells the run once when another occurrence asked to replace it, and keeps renewing', async () => {
+    const by = new Date(-500);
+    const store = scriptedStore(async () => ({ kind: 'cancelled', by }));
     const lease = (await take(store, 'a'))!;
-    lease.keepAlive(jest.fn());
+    const lost = jest.fn();
+    const cancelled = jest.fn();
+    lease.keepAlive({ lost, cancelled });
+    await jest.advanceTimersByTimeAsync(3_000);
+    expect(cancelled).toHaveBeenCalledTimes(1);
+    expect(cancelled).toHaveBeenCalledWith(by);
+    expect(lost).not.toHaveBeenCalled();
+    // The run winds down under a lease that is still renewed.
+    expect(store.extends).toBe(3);
+    await lease.release();
+  });
+
+  it('renews nothing and loses nothing for a run that holds no job-wide lease', async () => {
+    const store = scriptedStore(async () => ({ kind: 'lost' }));
+    const lease = new RunningLease(store, 'k', 'a', 3000, false);
+    const lost = jest.fn();
+    lease.keepAlive({ lost });
+    await jest.advanceTimersByTimeAsync(10_000);
+    expect(store.extends).toBe(0);
+    expect(lost).not.toHaveBeenCalled();
+  });
+
+  it('stops renewing once released', async () => {
+    const store = scriptedStore(async () => ({ kind: 'renewed' }));
+    const lease = (await take(store, 'a'))!;
+    lease.keepAlive({ lost: jest.fn() });
     await jest.advanceTimersByTimeAsync(1000);
     expect(store.extends).toBe(1);
     await lease.release();

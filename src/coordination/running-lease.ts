@@ -1,34 +1,47 @@
 import { type LockStore } from '../interfaces/index.js';
 import { describeError } from '../common/describe-error.js';
 
+/** What a run hears from its lease while it runs. */
+export interface LeaseWatch {
+  /** The lease could not be kept (another holder has it, it expired, or the store stopped answering): once. */
+  lost(reason: string): void;
+  /** Another occurrence asked to replace this run (`overlap: 'cancel-running'`): once. */
+  cancelled?(by: Date): void;
+}
+
 /**
  * The "job is running" lease of one run, taken inside its claim (or take-over): renewed in the background every third
- * of its TTL, and released with a compare-and-delete on its own token. When it cannot be kept, `onLost` is called once.
+ * of its TTL, and released with a compare-and-delete on its own token. A run of a job whose runs may overlap
+ * (`overlap: 'allow'`) holds no job-wide lease: its lease only carries the token to its finish, and renews nothing.
  */
 export class RunningLease {
   private timer?: NodeJS.Timeout;
   private renewing = false;
   private lastRenewedAt: number;
   private lost = false;
+  private cancelled = false;
 
   constructor(
     private readonly store: LockStore,
     readonly job: string,
     readonly token: string,
     private readonly ttlMs: number,
+    /** False for a run that holds no job-wide lease: nothing to renew or lose. */
+    readonly held = true,
   ) {
     this.lastRenewedAt = Date.now();
   }
 
-  keepAlive(onLost: (reason: string) => void): void {
-    this.timer = setInterval(() => void this.renew(onLost), this.intervalMs);
+  keepAlive(watch: LeaseWatch): void {
+    if (!this.held) return;
+    this.timer = setInterval(() => void this.renew(watch), this.intervalMs);
     // A lease must never keep the process alive on its own.
     this.timer.unref();
   }
 
   async release(): Promise<void> {
     this.stop();
-    await this.store.releaseLease({ job: this.job, token: this.token });
+    if (this.held) await this.store.releaseLease({ job: this.job, token: this.token });
   }
 
   private get intervalMs(): number {
@@ -41,15 +54,19 @@ export class RunningLease {
     this.timer = undefined;
   }
 
-  private async renew(onLost: (reason: string) => void): Promise<void> {
+  private async renew(watch: LeaseWatch): Promise<void> {
     if (this.renewing || this.lost) return;
     this.renewing = true;
     let reason: string | undefined;
     try {
-      if (await this.store.renewLease({ job: this.job, token: this.token, ttlMs: this.ttlMs })) {
+      const renewal = await this.store.renewLease({ job: this.job, token: this.token, ttlMs: this.ttlMs });
+      if (renewal.kind === 'lost') reason = 'another holder has it or it expired';
+      else {
         this.lastRenewedAt = Date.now();
-      } else {
-        reason = 'another holder has it or it expired';
+        if (renewal.kind === 'cancelled' && !this.cancelled && this.timer) {
+          this.cancelled = true;
+          watch.cancelled?.(renewal.by);
+        }
       }
     } catch (error) {
       // A failed renewal is not yet a loss while the last good one still covers us until the next attempt.
@@ -62,7 +79,7 @@ export class RunningLease {
     if (reason !== undefined && !this.lost && this.timer) {
       this.lost = true;
       this.stop();
-      onLost(reason);
+      watch.lost(reason);
     }
   }
 }

@@ -49,9 +49,11 @@ export class ClaimedRunExecutor {
     takeover?: Takeover,
   ): Promise<RunEnd> {
     this.runningHere.add(job.name);
-    lease?.keepAlive((reason) => {
-      this.runLog.leaseLost(context, reason);
-      controller.abort(new Error(`running lease lost: ${reason}`));
+    lease?.keepAlive({
+      lost: (reason) => {
+        this.runLog.leaseLost(context, reason);
+        controller.abort(new Error(`running lease lost: ${reason}`));
+      },
     });
     // The run's status is published only for coordinated runs: describe() reads it next to the lease this run holds.
     const status = lease

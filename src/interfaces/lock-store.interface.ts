@@ -23,7 +23,8 @@ export interface LockStore {
    * One atomic decision: answers `paused` while the job is paused (unless `ignorePause`), `early` before the
    * occurrence by the store's clock, `duplicate` when the occurrence is claimed already, `late` when the store's
    * clock has reached `lateAt`; otherwise claims the occurrence and, when no other run holds the job's lease, takes
-   * it (`won`, with a new fencing token and the ledger pointing at this run) or answers `overlap`.
+   * it (`won`, with a new fencing token and the ledger pointing at this run) or, by the request's `overlap` policy,
+   * answers `overlap` or `queued`. See `ClaimRequest` for the variants (a queued occurrence, a retry run, no lease).
    */
   claim(request: ClaimRequest): Promise<ClaimResult>;
   /**
@@ -37,15 +38,21 @@ export interface LockStore {
    * exactly one caller wins, with a new fencing token and the next attempt number.
    */
   takeOver(request: TakeOverRequest): Promise<TakeOverResult>;
-  /** Resets the lease's expiry to `ttlMs` while it still carries `token`. Resolves whether it did. */
-  renewLease(request: LeaseRequest): Promise<boolean>;
+  /**
+   * Resets the lease's expiry to `ttlMs` while it still carries `token`: `renewed`, or `lost` when it does not. When
+   * another run asked to replace this one (`overlap: 'cancel-running'`), it is renewed all the same (the run winds
+   * down under it) and the answer is `cancelled`, naming the replacing occurrence.
+   */
+  renewLease(request: LeaseRequest): Promise<LeaseRenewal>;
   /** Deletes the lease while it still carries `token`; another holder's lease is left alone. */
   releaseLease(request: Omit<LeaseRequest, 'ttlMs'>): Promise<void>;
   /**
-   * The run ended: marks it done in the ledger (while the ledger still names `runId`), drops the occurrence's
-   * progress, and releases the lease (while it still carries `token`).
+   * The run ended: marks it done in the ledger (while the ledger still names `runId`), counts a failure in a row (or
+   * clears the count on a completed run) and pauses the job when `pauseAfter` says so, drops the occurrence's
+   * progress, and releases the lease (while it still carries `token`). Answers the occurrence waiting for the lease
+   * (`next`), which the caller starts at once by claiming it with `queued`.
    */
-  finish(request: FinishRequest): Promise<void>;
+  finish(request: FinishRequest): Promise<FinishResult>;
   /** The job's ledger (the newest occurrence it claimed), with the store's clock. */
   readLedger(job: string): Promise<LedgerRead>;
   /** Who holds the job's running lease, or `undefined` when nobody does. */
@@ -64,6 +71,18 @@ export interface LockStore {
   readProgress(job: string, occurrence: Date): Promise<string[]>;
   /** The tenants the job's last interrupted run left undone. */
   readPending(job: string): Promise<string[]>;
+  /**
+   * Records which tenants of `occurrence` failed and wait for another try, with the tries they had (a later record
+   * of a tenant replaces an earlier one), so that a run taking the occurrence over goes on with its retries. Like
+   * progress, kept for the ledger's occurrence only.
+   */
+  addRetries(job: string, occurrence: Date, retries: readonly TenantTries[], ttlMs: number): Promise<void>;
+  /** The tenants of `occurrence` waiting for another try; none once its run finished or the ledger moved on. */
+  readRetries(job: string, occurrence: Date): Promise<TenantTries[]>;
+  /** Keeps the tenants an occurrence's run left failed (at most 10,000 listed, and their count), replacing any before. */
+  writeFailedTenants(job: string, failed: FailedTenants, ttlMs: number): Promise<void>;
+  /** The failed tenants of `occurrence`, or of the newest occurrence that had failures. */
+  readFailedTenants(job: string, occurrence?: Date): Promise<FailedTenants | undefined>;
   /** Replaces the pending tenants; an empty list removes them. */
   writePending(job: string, tenantIds: readonly string[], ttlMs: number): Promise<void>;
 
@@ -71,7 +90,7 @@ export interface LockStore {
 
   /** Pauses the job; with `record.until`, the pause ends by itself then (by the store's clock). */
   pause(job: string, record: JobPause): Promise<void>;
-  /** Ends a pause; no pause is fine. */
+  /** Ends a pause (and clears the count of failures in a row); no pause is fine. */
   unpause(job: string): Promise<void>;
   readPause(job: string): Promise<JobPause | undefined>;
   /** Puts `report` first in the job's history, keeps the newest `max`, and lets the history live `ttlMs` more. */
@@ -175,7 +194,25 @@ export interface ClaimRequest {
    * nothing is claimed (`rescheduled`): the tick belongs to a schedule no longer in force. Default: not checked.
    */
   scheduleVersion?: number;
+  /**
+   * What to do when another run of the job holds the lease. `skip` (default): the occurrence is claimed and answered
+   * `overlap`. `buffer-one`: it is claimed and remembered as the job's next occurrence (`queued`) unless one is
+   * remembered already (`overlap`). `cancel-running`: the same, and the running run is asked to stop (its next
+   * `renewLease` answers `cancelled`). `allow`: no job-wide lease is taken at all; runs of different occurrences go
+   * side by side.
+   */
+  overlap?: OverlapPolicy;
+  /** Claims the occurrence remembered as the job's next (its claim is in place): won only while it is still that. */
+  queued?: boolean;
+  /**
+   * A retry of `occurrence`'s failed tenants (`retryFailed`): only the lease is taken, with a new fencing token; the
+   * occurrence's claim and the ledger are left as they are.
+   */
+  retry?: boolean;
 }
+
+/** A job's policy for a tick that finds a run of it still in progress. */
+export type OverlapPolicy = 'skip' | 'buffer-one' | 'cancel-running' | 'allow';
 
 /**
  * How a claim ended. Every answer carries the store's clock when it decided. `won`: the occurrence and the lease are
@@ -200,6 +237,11 @@ export type ClaimResult = (
   | { kind: 'late' }
   /** The schedule changed (to `scheduleVersion`) before this occurrence: it is not one of the schedule in force. */
   | { kind: 'rescheduled' }
+  /**
+   * Claimed and remembered as the job's next occurrence, to start when the run in progress ends (`buffer-one`, or
+   * `cancel-running`, when `cancelling` says that run was asked to stop).
+   */
+  | { kind: 'queued'; leaseMs: number; cancelling: boolean }
 ) & {
   serverTimeMs: number;
   /** The version of the job's schedule in the store, so an instance that missed a change corrects itself. */
@@ -242,6 +284,40 @@ export interface FinishRequest {
   occurrence: Date;
   runId: string;
   token: string;
+  /**
+   * How the run ended: `failed` counts one more failure in a row, `completed` clears the count and is the job's last
+   * completed run; others leave both. Default: nothing counted.
+   */
+  outcome?: 'completed' | 'failed' | 'interrupted';
+  /** Pause the job with `record` once `failures` runs in a row have failed (`pauseOnFailure`). */
+  pauseAfter?: { failures: number; record: JobPause };
+}
+
+export interface FinishResult {
+  /** The occurrence remembered to run next (`buffer-one`, `cancel-running`): claim it with `queued`. */
+  next?: Date;
+  /** Failed runs in a row, after this one. */
+  consecutiveFailures: number;
+  /** This finish paused the job (`pauseAfter`). */
+  paused: boolean;
+}
+
+/** How a lease renewal went. */
+export type LeaseRenewal = { kind: 'renewed' } | { kind: 'lost' } | { kind: 'cancelled'; by: Date };
+
+/** A tenant waiting for another try, and how many calls it has had. */
+export interface TenantTries {
+  tenantId: string;
+  tries: number;
+}
+
+/** The tenants an occurrence's run left failed. */
+export interface FailedTenants {
+  occurrence: Date;
+  /** At most 10,000 of them. */
+  tenantIds: string[];
+  /** How many failed in all. */
+  count: number;
 }
 
 /** The ledger's record of the newest occurrence a job claimed. */
@@ -253,6 +329,10 @@ export interface LedgerRecord {
   startedAt: Date;
   attempt: number;
   fencingToken: number;
+  /** Runs of the job that failed in a row, fleet-wide. */
+  consecutiveFailures: number;
+  /** The job's last completed run. */
+  lastCompleted?: { occurrence: Date; finishedAt: Date };
 }
 
 export interface LedgerRead {

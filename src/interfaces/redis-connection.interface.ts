@@ -13,6 +13,7 @@ export interface RedisLockClient {
   lRange(key: string, start: number, stop: number): Promise<string[]>;
   // Large sets (pending tenants, progress) are written in plain commands, a slice of members each.
   sAdd(key: string, members: string[]): Promise<unknown>;
+  hSet(key: string, fields: string[]): Promise<unknown>;
   pExpire(key: string, ms: number): Promise<unknown>;
   // Signals (a changed schedule) ride on pub/sub: a standalone client is duplicated, since a subscribed connection
   // runs nothing else; a Sentinel client subscribes on a connection it keeps for it.

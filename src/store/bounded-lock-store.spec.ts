@@ -30,9 +30,9 @@ function innerStore(overrides: Partial<Record<Operation, jest.Mock>> = {}) {
     claim: jest.fn(async () => ({ kind: 'won', serverTimeMs: 1, scheduleVersion: 0, fencingToken: 7 })),
     abandon: jest.fn(async () => undefined),
     takeOver: jest.fn(async () => ({ kind: 'gone', serverTimeMs: 1 })),
-    renewLease: jest.fn(async () => true),
+    renewLease: jest.fn(async () => ({ kind: 'renewed' })),
     releaseLease: jest.fn(async () => undefined),
-    finish: jest.fn(async () => undefined),
+    finish: jest.fn(async () => ({ consecutiveFailures: 0, paused: false })),
     readLedger: jest.fn(async () => ({ serverTimeMs: 1 })),
     readLease: jest.fn(async () => undefined),
     ping: jest.fn(async () => ({ serverTimeMs: 1 })),
@@ -53,6 +53,10 @@ function innerStore(overrides: Partial<Record<Operation, jest.Mock>> = {}) {
     writeSchedule: jest.fn(async () => ({ version: 1 })),
     readSchedule: jest.fn(async () => ({ version: 0 })),
     subscribe: jest.fn(async () => ({ close: async () => undefined })),
+    addRetries: jest.fn(async () => undefined),
+    readRetries: jest.fn(async () => []),
+    writeFailedTenants: jest.fn(async () => undefined),
+    readFailedTenants: jest.fn(async () => undefined),
     ...overrides,
   };
   return store as typeof store & LockStore;
@@ -101,6 +105,10 @@ const calls: Array<[Operation, (store: LockStore) => Promise<unknown>]> = [
   ['writeSchedule', (s) => s.writeSchedule('job', { cron: '* * * * *', by: 'me' })],
   ['readSchedule', (s) => s.readSchedule('job')],
   ['subscribe', (s) => s.subscribe(() => undefined)],
+  ['addRetries', (s) => s.addRetries('job', tick, [{ tenantId: 'a', tries: 1 }], 1_000)],
+  ['readRetries', (s) => s.readRetries('job', tick)],
+  ['writeFailedTenants', (s) => s.writeFailedTenants('job', { occurrence: tick, tenantIds: ['a'], count: 1 }, 1_000)],
+  ['readFailedTenants', (s) => s.readFailedTenants('job')],
 ];
 
 /** Records how a promise settled without awaiting it, so a test can look at it between clock steps. */
@@ -122,7 +130,7 @@ describe('BoundedLockStore', () => {
     expect(store.shared).toBe(true);
     await expect(store.claim(claimRequest)).resolves.toEqual(duplicate);
     await expect(store.readPending('job')).resolves.toEqual(['t-1']);
-    await expect(store.renewLease({ job: 'job', token: 'tok', ttlMs: 5 })).resolves.toBe(true);
+    await expect(store.renewLease({ job: 'job', token: 'tok', ttlMs: 5 })).resolves.toEqual({ kind: 'renewed' });
     expect(inner.claim).toHaveBeenCalledWith(claimRequest);
     expect(inner.renewLease).toHaveBeenCalledWith({ job: 'job', token: 'tok', ttlMs: 5 });
     // A lost race is an answer, not a failure: nothing to compensate.

@@ -3,7 +3,11 @@ import {
   type AbandonRequest,
   type ClaimRequest,
   type ClaimResult,
+  type FailedTenants,
   type FinishRequest,
+  type FinishResult,
+  type LeaseRenewal,
+  type TenantTries,
   type JobPause,
   type JobRunReport,
   type LeaseRecord,
@@ -64,7 +68,7 @@ export class BoundedLockStore implements LockStore {
     }
   }
 
-  renewLease(request: LeaseRequest): Promise<boolean> {
+  renewLease(request: LeaseRequest): Promise<LeaseRenewal> {
     return this.bound('renewLease', () => this.inner.renewLease(request));
   }
 
@@ -72,7 +76,7 @@ export class BoundedLockStore implements LockStore {
     return this.bound('releaseLease', () => this.inner.releaseLease(request));
   }
 
-  finish(request: FinishRequest): Promise<void> {
+  finish(request: FinishRequest): Promise<FinishResult> {
     return this.bound('finish', () => this.inner.finish(request));
   }
 
@@ -98,6 +102,22 @@ export class BoundedLockStore implements LockStore {
 
   readPending(job: string): Promise<string[]> {
     return this.bound('readPending', () => this.inner.readPending(job));
+  }
+
+  addRetries(job: string, occurrence: Date, retries: readonly TenantTries[], ttlMs: number): Promise<void> {
+    return this.bound('addRetries', () => this.inner.addRetries(job, occurrence, retries, ttlMs));
+  }
+
+  readRetries(job: string, occurrence: Date): Promise<TenantTries[]> {
+    return this.bound('readRetries', () => this.inner.readRetries(job, occurrence));
+  }
+
+  writeFailedTenants(job: string, failed: FailedTenants, ttlMs: number): Promise<void> {
+    return this.bound('writeFailedTenants', () => this.inner.writeFailedTenants(job, failed, ttlMs));
+  }
+
+  readFailedTenants(job: string, occurrence?: Date): Promise<FailedTenants | undefined> {
+    return this.bound('readFailedTenants', () => this.inner.readFailedTenants(job, occurrence));
   }
 
   writePending(job: string, tenantIds: readonly string[], ttlMs: number): Promise<void> {

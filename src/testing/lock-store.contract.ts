@@ -249,8 +249,8 @@ export function describeLockStoreContract(
         const held = await s.readLease('lease');
         assert.equal(held?.token, won.token);
         assert.ok(held.expiresInMs > 0 && held.expiresInMs <= LEASE_MS, `expires in ${held.expiresInMs}`);
-        assert.equal(await s.renewLease({ job: 'lease', token: 'intruder', ttlMs: LEASE_MS }), false);
-        assert.equal(await s.renewLease({ job: 'lease', token: won.token, ttlMs: LEASE_MS }), true);
+        assert.deepEqual(await s.renewLease({ job: 'lease', token: 'intruder', ttlMs: LEASE_MS }), { kind: 'lost' });
+        assert.deepEqual(await s.renewLease({ job: 'lease', token: won.token, ttlMs: LEASE_MS }), { kind: 'renewed' });
         await s.releaseLease({ job: 'lease', token: 'intruder' });
         assert.equal((await s.readLease('lease'))?.token, won.token);
         await s.releaseLease({ job: 'lease', token: won.token });
@@ -261,10 +261,10 @@ export function describeLockStoreContract(
         const s = await store();
         const won = claimWith('lost', pastTick(), { leaseMs: SHORT_MS });
         assertKind(await s.claim(won), 'won');
-        assert.equal(await s.renewLease({ job: 'lost', token: won.token, ttlMs: SHORT_MS }), true);
+        assert.deepEqual(await s.renewLease({ job: 'lost', token: won.token, ttlMs: SHORT_MS }), { kind: 'renewed' });
         await sleep(WAIT_PAST_SHORT_MS);
         assert.equal(await s.readLease('lost'), undefined);
-        assert.equal(await s.renewLease({ job: 'lost', token: won.token, ttlMs: LEASE_MS }), false);
+        assert.deepEqual(await s.renewLease({ job: 'lost', token: won.token, ttlMs: LEASE_MS }), { kind: 'lost' });
         assertKind(await s.claim(claimOf('lost', pastTick(1))), 'won');
       });
 
@@ -609,6 +609,180 @@ export function describeLockStoreContract(
         await s.writeSchedule('signalled', null);
         await sleep(300);
         assert.equal(seen.length, 1, 'nothing is heard after close');
+      });
+    });
+
+    api.describe('overlap policies', () => {
+      test('buffer-one remembers one tick for when the run ends; the finisher is told, and one claim of it wins', async () => {
+        const s = await store();
+        const running = claimWith('buffer', pastTick(30), { leaseMs: LEASE_MS });
+        assertKind(await s.claim(running), 'won');
+        const second = { ...claimOf('buffer', pastTick(20)), overlap: 'buffer-one' as const };
+        const queued = await s.claim(second);
+        assertKind(queued, 'queued');
+        assert.equal(queued.cancelling, false);
+        assert.ok(queued.leaseMs > 0 && queued.leaseMs <= LEASE_MS);
+        // At most one is remembered: the next is skipped, and its occurrence used up.
+        assertKind(await s.claim({ ...claimOf('buffer', pastTick(10)), overlap: 'buffer-one' }), 'overlap');
+        assertKind(await s.claim(claimOf('buffer', pastTick(20))), 'duplicate');
+        // Nothing asked the running run to stop.
+        assert.deepEqual(await s.renewLease({ job: 'buffer', token: running.token, ttlMs: LEASE_MS }), {
+          kind: 'renewed',
+        });
+        const finished = await s.finish({
+          job: 'buffer',
+          occurrence: running.occurrence,
+          runId: running.runId,
+          token: running.token,
+        });
+        assert.equal(finished.next?.getTime(), pastTick(20).getTime());
+        const one = { ...claimOf('buffer', pastTick(20)), queued: true };
+        const two = { ...claimOf('buffer', pastTick(20)), queued: true };
+        const [a, b] = await Promise.all([s.claim(one), s.claim(two)]);
+        assert.deepEqual([a.kind, b.kind].sort(), ['duplicate', 'won'], `${a.kind} ${b.kind}`);
+        const winner = a.kind === 'won' ? one : two;
+        const after = await s.finish({
+          job: 'buffer',
+          occurrence: winner.occurrence,
+          runId: winner.runId,
+          token: winner.token,
+        });
+        assert.equal(after.next, undefined);
+      });
+
+      test('cancel-running asks the running run to stop at its next renewal, and remembers the new tick', async () => {
+        const s = await store();
+        const running = claimWith('cancel', pastTick(30), { leaseMs: LEASE_MS });
+        const won = await s.claim(running);
+        assertKind(won, 'won');
+        const replacing = await s.claim({ ...claimOf('cancel', pastTick(20)), overlap: 'cancel-running' });
+        assertKind(replacing, 'queued');
+        assert.equal(replacing.cancelling, true);
+        const renewal = await s.renewLease({ job: 'cancel', token: running.token, ttlMs: LEASE_MS });
+        assert.equal(renewal.kind, 'cancelled');
+        assert.equal(renewal.kind === 'cancelled' && renewal.by.getTime(), pastTick(20).getTime());
+        // Renewed all the same: the run winds down under it.
+        assert.equal((await s.readLease('cancel'))?.token, running.token);
+        const finished = await s.finish({
+          job: 'cancel',
+          occurrence: running.occurrence,
+          runId: running.runId,
+          token: running.token,
+        });
+        assert.equal(finished.next?.getTime(), pastTick(20).getTime());
+        const next = { ...claimOf('cancel', pastTick(20)), queued: true };
+        const started = await s.claim(next);
+        assertKind(started, 'won');
+        assert.ok(started.fencingToken > won.fencingToken);
+        // The new run is not asked to stop.
+        assert.deepEqual(await s.renewLease({ job: 'cancel', token: next.token, ttlMs: LEASE_MS }), {
+          kind: 'renewed',
+        });
+      });
+
+      test('allow: runs of different occurrences go side by side, each once, with no job-wide lease', async () => {
+        const s = await store();
+        const first = await s.claim({ ...claimOf('allow', pastTick(30)), overlap: 'allow' });
+        const second = await s.claim({ ...claimOf('allow', pastTick(20)), overlap: 'allow' });
+        assertKind(first, 'won');
+        assertKind(second, 'won');
+        assert.ok(second.fencingToken > first.fencingToken);
+        assertKind(await s.claim({ ...claimOf('allow', pastTick(20)), overlap: 'allow' }), 'duplicate');
+        assert.equal(await s.readLease('allow'), undefined);
+      });
+
+      test('a retry of failed tenants takes the lease with a new token, and leaves the occurrence and the ledger', async () => {
+        const s = await store();
+        const tick = pastTick(30);
+        const first = claimOf('retry', tick);
+        const won = await s.claim(first);
+        assertKind(won, 'won');
+        const retry = { ...claimOf('retry', tick), retry: true, ignorePause: true };
+        assertKind(await s.claim(retry), 'overlap');
+        await s.finish({ job: 'retry', occurrence: tick, runId: first.runId, token: first.token });
+        const again = await s.claim(retry);
+        assertKind(again, 'won');
+        assert.ok(again.fencingToken > won.fencingToken);
+        assert.equal((await s.readLedger('retry')).ledger?.runId, first.runId);
+        assertKind(await s.claim(claimOf('retry', tick)), 'duplicate');
+      });
+    });
+
+    api.describe('failures', () => {
+      test('failed runs in a row are counted fleet-wide; the one that reaches pauseAfter pauses the job; unpause clears', async () => {
+        const s = await store();
+        const record = {
+          since: new Date().toISOString(),
+          by: 'pauseOnFailure',
+          reason: 'paused after 3 consecutive failures',
+        };
+        const run = async (i: number, outcome: 'completed' | 'failed') => {
+          const request = claimOf('failing', pastTick(40 - i));
+          assertKind(await s.claim(request), 'won');
+          return s.finish({
+            job: 'failing',
+            occurrence: request.occurrence,
+            runId: request.runId,
+            token: request.token,
+            outcome,
+            pauseAfter: { failures: 3, record },
+          });
+        };
+        assert.deepEqual(await run(0, 'failed'), { consecutiveFailures: 1, paused: false });
+        assert.deepEqual(await run(1, 'completed'), { consecutiveFailures: 0, paused: false });
+        const completed = (await s.readLedger('failing')).ledger?.lastCompleted;
+        assert.equal(completed?.occurrence.getTime(), pastTick(39).getTime());
+        assert.ok(completed && Math.abs(completed.finishedAt.getTime() - Date.now()) < 5_000);
+        assert.deepEqual(await run(2, 'failed'), { consecutiveFailures: 1, paused: false });
+        assert.deepEqual(await run(3, 'failed'), { consecutiveFailures: 2, paused: false });
+        assert.deepEqual(await run(4, 'failed'), { consecutiveFailures: 3, paused: true });
+        assert.deepEqual(await s.readPause('failing'), record);
+        assert.equal((await s.readLedger('failing')).ledger?.consecutiveFailures, 3);
+        await s.unpause('failing');
+        assert.equal((await s.readLedger('failing')).ledger?.consecutiveFailures, 0);
+      });
+
+      test('tenants waiting for another try are read back by a take-over, and dropped when the run finishes', async () => {
+        const s = await store();
+        const tick = pastTick(30);
+        const request = claimWith('retries', tick, { leaseMs: SHORT_MS });
+        assertKind(await s.claim(request), 'won');
+        await s.addRetries(
+          'retries',
+          tick,
+          [
+            { tenantId: 'a', tries: 1 },
+            { tenantId: 'b', tries: 1 },
+          ],
+          MINUTE,
+        );
+        await s.addRetries('retries', tick, [{ tenantId: 'a', tries: 2 }], MINUTE);
+        const byTenant = async () =>
+          Object.fromEntries((await s.readRetries('retries', tick)).map((r) => [r.tenantId, r.tries]));
+        assert.deepEqual(await byTenant(), { a: 2, b: 1 });
+        await sleep(WAIT_PAST_SHORT_MS);
+        const taker = takeOverOf('retries', tick);
+        assertKind(await s.takeOver(taker), 'won');
+        assert.deepEqual(await byTenant(), { a: 2, b: 1 });
+        await s.finish({ job: 'retries', occurrence: tick, runId: taker.runId, token: taker.token });
+        assert.deepEqual(await s.readRetries('retries', tick), []);
+      });
+
+      test('failed tenants are kept per occurrence and read by occurrence or newest; a record of none removes it', async () => {
+        const s = await store();
+        assert.equal(await s.readFailedTenants('job'), undefined);
+        await s.writeFailedTenants('job', { occurrence: pastTick(30), tenantIds: ['a', 'b'], count: 2 }, MINUTE);
+        await s.writeFailedTenants('job', { occurrence: pastTick(10), tenantIds: ['c'], count: 12_000 }, MINUTE);
+        const newest = await s.readFailedTenants('job');
+        assert.deepEqual(newest && { ...newest, occurrence: newest.occurrence.getTime() }, {
+          occurrence: pastTick(10).getTime(),
+          tenantIds: ['c'],
+          count: 12_000,
+        });
+        assert.deepEqual((await s.readFailedTenants('job', pastTick(30)))?.tenantIds, ['a', 'b']);
+        await s.writeFailedTenants('job', { occurrence: pastTick(10), tenantIds: [], count: 0 }, MINUTE);
+        assert.equal((await s.readFailedTenants('job'))?.occurrence.getTime(), pastTick(30).getTime());
+        assert.equal(await s.readFailedTenants('job', pastTick(10)), undefined);
       });
     });
 

@@ -2,7 +2,10 @@ import {
   type AbandonRequest,
   type ClaimRequest,
   type ClaimResult,
+  type FailedTenants,
   type FinishRequest,
+  type FinishResult,
+  type LeaseRenewal,
   type JobPause,
   type JobRunReport,
   type LeaseRecord,
@@ -18,6 +21,7 @@ import {
   type TakeOverRequest,
   type TakeOverResult,
   type TenantPause,
+  type TenantTries,
 } from '../../interfaces/index.js';
 
 /** Options of {@link MemoryLockStore}. */
@@ -39,9 +43,17 @@ interface JobState {
   lease?: Expiring<string>;
   /** The last fencing token handed out. */
   fence: number;
-  ledger?: LedgerRecord;
-  /** Tenants the ledger's occurrence has finished. */
-  progress?: { occurrence: number; tenantIds: Set<string> };
+  ledger?: Omit<LedgerRecord, 'consecutiveFailures' | 'lastCompleted'>;
+  consecutiveFailures: number;
+  lastCompleted?: { occurrence: Date; finishedAt: Date };
+  /** Tenants the ledger's occurrence has finished, and those waiting for another try. */
+  progress?: { occurrence: number; tenantIds: Set<string>; retries: Map<string, number> };
+  /** The occurrence to run once the lease is free (`buffer-one`, `cancel-running`). */
+  queued?: number;
+  /** The occurrence that asked the lease's run to stop (`cancel-running`). */
+  cancelledBy?: number;
+  /** Failed tenants by occurrence, newest last. */
+  failed: Map<number, Expiring<FailedTenants>>;
   pending?: Expiring<string[]>;
   pause?: Expiring<JobPause>;
   history?: Expiring<JobRunReport[]>;
@@ -85,23 +97,54 @@ export class MemoryLockStore implements LockStore {
       return { kind: 'rescheduled', ...clock };
     }
     if (now < occurrenceMs) return { kind: 'early', ...clock, dueInMs: occurrenceMs - now };
+    const held = live(state.lease, now);
+    const leaseMs = held ? held.expiresAt - now : 0;
+    // A retry of an occurrence's failed tenants takes only the lease; the occurrence stays as it is.
+    if (request.retry) {
+      if (held) return { kind: 'overlap', ...clock, leaseMs };
+      state.lease = { value: request.token, expiresAt: now + request.ttls.leaseMs };
+      return { kind: 'won', ...clock, fencingToken: this.nextFence(state, now) };
+    }
+    if (request.queued) {
+      // The remembered occurrence's claim is in place: it is won once, by whoever asks while it is still queued.
+      if (state.queued !== occurrenceMs) return { kind: 'duplicate', ...clock };
+      if (held) return { kind: 'overlap', ...clock, leaseMs };
+      state.queued = undefined;
+      state.cancelledBy = undefined;
+      return this.won(state, request, now, clock);
+    }
     if (live(state.claims.get(occurrenceMs), now)) {
       const ledger = state.ledger;
       if (ledger?.occurrence.getTime() !== occurrenceMs || ledger.state !== 'running') {
         return { kind: 'duplicate', ...clock };
       }
-      const lease = live(state.lease, now);
-      return { kind: 'duplicate', ...clock, runningLeaseMs: lease ? Math.max(0, lease.expiresAt - now) : 0 };
+      return { kind: 'duplicate', ...clock, runningLeaseMs: leaseMs };
     }
     if (request.lateAt && now >= request.lateAt.getTime()) return { kind: 'late', ...clock };
-    const held = live(state.lease, now);
+    const overlap = request.overlap ?? 'skip';
     // A late run leaves the occurrence for later while another run holds the lease.
-    if (held && request.catchup) return { kind: 'overlap', ...clock, leaseMs: held.expiresAt - now };
+    if (held && request.catchup && overlap !== 'allow') return { kind: 'overlap', ...clock, leaseMs };
     if (state.claims.size >= SWEEP_CLAIMS_AT) sweep(state.claims, now);
     const claimUntil = Math.max(request.ttls.claimUntil.getTime(), now + request.ttls.claimMinMs);
     state.claims.set(occurrenceMs, { value: request.token, expiresAt: claimUntil });
-    if (held) return { kind: 'overlap', ...clock, leaseMs: held.expiresAt - now };
-    state.lease = { value: request.token, expiresAt: now + request.ttls.leaseMs };
+    if (held && overlap !== 'allow') {
+      if (overlap === 'skip' || state.queued !== undefined) return { kind: 'overlap', ...clock, leaseMs };
+      state.queued = occurrenceMs;
+      if (overlap === 'cancel-running') state.cancelledBy = occurrenceMs;
+      return { kind: 'queued', ...clock, leaseMs, cancelling: overlap === 'cancel-running' };
+    }
+    return this.won(state, request, now, clock);
+  }
+
+  /** Takes the lease (none for `allow`), the next fencing token and, for the newest occurrence, the ledger. */
+  private won(
+    state: JobState,
+    request: ClaimRequest,
+    now: number,
+    clock: { serverTimeMs: number; scheduleVersion: number },
+  ): ClaimResult {
+    const occurrenceMs = request.occurrence.getTime();
+    if (request.overlap !== 'allow') state.lease = { value: request.token, expiresAt: now + request.ttls.leaseMs };
     const fencingToken = this.nextFence(state, now);
     // The ledger only moves forward; moving on frees the previous occurrence's progress.
     if (!state.ledger || occurrenceMs >= state.ledger.occurrence.getTime()) {
@@ -148,13 +191,15 @@ export class MemoryLockStore implements LockStore {
     return { kind: 'won', serverTimeMs, fencingToken, attempt: ledger.attempt, resumedFrom };
   }
 
-  async renewLease(request: LeaseRequest): Promise<boolean> {
+  async renewLease(request: LeaseRequest): Promise<LeaseRenewal> {
     const state = this.state(request.job);
     const now = this.now();
     const lease = live(state.lease, now);
-    if (lease?.value !== request.token) return false;
+    if (lease?.value !== request.token) return { kind: 'lost' };
     lease.expiresAt = now + request.ttlMs;
-    return true;
+    return state.cancelledBy === undefined
+      ? { kind: 'renewed' }
+      : { kind: 'cancelled', by: new Date(state.cancelledBy) };
   }
 
   async releaseLease(request: Omit<LeaseRequest, 'ttlMs'>): Promise<void> {
@@ -162,19 +207,42 @@ export class MemoryLockStore implements LockStore {
     if (live(state.lease, this.now())?.value === request.token) state.lease = undefined;
   }
 
-  async finish(request: FinishRequest): Promise<void> {
+  async finish(request: FinishRequest): Promise<FinishResult> {
     const state = this.state(request.job);
+    const now = this.now();
     if (state.ledger?.runId === request.runId) {
       state.ledger.state = 'done';
       if (state.progress?.occurrence === request.occurrence.getTime()) state.progress = undefined;
     }
-    if (live(state.lease, this.now())?.value === request.token) state.lease = undefined;
+    let paused = false;
+    if (request.outcome === 'failed') {
+      state.consecutiveFailures += 1;
+      const pauseAfter = request.pauseAfter;
+      if (pauseAfter && state.consecutiveFailures >= pauseAfter.failures && !live(state.pause, now)) {
+        state.pause = { value: { ...pauseAfter.record }, expiresAt: Number.POSITIVE_INFINITY };
+        paused = true;
+      }
+    } else if (request.outcome === 'completed') {
+      state.consecutiveFailures = 0;
+      state.lastCompleted = { occurrence: new Date(request.occurrence), finishedAt: new Date(now) };
+    }
+    // The run that was asked to stop has stopped: the request is answered.
+    if (live(state.lease, now)?.value === request.token) {
+      state.lease = undefined;
+      state.cancelledBy = undefined;
+    }
+    const result: FinishResult = { consecutiveFailures: state.consecutiveFailures, paused };
+    if (state.queued !== undefined) result.next = new Date(state.queued);
+    return result;
   }
 
   async readLedger(job: string): Promise<LedgerRead> {
-    const ledger = this.jobs.get(job)?.ledger;
+    const state = this.jobs.get(job);
     const serverTimeMs = this.now();
-    return ledger ? { ledger: { ...ledger }, serverTimeMs } : { serverTimeMs };
+    if (!state?.ledger) return { serverTimeMs };
+    const ledger: LedgerRecord = { ...state.ledger, consecutiveFailures: state.consecutiveFailures };
+    if (state.lastCompleted) ledger.lastCompleted = { ...state.lastCompleted };
+    return { ledger, serverTimeMs };
   }
 
   async readLease(job: string): Promise<LeaseRecord | undefined> {
@@ -193,15 +261,58 @@ export class MemoryLockStore implements LockStore {
     const state = this.state(job);
     const occurrenceMs = occurrence.getTime();
     // Progress belongs to the ledger's occurrence; anything else would never be read.
-    if (state.ledger?.occurrence.getTime() !== occurrenceMs) return;
-    if (state.progress?.occurrence !== occurrenceMs)
-      state.progress = { occurrence: occurrenceMs, tenantIds: new Set() };
-    for (const tenantId of tenantIds) state.progress.tenantIds.add(tenantId);
+    const progress = this.progressOf(state, occurrenceMs);
+    for (const tenantId of tenantIds) progress?.tenantIds.add(tenantId);
+  }
+
+  /** The progress record of the ledger's occurrence (made on first use), or `undefined` for any other occurrence. */
+  private progressOf(state: JobState, occurrenceMs: number): JobState['progress'] {
+    if (state.ledger?.occurrence.getTime() !== occurrenceMs) return undefined;
+    if (state.progress?.occurrence !== occurrenceMs) {
+      state.progress = { occurrence: occurrenceMs, tenantIds: new Set(), retries: new Map() };
+    }
+    return state.progress;
   }
 
   async readProgress(job: string, occurrence: Date): Promise<string[]> {
     const progress = this.jobs.get(job)?.progress;
     return progress?.occurrence === occurrence.getTime() ? [...progress.tenantIds] : [];
+  }
+
+  async addRetries(job: string, occurrence: Date, retries: readonly TenantTries[]): Promise<void> {
+    const progress = this.progressOf(this.state(job), occurrence.getTime());
+    for (const { tenantId, tries } of retries) progress?.retries.set(tenantId, tries);
+  }
+
+  async readRetries(job: string, occurrence: Date): Promise<TenantTries[]> {
+    const progress = this.jobs.get(job)?.progress;
+    if (progress?.occurrence !== occurrence.getTime()) return [];
+    return [...progress.retries].map(([tenantId, tries]) => ({ tenantId, tries }));
+  }
+
+  async writeFailedTenants(job: string, failed: FailedTenants, ttlMs: number): Promise<void> {
+    const records = this.state(job).failed;
+    const occurrenceMs = failed.occurrence.getTime();
+    records.delete(occurrenceMs);
+    if (failed.count > 0) {
+      records.set(occurrenceMs, {
+        value: { occurrence: new Date(occurrenceMs), tenantIds: [...failed.tenantIds], count: failed.count },
+        expiresAt: this.now() + ttlMs,
+      });
+    }
+  }
+
+  async readFailedTenants(job: string, occurrence?: Date): Promise<FailedTenants | undefined> {
+    const now = this.now();
+    let found: FailedTenants | undefined;
+    for (const [occurrenceMs, record] of this.jobs.get(job)?.failed ?? []) {
+      if (!live(record, now)) continue;
+      const wanted = occurrence
+        ? occurrenceMs === occurrence.getTime()
+        : occurrenceMs > (found?.occurrence.getTime() ?? -Infinity);
+      if (wanted) found = record.value;
+    }
+    return found ? { ...found, tenantIds: [...found.tenantIds] } : undefined;
   }
 
   async readPending(job: string): Promise<string[]> {
@@ -221,7 +332,9 @@ export class MemoryLockStore implements LockStore {
   }
 
   async unpause(job: string): Promise<void> {
-    this.state(job).pause = undefined;
+    const state = this.state(job);
+    state.pause = undefined;
+    state.consecutiveFailures = 0;
   }
 
   async readPause(job: string): Promise<JobPause | undefined> {
@@ -316,7 +429,14 @@ export class MemoryLockStore implements LockStore {
   private state(job: string): JobState {
     let state = this.jobs.get(job);
     if (!state) {
-      state = { claims: new Map(), fence: 0, tenantPauses: new Map(), schedule: { version: 0 } };
+      state = {
+        claims: new Map(),
+        fence: 0,
+        consecutiveFailures: 0,
+        tenantPauses: new Map(),
+        schedule: { version: 0 },
+        failed: new Map(),
+      };
       this.jobs.set(job, state);
     }
     return state;

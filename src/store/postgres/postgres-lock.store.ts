@@ -8,7 +8,12 @@ import {
   type AbandonRequest,
   type ClaimRequest,
   type ClaimResult,
+  type FailedTenants,
   type FinishRequest,
+  type FinishResult,
+  type LeaseRenewal,
+  type LedgerRecord,
+  type TenantTries,
   type JobPause,
   type JobRunReport,
   type LeaseRecord,
@@ -54,6 +59,8 @@ export interface PostgresLockStoreOptions {
 const BATCH_IDS = 5_000;
 /** Batches per page read back: at most 100,000 ids an answer. */
 const PAGE_BATCHES = 20;
+/** Occurrences whose failed tenants a job keeps, newest first. */
+const FAILED_OCCURRENCES_KEPT = 100;
 
 const iso = (date: Date) => date.toISOString();
 const num = (value: unknown) => Number(value);
@@ -110,8 +117,9 @@ export class PostgresLockStore implements LockStore {
     const { ttls } = request;
     const [row] = await this.call('claim', (query, deadline) =>
       query(
-        `SELECT kind, server_time_ms, fencing_token::float8 AS fencing_token, lease_left_ms, due_in_ms, schedule_version
-         FROM ${this.s}.claim($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+        `SELECT kind, server_time_ms, fencing_token::float8 AS fencing_token, lease_left_ms, due_in_ms, schedule_version,
+                cancelling
+         FROM ${this.s}.claim($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
         [
           this.prefix,
           request.job,
@@ -128,6 +136,9 @@ export class PostgresLockStore implements LockStore {
           this.answerBy(deadline),
           request.scheduleVersion ?? null,
           request.catchup === true,
+          request.overlap ?? 'skip',
+          request.queued === true,
+          request.retry === true,
         ],
       ),
     );
@@ -144,6 +155,8 @@ export class PostgresLockStore implements LockStore {
         return { kind, ...clock, dueInMs: num(row.due_in_ms) };
       case 'overlap':
         return { kind, ...clock, leaseMs: num(row.lease_left_ms ?? 0) };
+      case 'queued':
+        return { kind, ...clock, leaseMs: num(row.lease_left_ms ?? 0), cancelling: row.cancelling === true };
       case 'paused':
       case 'late':
       case 'rescheduled':
@@ -197,16 +210,19 @@ export class PostgresLockStore implements LockStore {
     }
   }
 
-  async renewLease(request: LeaseRequest): Promise<boolean> {
+  async renewLease(request: LeaseRequest): Promise<LeaseRenewal> {
     const rows = await this.call('renewLease', (query) =>
       query(
+        // Asked to stop for another occurrence ('cancel-running'): renewed all the same, so the run winds down under it.
         `UPDATE ${this.s}.jobs SET lease_expires_at = clock_timestamp() + $4::float8 * interval '1 millisecond'
          WHERE prefix = $1 AND job = $2 AND lease_token = $3 AND lease_expires_at > clock_timestamp()
-         RETURNING 1 AS renewed`,
+         RETURNING extract(epoch FROM cancelled_by)::float8 * 1000 AS cancelled_by_ms`,
         [this.prefix, request.job, request.token, request.ttlMs],
       ),
     );
-    return rows.length === 1;
+    if (rows.length !== 1) return { kind: 'lost' };
+    const cancelledBy = rows[0].cancelled_by_ms;
+    return cancelledBy === null ? { kind: 'renewed' } : { kind: 'cancelled', by: new Date(num(cancelledBy)) };
   }
 
   async releaseLease(request: Omit<LeaseRequest, 'ttlMs'>): Promise<void> {
@@ -219,9 +235,30 @@ export class PostgresLockStore implements LockStore {
     );
   }
 
-  async finish(request: FinishRequest): Promise<void> {
+  async finish(request: FinishRequest): Promise<FinishResult> {
     const { job, occurrence, runId, token } = request;
-    await this.perform('finish', 'finish', [job, iso(occurrence), runId, token]);
+    const [row] = await this.call('finish', (query) =>
+      query(
+        `SELECT next_occurrence_ms, consecutive_failures, paused
+         FROM ${this.s}.finish($1, $2, $3, $4, $5, $6, $7, $8::jsonb)`,
+        [
+          this.prefix,
+          job,
+          iso(occurrence),
+          runId,
+          token,
+          request.outcome ?? null,
+          request.pauseAfter?.failures ?? 0,
+          request.pauseAfter ? JSON.stringify(request.pauseAfter.record) : null,
+        ],
+      ),
+    );
+    const result: FinishResult = {
+      consecutiveFailures: num(row.consecutive_failures ?? 0),
+      paused: row.paused === true,
+    };
+    if (row.next_occurrence_ms !== null) result.next = new Date(Math.round(num(row.next_occurrence_ms)));
+    return result;
   }
 
   async readLedger(job: string): Promise<LedgerRead> {
@@ -231,7 +268,10 @@ export class PostgresLockStore implements LockStore {
                 extract(epoch FROM j.ledger_occurrence)::float8 * 1000 AS occurrence_ms,
                 j.ledger_run_id AS run_id, j.ledger_owner AS owner, j.ledger_state AS state,
                 floor(extract(epoch FROM j.ledger_started_at) * 1000)::float8 AS started_at_ms,
-                j.ledger_attempt AS attempt, j.ledger_fencing_token::float8 AS fencing_token
+                j.ledger_attempt AS attempt, j.ledger_fencing_token::float8 AS fencing_token,
+                j.consecutive_failures,
+                extract(epoch FROM j.last_completed_occurrence)::float8 * 1000 AS last_completed_occurrence_ms,
+                floor(extract(epoch FROM j.last_completed_at) * 1000)::float8 AS last_completed_at_ms
          FROM (SELECT clock_timestamp() AS now) c
          LEFT JOIN ${this.s}.jobs j
            ON j.prefix = $1 AND j.job = $2 AND j.ledger_run_id IS NOT NULL AND j.ledger_expires_at > c.now`,
@@ -240,18 +280,23 @@ export class PostgresLockStore implements LockStore {
     );
     const serverTimeMs = this.sampled(row.server_time_ms);
     if (row.run_id === null) return { serverTimeMs };
-    return {
-      serverTimeMs,
-      ledger: {
-        occurrence: new Date(Math.round(num(row.occurrence_ms))),
-        runId: String(row.run_id),
-        owner: String(row.owner ?? ''),
-        state: row.state === 'running' ? 'running' : 'done',
-        startedAt: new Date(num(row.started_at_ms)),
-        attempt: num(row.attempt ?? 1),
-        fencingToken: num(row.fencing_token ?? 0),
-      },
+    const ledger: LedgerRecord = {
+      occurrence: new Date(Math.round(num(row.occurrence_ms))),
+      runId: String(row.run_id),
+      owner: String(row.owner ?? ''),
+      state: row.state === 'running' ? 'running' : 'done',
+      startedAt: new Date(num(row.started_at_ms)),
+      attempt: num(row.attempt ?? 1),
+      fencingToken: num(row.fencing_token ?? 0),
+      consecutiveFailures: num(row.consecutive_failures ?? 0),
     };
+    if (row.last_completed_occurrence_ms !== null) {
+      ledger.lastCompleted = {
+        occurrence: new Date(Math.round(num(row.last_completed_occurrence_ms))),
+        finishedAt: new Date(num(row.last_completed_at_ms)),
+      };
+    }
+    return { serverTimeMs, ledger };
   }
 
   async readLease(job: string): Promise<LeaseRecord | undefined> {
@@ -318,6 +363,90 @@ export class PostgresLockStore implements LockStore {
     );
   }
 
+  async addRetries(job: string, occurrence: Date, retries: readonly TenantTries[], ttlMs: number): Promise<void> {
+    if (retries.length === 0) return;
+    await this.call('addRetries', async (query) => {
+      for (let offset = 0; offset < retries.length; offset += BATCH_IDS) {
+        const slice = retries.slice(offset, offset + BATCH_IDS);
+        // Like progress, kept for the ledger's occurrence only; a later try of a tenant replaces the earlier.
+        await query(
+          `INSERT INTO ${this.s}.retries (prefix, job, occurrence, tenant_id, tries, expires_at)
+           SELECT $1, $2, $3, r.tenant_id, r.tries, clock_timestamp() + $6::float8 * interval '1 millisecond'
+           FROM unnest($4::text[], $5::int[]) AS r(tenant_id, tries)
+           WHERE EXISTS (
+             SELECT 1 FROM ${this.s}.jobs
+             WHERE prefix = $1 AND job = $2 AND ledger_occurrence = $3 AND ledger_expires_at > clock_timestamp()
+           )
+           ON CONFLICT (prefix, job, occurrence, tenant_id)
+           DO UPDATE SET tries = EXCLUDED.tries, expires_at = EXCLUDED.expires_at`,
+          [
+            this.prefix,
+            job,
+            iso(occurrence),
+            slice.map((retry) => retry.tenantId),
+            slice.map((retry) => retry.tries),
+            ttlMs,
+          ],
+        );
+      }
+    });
+  }
+
+  async readRetries(job: string, occurrence: Date): Promise<TenantTries[]> {
+    const rows = await this.call('readRetries', (query) =>
+      query(
+        `SELECT tenant_id, tries FROM ${this.s}.retries
+         WHERE prefix = $1 AND job = $2 AND occurrence = $3 AND expires_at > clock_timestamp()`,
+        [this.prefix, job, iso(occurrence)],
+      ),
+    );
+    return rows.map((row) => ({ tenantId: String(row.tenant_id), tries: num(row.tries) }));
+  }
+
+  async writeFailedTenants(job: string, failed: FailedTenants, ttlMs: number): Promise<void> {
+    await this.call('writeFailedTenants', (query) =>
+      query(
+        // One row per occurrence that had failures, replaced by each write; ended ones of the job go by the way, and
+        // only the newest occurrences stay.
+        `WITH gone AS (
+           DELETE FROM ${this.s}.failed_tenants
+           WHERE prefix = $1 AND job = $2 AND (
+             -- This occurrence's row when nothing failed (else the upsert below replaces it: one change a row).
+             (occurrence = $3 AND $5 = 0)
+             OR (occurrence <> $3 AND (expires_at <= clock_timestamp() OR occurrence IN (
+               SELECT occurrence FROM ${this.s}.failed_tenants WHERE prefix = $1 AND job = $2
+               ORDER BY occurrence DESC OFFSET ${FAILED_OCCURRENCES_KEPT - 1}
+             )))
+           )
+         )
+         INSERT INTO ${this.s}.failed_tenants (prefix, job, occurrence, tenant_ids, count, expires_at)
+         SELECT $1, $2, $3, $4::text[], $5, clock_timestamp() + $6::float8 * interval '1 millisecond'
+         WHERE $5 > 0
+         ON CONFLICT (prefix, job, occurrence) DO UPDATE
+           SET tenant_ids = EXCLUDED.tenant_ids, count = EXCLUDED.count, expires_at = EXCLUDED.expires_at`,
+        [this.prefix, job, iso(failed.occurrence), failed.tenantIds, failed.count, ttlMs],
+      ),
+    );
+  }
+
+  async readFailedTenants(job: string, occurrence?: Date): Promise<FailedTenants | undefined> {
+    const [row] = await this.call('readFailedTenants', (query) =>
+      query(
+        `SELECT extract(epoch FROM occurrence)::float8 * 1000 AS occurrence_ms, tenant_ids, count
+         FROM ${this.s}.failed_tenants
+         WHERE prefix = $1 AND job = $2 AND expires_at > clock_timestamp() AND ($3::timestamptz IS NULL OR occurrence = $3)
+         ORDER BY occurrence DESC LIMIT 1`,
+        [this.prefix, job, occurrence ? iso(occurrence) : null],
+      ),
+    );
+    if (!row) return undefined;
+    return {
+      occurrence: new Date(Math.round(num(row.occurrence_ms))),
+      tenantIds: row.tenant_ids as string[],
+      count: num(row.count),
+    };
+  }
+
   async writePending(job: string, tenantIds: readonly string[], ttlMs: number): Promise<void> {
     // A new generation per write: its batches stay unseen until the last one makes it the current one.
     const generation = tenantIds.length === 0 ? null : randomUUID();
@@ -343,10 +472,11 @@ export class PostgresLockStore implements LockStore {
 
   async unpause(job: string): Promise<void> {
     await this.call('unpause', (query) =>
-      query(`UPDATE ${this.s}.jobs SET pause = NULL, pause_until = NULL WHERE prefix = $1 AND job = $2`, [
-        this.prefix,
-        job,
-      ]),
+      // A pause ends, and with it the count of failures in a row that may have caused it.
+      query(
+        `UPDATE ${this.s}.jobs SET pause = NULL, pause_until = NULL, consecutive_failures = 0 WHERE prefix = $1 AND job = $2`,
+        [this.prefix, job],
+      ),
     );
   }
 

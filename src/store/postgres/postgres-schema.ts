@@ -16,6 +16,8 @@ export const POSTGRES_SCHEMA_VERSION = 1;
  * - `progress`, `pending`: tenant ids as `text[]` batches (a write's worth each), read back in pages.
  * - `history`: run reports, newest by `seq`.
  * - `tenant_pauses`: one row per tenant paused for a job.
+ * - `retries`: tenants of the ledger's occurrence waiting for another try; `failed_tenants`: the tenants each of the
+ *   newest occurrences left failed.
  *
  * A changed schedule is signalled with `pg_notify` on the channel `<schema>_signals` (see `postgresSignalChannel`).
  */
@@ -63,6 +65,11 @@ CREATE TABLE IF NOT EXISTS ${s}.jobs (
   schedule_version integer NOT NULL DEFAULT 0,
   schedule_override jsonb,
   schedule_changed_at timestamptz,
+  queued_occurrence timestamptz,
+  cancelled_by timestamptz,
+  consecutive_failures integer NOT NULL DEFAULT 0,
+  last_completed_occurrence timestamptz,
+  last_completed_at timestamptz,
   PRIMARY KEY (prefix, job)
 );
 
@@ -94,6 +101,26 @@ CREATE TABLE IF NOT EXISTS ${s}.pending (
   PRIMARY KEY (prefix, job, generation, batch)
 );
 
+CREATE TABLE IF NOT EXISTS ${s}.retries (
+  prefix text NOT NULL,
+  job text NOT NULL,
+  occurrence timestamptz NOT NULL,
+  tenant_id text NOT NULL,
+  tries integer NOT NULL,
+  expires_at timestamptz NOT NULL,
+  PRIMARY KEY (prefix, job, occurrence, tenant_id)
+);
+
+CREATE TABLE IF NOT EXISTS ${s}.failed_tenants (
+  prefix text NOT NULL,
+  job text NOT NULL,
+  occurrence timestamptz NOT NULL,
+  tenant_ids text[] NOT NULL,
+  count integer NOT NULL,
+  expires_at timestamptz NOT NULL,
+  PRIMARY KEY (prefix, job, occurrence)
+);
+
 CREATE TABLE IF NOT EXISTS ${s}.tenant_pauses (
   prefix text NOT NULL,
   job text NOT NULL,
@@ -116,13 +143,15 @@ CREATE OR REPLACE FUNCTION ${s}.claim(
   p_prefix text, p_job text, p_occurrence timestamptz, p_token text, p_run_id text, p_owner text,
   p_claim_until timestamptz, p_claim_min_ms double precision, p_lease_ms double precision,
   p_ledger_ms double precision, p_late_at timestamptz, p_ignore_pause boolean, p_answer_by timestamptz,
-  p_schedule_version integer, p_catchup boolean,
+  p_schedule_version integer, p_catchup boolean, p_overlap text, p_queued boolean, p_retry boolean,
   OUT kind text, OUT server_time_ms double precision, OUT fencing_token bigint,
-  OUT lease_left_ms double precision, OUT due_in_ms double precision, OUT schedule_version integer
+  OUT lease_left_ms double precision, OUT due_in_ms double precision, OUT schedule_version integer,
+  OUT cancelling boolean
 ) LANGUAGE plpgsql AS $claim$
 DECLARE
   v_job ${s}.jobs%ROWTYPE;
   v_now timestamptz;
+  v_held boolean;
   v_ledger_live boolean;
   v_move_ledger boolean;
 BEGIN
@@ -155,54 +184,87 @@ BEGIN
     due_in_ms := ceil(extract(epoch FROM p_occurrence - v_now) * 1000);
     RETURN;
   END IF;
-  v_ledger_live := coalesce(v_job.ledger_expires_at > v_now, false);
-  IF EXISTS (
-    SELECT 1 FROM ${s}.claims
-    WHERE prefix = p_prefix AND job = p_job AND occurrence = p_occurrence AND expires_at > v_now
-  ) THEN
-    kind := 'duplicate';
-    -- The loser learns how long the lease of a run of this very occurrence has left, to watch it for a crash.
-    IF v_ledger_live AND v_job.ledger_occurrence = p_occurrence AND v_job.ledger_state = 'running' THEN
-      lease_left_ms := CASE WHEN v_job.lease_expires_at > v_now
-        THEN ceil(extract(epoch FROM v_job.lease_expires_at - v_now) * 1000) ELSE 0 END;
-    END IF;
-    RETURN;
-  END IF;
-  -- Nobody claimed it, and its window has passed by the store's clock: the caller's clock runs behind.
-  IF p_late_at IS NOT NULL AND v_now >= p_late_at THEN
-    kind := 'late';
-    RETURN;
-  END IF;
-  IF v_job.lease_expires_at > v_now THEN
+  v_held := coalesce(v_job.lease_expires_at > v_now, false);
+  IF v_held THEN
     lease_left_ms := ceil(extract(epoch FROM v_job.lease_expires_at - v_now) * 1000);
-    -- A late run leaves the occurrence for later while another run holds the lease.
-    IF p_catchup THEN
+  END IF;
+  v_ledger_live := coalesce(v_job.ledger_expires_at > v_now, false);
+  IF p_retry THEN
+    -- A retry of an occurrence's failed tenants takes only the lease; the occurrence stays as it is.
+    IF v_held THEN
       kind := 'overlap';
       RETURN;
     END IF;
-  END IF;
-  -- Expired claims of the job go as a claim passes by: nothing sweeps on a timer.
-  DELETE FROM ${s}.claims WHERE prefix = p_prefix AND job = p_job AND expires_at <= v_now;
-  -- The primary key refuses a second claim of the occurrence even where the check above could not see the first.
-  INSERT INTO ${s}.claims (prefix, job, occurrence, token, expires_at)
-  VALUES (p_prefix, p_job, p_occurrence, p_token, greatest(p_claim_until, v_now + ${ms('p_claim_min_ms')}));
-  -- Another run of the job holds the lease: the occurrence is claimed but does not run.
-  IF lease_left_ms IS NOT NULL THEN
-    kind := 'overlap';
-    RETURN;
+  ELSIF p_queued THEN
+    -- The remembered occurrence (its claim is in place) is won once, by whoever asks while it is still queued.
+    IF v_job.queued_occurrence IS DISTINCT FROM p_occurrence THEN
+      kind := 'duplicate';
+      RETURN;
+    END IF;
+    IF v_held THEN
+      kind := 'overlap';
+      RETURN;
+    END IF;
+    UPDATE ${s}.jobs SET queued_occurrence = NULL, cancelled_by = NULL WHERE prefix = p_prefix AND job = p_job;
+  ELSE
+    IF EXISTS (
+      SELECT 1 FROM ${s}.claims
+      WHERE prefix = p_prefix AND job = p_job AND occurrence = p_occurrence AND expires_at > v_now
+    ) THEN
+      kind := 'duplicate';
+      -- The loser learns how long the lease of a run of this very occurrence has left, to watch it for a crash.
+      IF v_ledger_live AND v_job.ledger_occurrence = p_occurrence AND v_job.ledger_state = 'running' THEN
+        lease_left_ms := coalesce(lease_left_ms, 0);
+      ELSE
+        lease_left_ms := NULL;
+      END IF;
+      RETURN;
+    END IF;
+    -- Nobody claimed it, and its window has passed by the store's clock: the caller's clock runs behind.
+    IF p_late_at IS NOT NULL AND v_now >= p_late_at THEN
+      kind := 'late';
+      RETURN;
+    END IF;
+    v_held := v_held AND p_overlap <> 'allow';
+    -- A late run leaves the occurrence for later while another run holds the lease.
+    IF v_held AND p_catchup THEN
+      kind := 'overlap';
+      RETURN;
+    END IF;
+    -- Expired claims of the job go as a claim passes by: nothing sweeps on a timer.
+    DELETE FROM ${s}.claims WHERE prefix = p_prefix AND job = p_job AND expires_at <= v_now;
+    -- The primary key refuses a second claim of the occurrence even where the check above could not see the first.
+    INSERT INTO ${s}.claims (prefix, job, occurrence, token, expires_at)
+    VALUES (p_prefix, p_job, p_occurrence, p_token, greatest(p_claim_until, v_now + ${ms('p_claim_min_ms')}));
+    IF v_held THEN
+      -- Another run holds the lease: the occurrence is claimed and, by the job's policy, skipped or remembered as the
+      -- next (at most one); for 'cancel-running' the running run is asked to stop at its next renewal.
+      IF p_overlap = 'skip' OR v_job.queued_occurrence IS NOT NULL THEN
+        kind := 'overlap';
+        RETURN;
+      END IF;
+      UPDATE ${s}.jobs SET
+        queued_occurrence = p_occurrence,
+        cancelled_by = CASE WHEN p_overlap = 'cancel-running' THEN p_occurrence ELSE cancelled_by END
+      WHERE prefix = p_prefix AND job = p_job;
+      kind := 'queued';
+      cancelling := p_overlap = 'cancel-running';
+      RETURN;
+    END IF;
   END IF;
   -- One more than the last token, and never below the store's clock in microseconds: a counter lost or set back
   -- (a restore, a failover) cannot hand out a token lower than one already handed out.
   fencing_token := greatest(v_job.fence + 1, floor(extract(epoch FROM clock_timestamp()) * 1000000)::bigint);
-  -- The ledger only moves forward: a backfill of an older occurrence is claimed and fenced but leaves the record of
-  -- the newest alone. Moving on frees the previous occurrence's progress.
-  v_move_ledger := NOT v_ledger_live OR p_occurrence >= v_job.ledger_occurrence;
+  -- The ledger only moves forward: a backfill of an older occurrence (or a retry) is fenced but leaves the record of
+  -- the newest alone. Moving on frees the previous occurrence's progress and retries.
+  v_move_ledger := NOT p_retry AND (NOT v_ledger_live OR p_occurrence >= v_job.ledger_occurrence);
   IF v_move_ledger THEN
     DELETE FROM ${s}.progress WHERE prefix = p_prefix AND job = p_job AND occurrence <> p_occurrence;
+    DELETE FROM ${s}.retries WHERE prefix = p_prefix AND job = p_job AND occurrence <> p_occurrence;
   END IF;
   UPDATE ${s}.jobs SET
-    lease_token = p_token,
-    lease_expires_at = v_now + ${ms('p_lease_ms')},
+    lease_token = CASE WHEN p_overlap = 'allow' THEN lease_token ELSE p_token END,
+    lease_expires_at = CASE WHEN p_overlap = 'allow' THEN lease_expires_at ELSE v_now + ${ms('p_lease_ms')} END,
     fence = fencing_token,
     ledger_occurrence = CASE WHEN v_move_ledger THEN p_occurrence ELSE ledger_occurrence END,
     ledger_run_id = CASE WHEN v_move_ledger THEN p_run_id ELSE ledger_run_id END,
@@ -268,8 +330,10 @@ BEGIN
     ledger_fencing_token = fencing_token,
     ledger_expires_at = v_now + ${ms('p_ledger_ms')}
   WHERE prefix = p_prefix AND job = p_job;
-  -- The progress the taker reads lives as long as the ledger that points at it.
+  -- The progress and retries the taker reads live as long as the ledger that points at them.
   UPDATE ${s}.progress SET expires_at = v_now + ${ms('p_ledger_ms')}
+  WHERE prefix = p_prefix AND job = p_job AND occurrence = p_occurrence AND expires_at > v_now;
+  UPDATE ${s}.retries SET expires_at = v_now + ${ms('p_ledger_ms')}
   WHERE prefix = p_prefix AND job = p_job AND occurrence = p_occurrence AND expires_at > v_now;
   kind := 'won';
 END
@@ -281,21 +345,53 @@ RETURNS void LANGUAGE sql AS $close_run$
   UPDATE ${s}.jobs SET
     ledger_state = CASE WHEN ledger_run_id = p_run_id THEN 'done' ELSE ledger_state END,
     lease_token = CASE WHEN lease_token = p_token THEN NULL ELSE lease_token END,
-    lease_expires_at = CASE WHEN lease_token = p_token THEN NULL ELSE lease_expires_at END
+    lease_expires_at = CASE WHEN lease_token = p_token THEN NULL ELSE lease_expires_at END,
+    -- A request to stop the lease's run is answered by its end.
+    cancelled_by = CASE WHEN lease_token = p_token THEN NULL ELSE cancelled_by END
   WHERE prefix = p_prefix AND job = p_job AND (ledger_run_id = p_run_id OR lease_token = p_token);
 $close_run$;
 
--- The run ended: its progress dropped (while the ledger names it), then closed.
-CREATE OR REPLACE FUNCTION ${s}.finish(p_prefix text, p_job text, p_occurrence timestamptz, p_run_id text, p_token text)
-RETURNS void LANGUAGE plpgsql AS $finish$
+-- The run ended: its progress and retries dropped (while the ledger names it), failures in a row counted (and the job
+-- paused at p_pause_after), the run closed; answers the occurrence waiting for the lease.
+CREATE OR REPLACE FUNCTION ${s}.finish(
+  p_prefix text, p_job text, p_occurrence timestamptz, p_run_id text, p_token text, p_outcome text,
+  p_pause_after integer, p_pause_record jsonb,
+  OUT next_occurrence_ms double precision, OUT consecutive_failures integer, OUT paused boolean
+) LANGUAGE plpgsql AS $finish$
+DECLARE
+  v_job ${s}.jobs%ROWTYPE;
+  v_now timestamptz;
 BEGIN
   -- The job row first, as every writer takes it, so that two writers never wait on each other in a circle.
-  PERFORM 1 FROM ${s}.jobs WHERE prefix = p_prefix AND job = p_job AND ledger_run_id = p_run_id FOR NO KEY UPDATE;
+  SELECT * INTO v_job FROM ${s}.jobs WHERE prefix = p_prefix AND job = p_job FOR NO KEY UPDATE;
+  v_now := clock_timestamp();
+  paused := false;
+  consecutive_failures := coalesce(v_job.consecutive_failures, 0);
+  IF NOT FOUND THEN
+    RETURN;
+  END IF;
   -- A run whose ledger entry was taken over (it lost its lease and was resumed elsewhere) drops nothing.
-  IF FOUND THEN
+  IF v_job.ledger_run_id = p_run_id THEN
     DELETE FROM ${s}.progress WHERE prefix = p_prefix AND job = p_job AND occurrence = p_occurrence;
+    DELETE FROM ${s}.retries WHERE prefix = p_prefix AND job = p_job AND occurrence = p_occurrence;
+  END IF;
+  -- Failed runs in a row, fleet-wide; a completed run clears the count and is the job's last completed run.
+  IF p_outcome = 'failed' THEN
+    consecutive_failures := consecutive_failures + 1;
+    paused := p_pause_after > 0 AND consecutive_failures >= p_pause_after
+      AND NOT (v_job.pause IS NOT NULL AND (v_job.pause_until IS NULL OR v_job.pause_until > v_now));
+    UPDATE ${s}.jobs SET
+      consecutive_failures = finish.consecutive_failures,
+      pause = CASE WHEN finish.paused THEN p_pause_record ELSE pause END,
+      pause_until = CASE WHEN finish.paused THEN NULL ELSE pause_until END
+    WHERE prefix = p_prefix AND job = p_job;
+  ELSIF p_outcome = 'completed' THEN
+    consecutive_failures := 0;
+    UPDATE ${s}.jobs SET consecutive_failures = 0, last_completed_occurrence = p_occurrence, last_completed_at = v_now
+    WHERE prefix = p_prefix AND job = p_job;
   END IF;
   PERFORM ${s}.close_run(p_prefix, p_job, p_run_id, p_token);
+  next_occurrence_ms := extract(epoch FROM v_job.queued_occurrence)::float8 * 1000;
 END
 $finish$;
 

@@ -37,6 +37,26 @@ export class RedisKeys {
     return this.key(job, `progress:${occurrence.toISOString()}`);
   }
 
+  /** Tenants of an occurrence waiting for another try (a hash: tenant id to tries so far). */
+  retries(job: string, occurrence: Date): string {
+    return this.key(job, `retries:${occurrence.toISOString()}`);
+  }
+
+  /** The occurrence to run once the lease is free (`buffer-one`, `cancel-running`). */
+  queued(job: string): string {
+    return this.key(job, 'queued');
+  }
+
+  /** Present while the lease's run is asked to stop (`cancel-running`); its value is the replacing occurrence (ms). */
+  cancel(job: string): string {
+    return this.key(job, 'cancel');
+  }
+
+  /** Failed tenants of the newest occurrences that had failures (a hash: occurrence ms to a JSON record). */
+  failed(job: string): string {
+    return this.key(job, 'failed');
+  }
+
   /** Tenants the last interrupted run left undone. */
   pending(job: string): string {
     return this.key(job, 'pending');

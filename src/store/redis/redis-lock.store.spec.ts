@@ -17,6 +17,7 @@ function fakeClient(overrides: Partial<RedisLockClient> = {}) {
     get: async (key) => (calls.push(['get', key]), null),
     lRange: async (key) => (calls.push(['lRange', key]), []),
     sAdd: async (key, members) => (calls.push(['sAdd', key, members]), members.length),
+    hSet: async (key, fields) => (calls.push(['hSet', key, fields]), fields.length / 2),
     pExpire: async (key, ms) => (calls.push(['pExpire', key, ms]), 1),
     ...overrides,
   };

@@ -3,7 +3,10 @@ import {
   type AbandonRequest,
   type ClaimRequest,
   type ClaimResult,
+  type FailedTenants,
   type FinishRequest,
+  type FinishResult,
+  type LeaseRenewal,
   type JobPause,
   type JobRunReport,
   type LeaseRecord,
@@ -20,15 +23,19 @@ import {
   type TakeOverRequest,
   type TakeOverResult,
   type TenantPause,
+  type TenantTries,
 } from '../../interfaces/index.js';
 import { parseJson } from '../../common/parse-json.js';
 import { RedisKeys } from './redis-keys.js';
 import {
   ABANDON,
   CLAIM,
-  DELETE,
   FINISH,
   HASH_DELETE,
+  READ_FAILED,
+  SCAN_HASH,
+  UNPAUSE,
+  WRITE_FAILED,
   PAUSE_TENANT,
   READ_SCHEDULE,
   READ_TENANT_PAUSES,
@@ -60,6 +67,11 @@ const SET_CHUNK = 1_000;
 
 const ms = (value: number) => String(Math.max(1, Math.ceil(value)));
 
+/** Occurrences whose failed tenants a job keeps, newest first. */
+const FAILED_OCCURRENCES_KEPT = 100;
+/** How long the ledger lives after a completed run is counted in it: as long as a claim keeps it at the least. */
+const LEDGER_FLOOR_MS = 400 * 24 * 60 * 60 * 1000;
+
 /**
  * The lock store on Redis (standalone, Sentinel or Cluster): each decision is one Lua script on the job's keys, sent
  * with `EVALSHA` (the full script only when Redis answers `NOSCRIPT`). `getClient` may connect lazily (as
@@ -87,7 +99,16 @@ export class RedisLockStore implements LockStore {
     const k = this.keys;
     const reply = (await this.run(
       CLAIM,
-      [k.paused(job), k.occurrence(job, occurrence), k.lease(job), k.fence(job), k.ledger(job), k.schedule(job)],
+      [
+        k.paused(job),
+        k.occurrence(job, occurrence),
+        k.lease(job),
+        k.fence(job),
+        k.ledger(job),
+        k.schedule(job),
+        k.queued(job),
+        k.cancel(job),
+      ],
       [
         request.token,
         request.runId,
@@ -102,6 +123,9 @@ export class RedisLockStore implements LockStore {
         request.ignorePause ? '1' : '0',
         String(request.scheduleVersion ?? -1),
         request.catchup ? '1' : '0',
+        request.overlap ?? 'skip',
+        request.queued ? '1' : '0',
+        request.retry ? '1' : '0',
       ],
     )) as unknown[];
     const kind = String(reply[0]);
@@ -117,6 +141,8 @@ export class RedisLockStore implements LockStore {
         return { kind, ...clock, dueInMs: Number(reply[3]) };
       case 'overlap':
         return { kind, ...clock, leaseMs: Number(reply[3]) };
+      case 'queued':
+        return { kind, ...clock, leaseMs: Number(reply[3]), cancelling: Number(reply[4]) === 1 };
       case 'paused':
       case 'late':
       case 'rescheduled':
@@ -140,7 +166,14 @@ export class RedisLockStore implements LockStore {
     const k = this.keys;
     const reply = (await this.run(
       TAKE_OVER,
-      [k.paused(job), k.lease(job), k.fence(job), k.ledger(job), k.progress(job, occurrence)],
+      [
+        k.paused(job),
+        k.lease(job),
+        k.fence(job),
+        k.ledger(job),
+        k.progress(job, occurrence),
+        k.retries(job, occurrence),
+      ],
       [
         request.token,
         request.runId,
@@ -171,23 +204,48 @@ export class RedisLockStore implements LockStore {
     }
   }
 
-  async renewLease(request: LeaseRequest): Promise<boolean> {
-    return (
-      Number(await this.run(RENEW_LEASE, [this.keys.lease(request.job)], [request.token, ms(request.ttlMs)])) === 1
+  async renewLease(request: LeaseRequest): Promise<LeaseRenewal> {
+    const { job } = request;
+    const reply = await this.run(
+      RENEW_LEASE,
+      [this.keys.lease(job), this.keys.cancel(job)],
+      [request.token, ms(request.ttlMs)],
     );
+    if (Array.isArray(reply)) return { kind: 'cancelled', by: new Date(Number(reply[1])) };
+    return Number(reply) === 1 ? { kind: 'renewed' } : { kind: 'lost' };
   }
 
   async releaseLease(request: Omit<LeaseRequest, 'ttlMs'>): Promise<void> {
     await this.run(RELEASE_LEASE, [this.keys.lease(request.job)], [request.token]);
   }
 
-  async finish(request: FinishRequest): Promise<void> {
-    const { job } = request;
-    await this.run(
+  async finish(request: FinishRequest): Promise<FinishResult> {
+    const { job, occurrence } = request;
+    const k = this.keys;
+    const [next, failures, paused] = (await this.run(
       FINISH,
-      [this.keys.lease(job), this.keys.ledger(job), this.keys.progress(job, request.occurrence)],
-      [request.runId, request.token],
-    );
+      [
+        k.lease(job),
+        k.ledger(job),
+        k.progress(job, occurrence),
+        k.retries(job, occurrence),
+        k.queued(job),
+        k.cancel(job),
+        k.paused(job),
+      ],
+      [
+        request.runId,
+        request.token,
+        request.outcome ?? '',
+        occurrence.toISOString(),
+        String(request.pauseAfter?.failures ?? 0),
+        request.pauseAfter ? JSON.stringify(request.pauseAfter.record) : '',
+        ms(LEDGER_FLOOR_MS),
+      ],
+    )) as [unknown, unknown, unknown];
+    const result: FinishResult = { consecutiveFailures: Number(failures), paused: Number(paused) === 1 };
+    if (next) result.next = new Date(String(next));
+    return result;
   }
 
   async readLedger(job: string): Promise<LedgerRead> {
@@ -223,6 +281,50 @@ export class RedisLockStore implements LockStore {
     return this.readSet(this.keys.pending(job));
   }
 
+  async addRetries(job: string, occurrence: Date, retries: readonly TenantTries[], ttlMs: number): Promise<void> {
+    if (retries.length === 0) return;
+    const client = await this.client();
+    const key = this.keys.retries(job, occurrence);
+    for (let offset = 0; offset < retries.length; offset += SET_CHUNK) {
+      const fields = retries
+        .slice(offset, offset + SET_CHUNK)
+        .flatMap(({ tenantId, tries }) => [tenantId, String(tries)]);
+      await client.hSet(key, fields);
+    }
+    await client.pExpire(key, Math.max(1, Math.ceil(ttlMs)));
+  }
+
+  async readRetries(job: string, occurrence: Date): Promise<TenantTries[]> {
+    const key = this.keys.retries(job, occurrence);
+    const retries: TenantTries[] = [];
+    let cursor = '0';
+    do {
+      const page = (await this.run(SCAN_HASH, [key], [cursor, String(SET_CHUNK)])) as [unknown, unknown[]];
+      cursor = String(page[0]);
+      const flat = page[1];
+      for (let i = 0; i + 1 < flat.length; i += 2)
+        retries.push({ tenantId: String(flat[i]), tries: Number(flat[i + 1]) });
+    } while (cursor !== '0');
+    return retries;
+  }
+
+  async writeFailedTenants(job: string, failed: FailedTenants, ttlMs: number): Promise<void> {
+    const record = failed.count > 0 ? JSON.stringify({ tenantIds: failed.tenantIds, count: failed.count }) : '';
+    await this.run(
+      WRITE_FAILED,
+      [this.keys.failed(job)],
+      [String(failed.occurrence.getTime()), record, ms(ttlMs), String(FAILED_OCCURRENCES_KEPT)],
+    );
+  }
+
+  async readFailedTenants(job: string, occurrence?: Date): Promise<FailedTenants | undefined> {
+    const wanted = occurrence ? String(occurrence.getTime()) : '';
+    const reply = (await this.run(READ_FAILED, [this.keys.failed(job)], [wanted])) as unknown[];
+    if (reply.length < 2 || reply[1] === null || reply[1] === undefined) return undefined;
+    const record = parseJson<{ tenantIds: string[]; count: number }>(String(reply[1]));
+    return record && { occurrence: new Date(Number(reply[0])), tenantIds: record.tenantIds, count: record.count };
+  }
+
   async writePending(job: string, tenantIds: readonly string[], ttlMs: number): Promise<void> {
     const key = this.keys.pending(job);
     await this.run(REPLACE_SET_START, [key], []);
@@ -237,7 +339,7 @@ export class RedisLockStore implements LockStore {
   }
 
   async unpause(job: string): Promise<void> {
-    await this.run(DELETE, [this.keys.paused(job)], []);
+    await this.run(UNPAUSE, [this.keys.paused(job), this.keys.ledger(job)], []);
   }
 
   async readPause(job: string): Promise<JobPause | undefined> {
@@ -412,7 +514,7 @@ function ledgerFromFields(fields: ReadonlyMap<string, string>): LedgerRecord | u
   const occurrence = fields.get('occurrence');
   const runId = fields.get('runId');
   if (occurrence === undefined || runId === undefined) return undefined;
-  return {
+  const ledger: LedgerRecord = {
     occurrence: new Date(occurrence),
     runId,
     owner: fields.get('owner') ?? '',
@@ -420,5 +522,14 @@ function ledgerFromFields(fields: ReadonlyMap<string, string>): LedgerRecord | u
     startedAt: new Date(Number(fields.get('startedAtMs') ?? 0)),
     attempt: Number(fields.get('attempt') ?? 1),
     fencingToken: Number(fields.get('fencingToken') ?? 0),
+    consecutiveFailures: Number(fields.get('consecutiveFailures') ?? 0),
   };
+  const lastCompleted = fields.get('lastCompletedOccurrence');
+  if (lastCompleted !== undefined) {
+    ledger.lastCompleted = {
+      occurrence: new Date(lastCompleted),
+      finishedAt: new Date(Number(fields.get('lastCompletedAtMs') ?? 0)),
+    };
+  }
+  return ledger;
 }
