@@ -77,11 +77,11 @@ function describeStartup(app: INestApplication, config: SampleConfig, log: Logge
     const localHttp = http.replace('127.0.0.1', 'localhost');
     log.log(`admin page: ${localHttp}/cron?token=${token}`);
   }
-  // Tests and the cluster demo wait for this line.
+  // Tests and the cluster demo wait for this line; the platform is the one the app runs on, not the one asked for.
   const lock = config.redisUrl ? `redis ${config.redisUrl}` : 'in-process';
   log.log(
     `ready pid=${process.pid} instance=${config.instanceId ?? '(library default)'} ` +
-      `lock=${lock} db=${config.dbPath} fast=${config.fast} http-adapter=${config.httpAdapter} ${http}`,
+      `lock=${lock} db=${config.dbPath} fast=${config.fast} http-adapter=${app.getHttpAdapter().getType()} ${http}`,
   );
 }
 
