@@ -11,7 +11,7 @@
 // Only Node built-ins are used: this runs before node_modules exists.
 
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { redisAnswers } from './redis-ping.mjs';
@@ -75,19 +75,27 @@ function postgresBinaries() {
 // ---------------------------------------------------------------------------------------------------------------
 // Providers
 
-function run(command, args, { quiet = false, env } = {}) {
+/** Runs a command quietly; a failure throws with the end of its output. */
+function run(command, args, env = {}) {
   const result = spawnSync(command, args, {
     cwd: ROOT,
     env: { ...process.env, ...env },
-    stdio: quiet ? ['ignore', 'pipe', 'pipe'] : 'inherit',
+    stdio: ['ignore', 'pipe', 'pipe'],
     encoding: 'utf8',
   });
   if (result.error) throw new SetupError(`could not run ${command}: ${result.error.message}`);
   if (result.status !== 0) {
-    const output = quiet ? `\n${`${result.stdout}${result.stderr}`.trim().split('\n').slice(-30).join('\n')}` : '';
-    throw new SetupError(`\`${command} ${args.join(' ')}\` exited with ${result.status ?? result.signal}${output}`);
+    const output = `${result.stdout}${result.stderr}`.trim().split('\n').slice(-30).join('\n');
+    throw new SetupError(`\`${command} ${args.join(' ')}\` exited with ${result.status ?? result.signal}\n${output}`);
   }
   return result.stdout;
+}
+
+/** Runs a command as root: directly when this is root, else through sudo; undefined when neither can. */
+function runAsRoot(command, args, env) {
+  if (process.getuid?.() === 0) return run(command, args, env);
+  if (onPath('sudo')) return run('sudo', [...Object.entries(env ?? {}).map(([k, v]) => `${k}=${v}`), command, ...args]);
+  return undefined;
 }
 
 /** `npm ci`, its output kept for an error; node-gyp gets the headers of the Node.js running this when they are installed. */
@@ -118,35 +126,29 @@ let aptUpdated = false;
 
 /** Installs Debian packages as root (directly, or through sudo); anything else is a clear error. */
 function aptInstall(packages, why) {
-  const asRoot = process.getuid?.() === 0 ? [] : onPath('sudo') ? ['sudo'] : undefined;
-  if (!onPath('apt-get') || asRoot === undefined) {
+  const canRoot = process.getuid?.() === 0 || onPath('sudo');
+  if (!onPath('apt-get') || !canRoot) {
+    const how = onPath('apt-get') ? ` (as root: apt-get install ${packages.join(' ')})` : '';
     throw new SetupError(
       `${why} is missing and cannot be installed here (${onPath('apt-get') ? 'not root, no sudo' : 'no apt-get'}). ` +
-        `Install ${packages.join(', ')} yourself${onPath('apt-get') ? ` (as root: apt-get install ${packages.join(' ')})` : ''}, then run the command again.`,
+        `Install ${packages.join(', ')} yourself${how}, then run the command again.`,
     );
   }
+  // Another apt run on the machine holds the lock for a while; wait for it rather than fail.
   const apt = (args) =>
-    run(asRoot[0] ?? 'apt-get', [...(asRoot.length ? ['apt-get'] : []), ...args], {
-      quiet: true,
-      env: { DEBIAN_FRONTEND: 'noninteractive' },
-    });
+    runAsRoot('apt-get', [...args, '-o', 'DPkg::Lock::Timeout=300'], { DEBIAN_FRONTEND: 'noninteractive' });
   if (!aptUpdated) {
-    apt(['update', '-qq', '-o', 'DPkg::Lock::Timeout=300']);
+    apt(['update', '-qq']);
     aptUpdated = true;
   }
-  apt(['install', '-y', '-qq', '-o', 'DPkg::Lock::Timeout=300', ...packages]);
+  apt(['install', '-y', '-qq', ...packages]);
 }
 
 async function startRedis(url) {
   const { hostname, port } = new URL(url);
   const host = hostname || '127.0.0.1';
-  run(
-    'redis-server',
-    ['--daemonize', 'yes', '--bind', host, '--port', port || '6379', '--save', '', '--appendonly', 'no'],
-    {
-      quiet: true,
-    },
-  );
+  const inMemory = ['--save', '', '--appendonly', 'no'];
+  run('redis-server', ['--daemonize', 'yes', '--bind', host, '--port', port || '6379', ...inMemory]);
   for (let attempt = 0; attempt < 50; attempt++) {
     if (await redisAnswers(url)) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -161,7 +163,7 @@ const NEEDS = {
   node: {
     missing() {
       const [major, minor] = process.versions.node.split('.').map(Number);
-      const fits = major > 24 || major === 24 || (major === 22 && minor >= 12) || (major === 20 && minor >= 19);
+      const fits = major >= 24 || (major === 22 && minor >= 12) || (major === 20 && minor >= 19);
       return fits ? undefined : `Node.js ${process.versions.node}`;
     },
     provide(why) {
@@ -224,14 +226,11 @@ const NEEDS = {
         // Debian creates and starts a "main" cluster on install unless told not to before the server package
         // arrives; nothing here uses it, so a fresh machine does not get one.
         aptInstall(['postgresql-common'], why);
-        const conf = '/etc/postgresql-common/createcluster.conf';
-        const text = readFileSync(conf, 'utf8');
-        writeFileSync(
-          conf,
-          /^#?\s*create_main_cluster\b.*$/m.test(text)
-            ? text.replace(/^#?\s*create_main_cluster\b.*$/m, 'create_main_cluster = false')
-            : `${text}\ncreate_main_cluster = false\n`,
-        );
+        runAsRoot('sed', [
+          '-i',
+          's/^#\\?\\s*create_main_cluster\\b.*/create_main_cluster = false/',
+          '/etc/postgresql-common/createcluster.conf',
+        ]);
       }
       aptInstall(['postgresql'], why);
     },
