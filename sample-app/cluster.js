@@ -10,18 +10,21 @@
  * Needs `npm run build:sample` first (the `sample:cluster` script does it). Ctrl-C ends the run early and still
  * prints the table.
  */
-'use strict';
+import Database from 'better-sqlite3';
+import { spawn } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import { fileURLToPath } from 'node:url';
+// The demo is a tool of this repository, not part of the app: it shares the repository's Redis probe.
+import { redisAnswers } from '../scripts/redis-ping.mjs';
 
-const { spawn } = require('node:child_process');
-const { existsSync, rmSync } = require('node:fs');
-const net = require('node:net');
-const os = require('node:os');
-const path = require('node:path');
-const readline = require('node:readline');
-
-const ROOT = path.resolve(__dirname, '..');
-const MAIN = path.join(__dirname, 'dist', 'main.js');
-const LIBRARY = path.join(ROOT, 'dist', 'cjs', 'index.js');
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(HERE, '..');
+const MAIN = path.join(HERE, 'dist', 'main.js');
+// The sample is an ES module app, so it loads the library's ES module half.
+const LIBRARY = path.join(ROOT, 'dist', 'esm', 'index.js');
 const JOBS = ['log-cleanup', 'announcement-cleanup', 'billing-archive', 'automation-scheduler'];
 const COLORS = [36, 33, 35, 32, 34, 31];
 
@@ -48,22 +51,6 @@ function parseArgs(argv) {
 function fail(message) {
   console.error(`cluster: ${message}`);
   process.exit(1);
-}
-
-/** A raw PING, so that an unreachable Redis is reported before any instance starts. */
-function pingRedis(url, timeoutMs = 2000) {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: hostname || '127.0.0.1', port: Number(port || 6379) });
-    const done = (ok) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once('error', () => done(false));
-    socket.once('connect', () => socket.write('PING\r\n'));
-    socket.once('data', (data) => done(data.toString().startsWith('+PONG') || data.toString().startsWith('-NOAUTH')));
-  });
 }
 
 function startInstance(index, env, verbose) {
@@ -124,7 +111,6 @@ function pad(text, width) {
 }
 
 function printTable(dbPath) {
-  const Database = require('better-sqlite3');
   const db = new Database(dbPath, { readonly: true, fileMustExist: true });
   const rows = db
     .prepare(
@@ -189,7 +175,7 @@ async function main() {
   }
   const databaseUrl = process.env.DATABASE_URL;
   const redisUrl = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
-  if (!databaseUrl && !(await pingRedis(redisUrl))) {
+  if (!databaseUrl && !(await redisAnswers(redisUrl))) {
     fail(
       `no Redis answers at ${redisUrl}. Start one (e.g. \`docker run --rm -p 6379:6379 redis:7\` or ` +
         '`redis-server --daemonize yes`), or point REDIS_URL at yours.',
@@ -248,7 +234,7 @@ async function main() {
   process.exitCode = duplicates === 0 ? 0 : 1;
 }
 
-main().catch((error) => {
+await main().catch((error) => {
   console.error(error);
   process.exit(1);
 });

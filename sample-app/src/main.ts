@@ -1,8 +1,9 @@
-import { INestApplication, Logger } from '@nestjs/common';
+import { type INestApplication, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { CoordinatedCronRunner, CronContext } from 'nestjs-coordinated-cron';
 import { AppModule } from './app.module.js';
-import { SampleConfig, sampleConfig } from './config/sample-config.js';
+import { type SampleConfig, sampleConfig } from './config/sample-config.js';
 import { SampleLogger } from './logging/sample-logger.js';
 
 async function bootstrap(config: SampleConfig): Promise<void> {
@@ -11,7 +12,12 @@ async function bootstrap(config: SampleConfig): Promise<void> {
     logLevels: config.logLevels,
     prefix: 'Sample',
   });
-  const app = await NestFactory.create(AppModule.register(config), { logger });
+  const module = AppModule.register(config);
+  // Express is Nest's default platform; Fastify is one adapter away, and the admin page works the same on it.
+  const app =
+    config.httpAdapter === 'fastify'
+      ? await NestFactory.create(module, new FastifyAdapter(), { logger })
+      : await NestFactory.create(module, { logger });
   const cronContext = app.get(CronContext);
   logger.useCronContext(() => cronContext.get());
 
@@ -71,11 +77,11 @@ function describeStartup(app: INestApplication, config: SampleConfig, log: Logge
     const localHttp = http.replace('127.0.0.1', 'localhost');
     log.log(`admin page: ${localHttp}/cron?token=${token}`);
   }
-  // Tests and the cluster demo wait for this line.
+  // Tests and the cluster demo wait for this line; the platform is the one the app runs on, not the one asked for.
   const lock = process.env.DATABASE_URL ? 'postgres' : config.redisUrl ? `redis ${config.redisUrl}` : 'in-process';
   log.log(
     `ready pid=${process.pid} instance=${config.instanceId ?? '(library default)'} ` +
-      `lock=${lock} db=${config.dbPath} fast=${config.fast} ${http}`,
+      `lock=${lock} db=${config.dbPath} fast=${config.fast} http-adapter=${app.getHttpAdapter().getType()} ${http}`,
   );
 }
 

@@ -37,10 +37,16 @@ const DISABLED_TENANT = 'umbrella';
 
 const NPM_INSTALL = ['install', '--no-audit', '--no-fund', '--prefer-offline'];
 
+// README's "Testing your jobs" shows these two files; each app gets them from README's text, so that the example is
+// proven to compile and pass as it is printed.
+const README_EXAMPLE = ['src/report.jobs.ts', 'src/report.jobs.spec.ts'];
+
 const LEGS = {
   nest12: {
     template: 'nest12-esm',
     describe: 'NestJS 12, ESM, TypeScript 6, Vitest',
+    // How the app writes a relative import: ESM needs the `.js` suffix, README's text has it.
+    fromReadme: (text) => text,
     // `expect`: the half whose declarations that resolution must pick (this app is "type": "module").
     typecheck: [
       { resolution: 'nodenext', module: 'nodenext', expect: 'esm' },
@@ -53,6 +59,8 @@ const LEGS = {
   nest11: {
     template: 'nest11-cjs',
     describe: 'NestJS 11, CommonJS, TypeScript 5, jest',
+    // jest in a CommonJS app resolves `./report.jobs` only without the suffix, as README says.
+    fromReadme: (text) => text.replace(/from '(\.\/[^']+)\.js';/g, "from '$1';"),
     // A CommonJS app: node16/nodenext resolve with the "require" condition, bundler with "import".
     typecheck: [
       { resolution: 'nodenext', module: 'nodenext', expect: 'cjs' },
@@ -370,6 +378,32 @@ function checkTarball(file) {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// README's example
+
+/** The TypeScript blocks of README's "Testing your jobs", in order: one per file of README_EXAMPLE. */
+function readmeExample() {
+  const readme = readFileSync(path.join(REPO, 'README.md'), 'utf8');
+  const start = readme.indexOf('\n## Testing your jobs\n');
+  if (start < 0) throw new Failure('README.md has no "## Testing your jobs" section');
+  const end = readme.indexOf('\n## ', start + 1);
+  const section = readme.slice(start, end < 0 ? undefined : end);
+  const blocks = [...section.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((match) => match[1]);
+  if (blocks.length !== README_EXAMPLE.length) {
+    throw new Failure(
+      `README's "Testing your jobs" has ${blocks.length} ts block(s); expected ${README_EXAMPLE.length} (${README_EXAMPLE.join(', ')})`,
+    );
+  }
+  return blocks;
+}
+
+/** Writes README's example into the app, in the app's import style: README is the one copy, and this proves it. */
+function writeReadmeExample(leg, appDir) {
+  readmeExample().forEach((text, index) => {
+    writeFileSync(path.join(appDir, README_EXAMPLE[index]), leg.fromReadme(text));
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // One leg
 
 function typecheckConfig(check) {
@@ -541,6 +575,10 @@ function checkCluster({ procs, readyAt, stopAt, describeProc }) {
   return { problems, summary };
 }
 
+function appTsc(appDir) {
+  return path.join(appDir, 'node_modules', 'typescript', 'bin', 'tsc');
+}
+
 async function runLeg(name, tarball, root) {
   const leg = LEGS[name];
   const scope = name;
@@ -556,6 +594,8 @@ async function runLeg(name, tarball, root) {
     recursive: true,
     filter: (source) => !/[\\/](node_modules|dist)$/.test(source),
   });
+  writeReadmeExample(leg, appDir);
+  say(scope, `README's "Testing your jobs" written to ${README_EXAMPLE.join(' and ')}`);
 
   const peerLoosening = await run(scope, 'npm config', 'npm', ['config', 'get', 'legacy-peer-deps', 'force'], {
     cwd: appDir,
@@ -589,6 +629,25 @@ async function runLeg(name, tarball, root) {
   }
   await run(scope, 'nest build', 'npm', ['run', 'build'], { cwd: appDir, logDir, timeoutMs: 3 * 60_000 });
   if (!existsSync(path.join(appDir, 'dist', 'main.js'))) throw new Failure('nest build did not produce dist/main.js');
+  // nest build leaves the specs out; the test runners strip types without checking them. This compiles them all.
+  await run(
+    scope,
+    'tsc --noEmit (the app and its specs)',
+    process.execPath,
+    [appTsc(appDir), '--noEmit', '-p', 'tsconfig.json'],
+    {
+      cwd: appDir,
+      logDir,
+      timeoutMs: 3 * 60_000,
+    },
+  );
+  // README's example among them: in-process locks, so no Redis is given to it.
+  await run(scope, 'app unit specs (npm test)', 'npm', ['test'], {
+    cwd: appDir,
+    logDir,
+    timeoutMs: 3 * 60_000,
+    env: cleanEnv({ REDIS_URL: 'redis://127.0.0.1:1' }),
+  });
 
   // Both module systems must find their own half, and the halves must agree on what they export.
   cpSync(path.join(HERE, 'resolve-check.mjs'), path.join(appDir, 'resolve-check.mjs'));
@@ -630,7 +689,7 @@ async function runLeg(name, tarball, root) {
   const typecheckDir = path.join(appDir, 'typecheck');
   mkdirSync(typecheckDir);
   cpSync(path.join(HERE, 'typecheck', 'consumer.ts'), path.join(typecheckDir, 'consumer.ts'));
-  const tsc = path.join(appDir, 'node_modules', 'typescript', 'bin', 'tsc');
+  const tsc = appTsc(appDir);
   const tsVersion = JSON.parse(
     readFileSync(path.join(appDir, 'node_modules', 'typescript', 'package.json'), 'utf8'),
   ).version;

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import type { JobDescription, JobRunReport } from '../../src/index.js';
+import { HTTP_ADAPTERS, type HttpAdapterName } from '../support/http-adapters.js';
 import { REPO_ROOT } from './harness/paths.js';
 import { useScenarios } from './harness/scenario.js';
 import { waitFor } from './harness/wait.js';
@@ -14,11 +15,12 @@ const PAUSED_JOB = 'announcement-cleanup';
 const TRIGGERED_JOB = 'billing-archive';
 
 /**
- * The admin page in a real headless Chromium against the built sample app: pause through the UI (and the pause
- * survives a reload, because it lives in Redis), resume, trigger a per-tenant run and watch it run and land in the
- * history without a reload. Chromium is a prerequisite, not an option: without it the test fails.
+ * The admin page in a real headless Chromium against the built sample app, once on each HTTP platform: pause
+ * through the UI (and the pause survives a reload, because it lives in Redis), resume, trigger a per-tenant run and
+ * watch it run and land in the history without a reload. Chromium is a prerequisite, not an option: without it the
+ * test fails.
  */
-describe('e2e: admin page in a headless browser', () => {
+describe.each(HTTP_ADAPTERS)('e2e: admin page in a headless browser, sample app on %s', (adapter) => {
   const openScenario = useScenarios();
   let browser: BrowserContext | undefined;
   let profile: string | undefined;
@@ -31,7 +33,8 @@ describe('e2e: admin page in a headless browser', () => {
 
   it('pauses, survives a reload, resumes, triggers and shows the run in the history', async () => {
     assertChromium();
-    const world = openScenario('admin-page', {
+    const world = openScenario(`admin-page-${adapter}`, {
+      SAMPLE_HTTP_ADAPTER: adapter,
       // Nightly windows: nothing runs by itself, so every run the page shows is one this test asked for.
       SAMPLE_FAST: '0',
       PORT: '0',
@@ -40,7 +43,7 @@ describe('e2e: admin page in a headless browser', () => {
       LOG_LEVEL: 'log',
     });
     const [app] = await world.startReady(['web']);
-    const origin = originOf(app.entries.find((entry) => entry.message.startsWith('ready '))!.message);
+    const origin = originOf(readyLine(app.entries, adapter));
     const pageUrl = `${origin}/cron?token=${TOKEN}`;
     ({ browser, profile } = await launch());
     const page = await browser.newPage();
@@ -108,7 +111,8 @@ describe('e2e: admin page in a headless browser', () => {
 
   it('shows a busy fleet: runs of two instances, durations, a paused job and a run in progress (docs/admin-page.png)', async () => {
     assertChromium();
-    const world = openScenario('admin-page-busy', {
+    const world = openScenario(`admin-page-busy-${adapter}`, {
+      SAMPLE_HTTP_ADAPTER: adapter,
       PORT: '0',
       CRON_ADMIN_TOKEN: TOKEN,
       SAMPLE_TENANT_DELAY_MS: '350',
@@ -116,7 +120,7 @@ describe('e2e: admin page in a headless browser', () => {
       LOG_LEVEL: 'log',
     });
     const [web] = await world.startReady(['web-1', 'web-2'], {});
-    const origin = originOf(web.entries.find((entry) => entry.message.startsWith('ready '))!.message);
+    const origin = originOf(readyLine(web.entries, adapter));
     ({ browser, profile } = await launch());
     const page = await browser.newPage();
     await page.goto(`${origin}/cron?token=${TOKEN}`);
@@ -148,7 +152,7 @@ describe('e2e: admin page in a headless browser', () => {
     );
     const shot = join(world.dir, 'admin-page.png');
     await page.screenshot({ path: shot, fullPage: true });
-    if (process.env.UPDATE_SCREENSHOT === '1') {
+    if (process.env.UPDATE_SCREENSHOT === '1' && adapter === 'express') {
       mkdirSync(join(REPO_ROOT, 'docs'), { recursive: true });
       copyFileSync(shot, join(REPO_ROOT, 'docs', 'admin-page.png'));
     }
@@ -166,9 +170,16 @@ function assertChromium(): void {
   }
 }
 
-function originOf(readyLine: string): string {
-  const origin = /(http:\/\/127\.0\.0\.1:\d+)/.exec(readyLine)?.[1];
-  if (!origin) throw new Error(`no http address in the ready line: ${readyLine}`);
+/** The sample's ready line, which must name the platform this run asked for. */
+function readyLine(entries: ReadonlyArray<{ message: string }>, adapter: HttpAdapterName): string {
+  const line = entries.find((entry) => entry.message.startsWith('ready '))!.message;
+  expect(line).toContain(`http-adapter=${adapter} `);
+  return line;
+}
+
+function originOf(line: string): string {
+  const origin = /(http:\/\/127\.0\.0\.1:\d+)/.exec(line)?.[1];
+  if (!origin) throw new Error(`no http address in the ready line: ${line}`);
   return origin;
 }
 

@@ -25,6 +25,7 @@
  *   SAMPLE_CATCHUP            none | latest | all: every job's catchup (unset: the library's default)
  *   SAMPLE_CATCHUP_WINDOW_MS  every job's catchupWindow (unset: one period)
  *   PORT                      HTTP port (3000; 0: any free port; off: no HTTP server)
+ *   SAMPLE_HTTP_ADAPTER       express | fastify: the Nest HTTP platform (default express; --fastify is the same)
  *   LOG_FORMAT (text | json), LOG_LEVEL (error | warn | log | debug | verbose; default debug)
  */
 import { type LogLevel } from '@nestjs/common';
@@ -86,6 +87,8 @@ export interface SampleConfig {
   catchupWindowMs?: number;
   /** `undefined`: no HTTP server. */
   port?: number;
+  /** The Nest HTTP platform; the admin page and the JSON routes work the same on both. */
+  httpAdapter: 'express' | 'fastify';
   /** Token the admin page's guard accepts; generated when unset. */
   adminToken: string;
   /** Whether `adminToken` came from the environment (if not, it is printed at boot so the page can be opened). */
@@ -250,6 +253,9 @@ export function loadSampleConfig(env: Env, argv: readonly string[] = []): Sample
     catchup: choice(env, 'SAMPLE_CATCHUP', ['none', 'latest', 'all'] as const),
     catchupWindowMs: integer(env, 'SAMPLE_CATCHUP_WINDOW_MS', 1),
     port: port(env),
+    httpAdapter: argv.includes('--fastify')
+      ? 'fastify'
+      : (choice(env, 'SAMPLE_HTTP_ADAPTER', ['express', 'fastify'] as const) ?? 'express'),
     adminToken: text(env, 'CRON_ADMIN_TOKEN') ?? randomBytes(18).toString('base64url'),
     adminTokenGenerated: text(env, 'CRON_ADMIN_TOKEN') === undefined,
     logFormat,

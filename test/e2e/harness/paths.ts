@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
-export const LIBRARY_ENTRY = join(REPO_ROOT, 'dist', 'cjs', 'index.js');
+// The sample is an ES module app: it loads the library's ES module half.
+export const LIBRARY_ENTRY = join(REPO_ROOT, 'dist', 'esm', 'index.js');
 export const SAMPLE_MAIN = join(REPO_ROOT, 'sample-app', 'dist', 'main.js');
 
 /** The suite runs the built artefacts, exactly what a user runs; a missing build is a setup error, not a skip. */
