@@ -18,6 +18,7 @@ import { RunLog } from './execution/run-log.js';
 import { PendingTenants } from './execution/tenants/pending-tenants.js';
 import { OccurrenceExecutor } from './execution/occurrence.executor.js';
 import { ClaimedRunExecutor } from './execution/claimed-run.executor.js';
+import { QueuedRuns } from './execution/overlap/queued-runs.js';
 import { LockFailurePolicy } from './execution/lock-failure.policy.js';
 import { CrashTakeover } from './execution/recovery/crash-takeover.js';
 import { StoreOutage } from './execution/recovery/store-outage.js';
@@ -63,6 +64,7 @@ import { CoordinatedCronScheduler } from './scheduling/coordinated-cron.schedule
     StoreClock,
     LockFailurePolicy,
     RunReporter,
+    QueuedRuns,
     ClaimedRunExecutor,
     StoreOutage,
     SchedulesInForce,

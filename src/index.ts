@@ -20,6 +20,7 @@ export {
 export { JobDefinitionError } from './definition/errors/job-definition.error.js';
 export { InvalidJobCommandError, UnknownJobError } from './execution/errors/job-control.errors.js';
 export { TenantSettingsUnavailableError } from './execution/errors/tenant-settings-unavailable.error.js';
+export { RunReplacedError } from './execution/errors/run-replaced.error.js';
 export { ModuleOptionsError } from './options/errors/module-options.error.js';
 export * from './interfaces/index.js';
 export { CoordinatedCronAdminModule } from './admin/coordinated-cron-admin.module.js';

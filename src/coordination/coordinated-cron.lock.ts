@@ -4,8 +4,12 @@ import type { ResolvedCoordinatedCronOptions } from '../options/module-options.j
 import { LockStoreProvider } from '../store/lock-store.provider.js';
 import {
   type ClaimResult,
+  type FailedTenants,
+  type FinishResult,
   type JobPause,
+  type OverlapPolicy,
   type JobRunReport,
+  type LeaseRecord,
   type LedgerRead,
   type RunStatus,
   type ScheduleOverride,
@@ -14,6 +18,7 @@ import {
   type StoreSubscription,
   type TakeOverResult,
   type TenantPause,
+  type TenantTries,
 } from '../interfaces/index.js';
 import { leaseToken, parseLeaseToken } from './lease-token.js';
 import { RunningLease } from './running-lease.js';
@@ -33,6 +38,19 @@ export interface ClaimOptions {
   scheduleVersion?: number;
   /** A late run: an occurrence whose lease is held is left unclaimed. */
   catchup?: boolean;
+  /** The job's overlap policy. Default: `'skip'`. */
+  overlap?: OverlapPolicy;
+  /** Starts the occurrence remembered to run next (its claim is in place already). */
+  queued?: boolean;
+  /** A run of the occurrence's failed tenants: only the lease is taken. */
+  retry?: boolean;
+}
+
+/** How a run that holds a lease ended, for the ledger's count of failures in a row. */
+export interface FinishOptions {
+  outcome?: 'completed' | 'failed' | 'interrupted';
+  /** Pause the job once this many runs in a row have failed. */
+  pauseAfter?: number;
 }
 
 /** A claim, with the lease it came with when it was won. */
@@ -89,9 +107,14 @@ export class CoordinatedCronLock {
       ignorePause: options.ignorePause,
       scheduleVersion: options.scheduleVersion,
       catchup: options.catchup,
+      overlap: options.overlap,
+      queued: options.queued,
+      retry: options.retry,
     });
     if (result.kind !== 'won') return result;
-    return { ...result, lease: new RunningLease(store, job, token, this.options.leaseTtl) };
+    // Runs that may overlap share no job-wide lease: theirs only carries the token to the finish.
+    const held = options.overlap !== 'allow';
+    return { ...result, lease: new RunningLease(store, job, token, this.options.leaseTtl, held) };
   }
 
   /** Takes over the crashed run of `occurrence`, if there still is one and its lease is gone. */
@@ -110,10 +133,36 @@ export class CoordinatedCronLock {
     return { ...result, lease: new RunningLease(store, job, token, this.options.leaseTtl) };
   }
 
-  /** Marks the run done in the ledger and releases its lease, in one call. */
-  async finish(job: string, occurrence: Date, runId: string, lease: RunningLease): Promise<void> {
+  /**
+   * Marks the run done in the ledger, counts a failure in a row (pausing the job at `pauseAfter`) and releases its
+   * lease, in one call. Resolves the occurrence waiting for the lease, if one is.
+   */
+  async finish(
+    job: string,
+    occurrence: Date,
+    runId: string,
+    lease: RunningLease,
+    options: FinishOptions = {},
+  ): Promise<FinishResult> {
     lease.stop();
-    await this.stores.store.finish({ job, occurrence, runId, token: lease.token });
+    const { outcome, pauseAfter } = options;
+    return this.stores.store.finish({
+      job,
+      occurrence,
+      runId,
+      token: lease.token,
+      outcome,
+      pauseAfter:
+        pauseAfter === undefined ? undefined : { failures: pauseAfter, record: this.failurePause(pauseAfter) },
+    });
+  }
+
+  private failurePause(failures: number): JobPause {
+    return {
+      since: new Date().toISOString(),
+      by: 'pauseOnFailure',
+      reason: `paused after ${failures} consecutive failures`,
+    };
   }
 
   readLedger(job: string): Promise<LedgerRead> {
@@ -134,6 +183,23 @@ export class CoordinatedCronLock {
 
   writePending(job: string, tenantIds: readonly string[]): Promise<void> {
     return this.stores.store.writePending(job, tenantIds, PENDING_TTL_MS);
+  }
+
+  addRetries(job: string, occurrence: Date, retries: readonly TenantTries[], ttlMs: number): Promise<void> {
+    return this.stores.store.addRetries(job, occurrence, retries, ttlMs);
+  }
+
+  readRetries(job: string, occurrence: Date): Promise<TenantTries[]> {
+    return this.stores.store.readRetries(job, occurrence);
+  }
+
+  /** Kept as long as the history: an operator retries them from the page. */
+  writeFailedTenants(job: string, failed: FailedTenants): Promise<void> {
+    return this.stores.store.writeFailedTenants(job, failed, HISTORY_TTL_MS);
+  }
+
+  readFailedTenants(job: string, occurrence?: Date): Promise<FailedTenants | undefined> {
+    return this.stores.store.readFailedTenants(job, occurrence);
   }
 
   // --- Fleet control: pause record, run history, run progress, who holds the lease. ---
@@ -195,9 +261,14 @@ export class CoordinatedCronLock {
     return this.stores.store.subscribe(listener, onEnd);
   }
 
+  /** The job's lease and how long it has left, or `undefined` when nobody holds it. */
+  readLease(job: string): Promise<LeaseRecord | undefined> {
+    return this.stores.store.readLease(job);
+  }
+
   /** The run that holds the job's lease, or `undefined` when none does. */
   async readLeaseHolder(job: string): Promise<LeaseHolder | undefined> {
-    const lease = await this.stores.store.readLease(job);
+    const lease = await this.readLease(job);
     return lease ? parseLeaseToken(lease.token) : undefined;
   }
 

@@ -210,8 +210,78 @@ describe('buildJobDefinition', () => {
       expectLocated(message);
       expect(message).toContain('@CoordinatedCron window has no option "jiter"');
       expect(message).toContain(
-        'The options are: cron, jitter, timeZone, lockTtl, catchup, catchupWindow, crashRecovery',
+        'The options are: cron, jitter, timeZone, lockTtl, catchup, catchupWindow, crashRecovery, retry, overlap, ' +
+          'pauseOnFailure',
       );
+    });
+
+    it('an unknown retry option, and an overlap policy that does not exist', () => {
+      const unknown = bootError(method({ cron: '0 3 * * *', retry: { attempts: 3, backof: '1s' } } as never));
+      expectLocated(unknown);
+      expect(unknown).toContain('@CoordinatedCron window retry has no option "backof"');
+      expect(unknown).toContain('attempts, backoff, maxBackoff');
+      const overlap = bootError(method({ cron: '0 3 * * *', overlap: 'replace' } as never));
+      expect(overlap).toContain(
+        "option overlap must be one of 'skip', 'buffer-one', 'cancel-running', 'allow', got \"replace\"",
+      );
+    });
+  });
+
+  describe('failure policies', () => {
+    it('no retry, overlap skip and no pause on failure unless asked', () => {
+      const job = buildJobDefinition(method('0 3 * * *'), WITHOUT_SETTINGS, NOW);
+      expect(job.retry).toEqual({ attempts: 1, backoffMs: 1_000, maxBackoffMs: 60_000 });
+      expect(job.overlap).toBe('skip');
+      expect(job.pauseOnFailure).toBeUndefined();
+    });
+
+    it('reads retry durations as numbers or strings', () => {
+      const window = { cron: '0 3 * * *', retry: { attempts: 4, backoff: '2s', maxBackoff: 30_000 } };
+      expect(buildJobDefinition(method(window), WITHOUT_SETTINGS, NOW).retry).toEqual({
+        attempts: 4,
+        backoffMs: 2_000,
+        maxBackoffMs: 30_000,
+      });
+      const longBackoff = { cron: '0 3 * * *', retry: { attempts: 2, backoff: '5m' } };
+      expect(buildJobDefinition(method(longBackoff), WITHOUT_SETTINGS, NOW).retry.maxBackoffMs).toBe(300_000);
+    });
+
+    it.each([0, -1, 1.5, '3', undefined])('rejects retry.attempts %p', (attempts) => {
+      const message = bootError(method({ cron: '0 3 * * *', retry: { attempts } } as never));
+      expectLocated(message);
+      expect(message).toContain('retry.attempts');
+      expect(message).toContain('1 means no retry');
+    });
+
+    it('rejects a backoff longer than maxBackoff, a bad duration and a retry that is not an object', () => {
+      expect(
+        bootError(method({ cron: '0 3 * * *', retry: { attempts: 2, backoff: '2m', maxBackoff: '1m' } })),
+      ).toContain('retry.backoff (120000ms) is longer than retry.maxBackoff (60000ms)');
+      expect(bootError(method({ cron: '0 3 * * *', retry: { attempts: 2, backoff: 'soon' } }))).toContain(
+        'retry.backoff "soon" is not a duration',
+      );
+      expect(bootError(method({ cron: '0 3 * * *', retry: 3 } as never))).toContain(
+        'option retry must be { attempts, backoff?, maxBackoff? }, got 3',
+      );
+    });
+
+    it.each([0, -2, 2.5, '3'])('rejects pauseOnFailure %p', (pauseOnFailure) => {
+      const message = bootError(method({ cron: '0 3 * * *', pauseOnFailure } as never));
+      expectLocated(message);
+      expect(message).toContain('pauseOnFailure');
+      expect(message).toContain('positive integer');
+    });
+
+    it("overlap 'allow' takes no lease: a per-tenant job then defaults to no crash recovery, and refuses 'resume'", () => {
+      const allow = buildJobDefinition(
+        method({ cron: '0 3 * * *', overlap: 'allow' }, { perTenant: {} }),
+        WITH_SETTINGS,
+        NOW,
+      );
+      expect(allow.crashRecovery).toBe('none');
+      const message = bootError(method({ cron: '0 3 * * *', overlap: 'allow', crashRecovery: 'resume' }));
+      expectLocated(message);
+      expect(message).toContain("crashRecovery 'resume' needs a job-wide lease");
     });
 
     it('an unknown @PerTenant() option, and one of the wrong type', () => {

@@ -7,10 +7,10 @@ import {
 import { type JobLocation } from '../common/errors/index.js';
 import { type CoordinatedCronMetadata, type CronWindow, type PerTenantOptions } from '../interfaces/index.js';
 import { JobDefinitionError } from './errors/job-definition.error.js';
-import { type JobDefinition } from './job-definition.js';
+import { type JobDefinition, type RetryPlan } from './job-definition.js';
 import { CronSchedule } from './cron-schedule.js';
 import { LocalTimeSchedule } from './local-time-schedule.js';
-import { checkOptions, PER_TENANT_OPTIONS, WINDOW_OPTIONS } from './option-shapes.js';
+import { checkOptions, PER_TENANT_OPTIONS, RETRY_OPTIONS, WINDOW_OPTIONS } from './option-shapes.js';
 import { type Schedule } from './schedule.js';
 import { parseDuration } from '../common/duration.js';
 
@@ -65,9 +65,17 @@ export function buildJobDefinition(
   if (!['none', 'latest', 'all'].includes(catchup)) throw JobDefinitionError.invalidChoice(where, 'catchup', catchup);
   const catchupWindowMs = durationOf(where, 'catchupWindow', spec.catchupWindow);
   if (catchupWindowMs === 0) throw JobDefinitionError.invalidDuration(where, 'catchupWindow', spec.catchupWindow);
-  const crashRecovery = spec.crashRecovery ?? (perTenant ? 'resume' : 'none');
+  const overlap = spec.overlap ?? 'skip';
+  // A run that may overlap holds no job-wide lease, and a crash is noticed only by a lease that stops being renewed.
+  const crashRecovery = spec.crashRecovery ?? (perTenant && overlap !== 'allow' ? 'resume' : 'none');
   if (!['resume', 'none'].includes(crashRecovery)) {
     throw JobDefinitionError.invalidChoice(where, 'crashRecovery', crashRecovery);
+  }
+  if (overlap === 'allow' && crashRecovery === 'resume') throw JobDefinitionError.resumeWithoutLease(where);
+  const retry = retryPlan(where, spec.retry);
+  const pauseOnFailure = spec.pauseOnFailure;
+  if (pauseOnFailure !== undefined && !isPositiveInteger(pauseOnFailure)) {
+    throw JobDefinitionError.invalidPauseOnFailure(where, pauseOnFailure);
   }
   const arity = found.handler.length;
   if (arity > (perTenant ? 2 : 1)) throw JobDefinitionError.handlerShape(where, perTenant !== undefined, arity);
@@ -85,8 +93,36 @@ export function buildJobDefinition(
     catchup,
     catchupWindowMs,
     crashRecovery,
+    retry,
+    overlap,
+    pauseOnFailure,
     perTenant,
   };
+}
+
+/** Default wait before the first retry. */
+const DEFAULT_BACKOFF_MS = 1_000;
+/** Default longest wait between two calls. */
+const DEFAULT_MAX_BACKOFF_MS = 60_000;
+
+function retryPlan(where: JobLocation, input: CronWindow['retry']): RetryPlan {
+  if (input === undefined) return { attempts: 1, backoffMs: DEFAULT_BACKOFF_MS, maxBackoffMs: DEFAULT_MAX_BACKOFF_MS };
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw JobDefinitionError.wrongOptionType(
+      where,
+      '@CoordinatedCron window',
+      'retry',
+      '{ attempts, backoff?, maxBackoff? }',
+      input,
+    );
+  }
+  checkOptions(where, '@CoordinatedCron window retry', input, RETRY_OPTIONS);
+  if (!isPositiveInteger(input.attempts)) throw JobDefinitionError.invalidAttempts(where, input.attempts);
+  const backoffMs = durationOf(where, 'retry.backoff', input.backoff) ?? DEFAULT_BACKOFF_MS;
+  const maxBackoffMs =
+    durationOf(where, 'retry.maxBackoff', input.maxBackoff) ?? Math.max(DEFAULT_MAX_BACKOFF_MS, backoffMs);
+  if (maxBackoffMs < backoffMs) throw JobDefinitionError.backoffAboveMax(where, backoffMs, maxBackoffMs);
+  return { attempts: input.attempts, backoffMs, maxBackoffMs };
 }
 
 /** Job names are unique across the app: they are lock keys. Throws on the second use of a name. */

@@ -1,4 +1,13 @@
+import { type OverlapPolicy } from '../interfaces/index.js';
 import { type Schedule } from './schedule.js';
+
+/** A job's retry policy, read. */
+export interface RetryPlan {
+  /** Calls in all, the first included. */
+  attempts: number;
+  backoffMs: number;
+  maxBackoffMs: number;
+}
 
 /** A validated job, as the explorer builds it from a decorated method. Internal. */
 export interface JobDefinition {
@@ -19,6 +28,11 @@ export interface JobDefinition {
   /** Undefined: one period of the schedule. */
   catchupWindowMs?: number;
   crashRecovery: 'resume' | 'none';
+  /** `attempts: 1` when the job does not retry. */
+  retry: RetryPlan;
+  overlap: OverlapPolicy;
+  /** Undefined: the job never pauses itself. */
+  pauseOnFailure?: number;
   perTenant?: {
     concurrency: number;
     /** Undefined: no per-tenant time limit. */

@@ -16,6 +16,16 @@ export const WINDOW_OPTIONS: Readonly<Record<string, Shape>> = {
   catchup: 'read',
   catchupWindow: 'read',
   crashRecovery: 'read',
+  retry: 'read',
+  overlap: ['skip', 'buffer-one', 'cancel-running', 'allow'],
+  pauseOnFailure: 'read',
+};
+
+/** Every option of a window's `retry`. */
+export const RETRY_OPTIONS: Readonly<Record<string, Shape>> = {
+  attempts: 'read',
+  backoff: 'read',
+  maxBackoff: 'read',
 };
 
 /** Every option of `@PerTenant()`. */

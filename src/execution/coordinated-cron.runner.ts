@@ -134,6 +134,31 @@ export class CoordinatedCronRunner {
   }
 
   /**
+   * Runs again, each once, the tenants of `@PerTenant()` job `name` that failed in occurrence `opts.occurrence`
+   * (default: the newest occurrence that had failures), as a run of its own whose report names that occurrence in
+   * `retryOf`. Tenants paused or disabled since are not run; what still fails stays recorded for another retry. The
+   * store keeps at most 10,000 failed ids per occurrence: a larger failure is retried 10,000 at a time. Runs even
+   * while the job is paused, and waits for no run in progress (it is skipped `overlap`). Rejects with
+   * `InvalidJobCommandError` when no failed tenants are recorded there, or `LockStoreError`.
+   */
+  async retryFailed(name: string, opts: { occurrence?: Date } = {}): Promise<JobRunReport> {
+    const command = `retryFailed("${name}")`;
+    const job = this.perTenantJob(name, 'retryFailed', 'trigger() runs it again');
+    if (opts.occurrence !== undefined && !isValidDate(opts.occurrence)) {
+      throw new InvalidJobCommandError(`${command}: occurrence ${JSON.stringify(opts.occurrence)} is not a valid Date`);
+    }
+    const failed = await this.lock.readFailedTenants(job.name, opts.occurrence);
+    if (!failed || failed.tenantIds.length === 0) {
+      const where = opts.occurrence ? `occurrence ${opts.occurrence.toISOString()}` : 'any recent occurrence';
+      throw new InvalidJobCommandError(
+        `${command}: no failed tenants are recorded for ${where}; describe("${name}").failedTenants names the ` +
+          'newest occurrence that has some',
+      );
+    }
+    return this.executor.run(job, failed.occurrence, { ignorePause: true, retryOf: failed });
+  }
+
+  /**
    * Runs job `name` on another schedule, fleet-wide, from now on: every instance re-arms within moments (the store
    * signals the change), and one that boots later starts from it. What `opts` leaves out stays as the code says;
    * `null` goes back to the code's schedule. Checked before anything is stored: rejects with
@@ -230,12 +255,10 @@ export class CoordinatedCronRunner {
     return job;
   }
 
-  private perTenantJob(name: string, command: string): JobDefinition {
+  private perTenantJob(name: string, command: string, instead = 'pause the whole job instead'): JobDefinition {
     const job = this.job(name);
     if (!job.perTenant) {
-      throw new InvalidJobCommandError(
-        `${command}("${name}"): the job is not a @PerTenant() job; pause the whole job instead`,
-      );
+      throw new InvalidJobCommandError(`${command}("${name}"): the job is not a @PerTenant() job; ${instead}`);
     }
     return job;
   }

@@ -19,8 +19,9 @@ const LISTED_TENANT_PAUSES = 1_000;
 
 /**
  * What `describe()` says of a job, read from the lock store, so every instance answers the same: the schedule in
- * force and where it comes from, its next ticks, the pause and the tenants paused, the run in progress and the
- * recent runs. A handful of reads sent together.
+ * force and where it comes from, its next ticks, the pause and the tenants paused, the run in progress, the recent
+ * runs, the last completed run and the failures in a row (the ledger), and the newest failed tenants. A handful of
+ * reads sent together.
  */
 @Injectable()
 export class JobDescriber {
@@ -33,12 +34,14 @@ export class JobDescriber {
 
   async describe(job: JobDefinition): Promise<JobDescription> {
     const inForce = this.schedules.of(job);
-    const [paused, recent, holder, firstStatus, tenantPauses] = await Promise.all([
+    const [paused, recent, holder, firstStatus, tenantPauses, { ledger }, failedTenants] = await Promise.all([
       this.lock.readPause(job.name),
       this.options.historySize > 0 ? this.lock.readHistory(job.name) : Promise.resolve([]),
       this.lock.readLeaseHolder(job.name),
       this.lock.readRunStatus(job.name),
       job.perTenant ? this.lock.readTenantPauses(job.name, LISTED_TENANT_PAUSES) : Promise.resolve(undefined),
+      this.lock.readLedger(job.name),
+      job.perTenant ? this.lock.readFailedTenants(job.name) : Promise.resolve(undefined),
     ]);
     const status = await this.statusOf(job.name, holder, firstStatus);
     const counts = { completed: 0, failed: 0, skipped: 0, interrupted: 0 };
@@ -57,9 +60,22 @@ export class JobDescriber {
       schedule: scheduleDescription(inForce),
       perTenant: job.perTenant !== undefined,
       nextOccurrences: ticks.map((tick) => tick.toISOString()),
+      overlap: job.overlap,
+      retry: { ...job.retry },
+      consecutiveFailures: ledger?.consecutiveFailures ?? 0,
       recent,
       counts,
     };
+    if (job.pauseOnFailure !== undefined) description.pauseOnFailure = job.pauseOnFailure;
+    if (ledger?.lastCompleted) {
+      description.lastCompleted = {
+        occurrence: ledger.lastCompleted.occurrence.toISOString(),
+        finishedAt: ledger.lastCompleted.finishedAt.toISOString(),
+      };
+    }
+    if (failedTenants) {
+      description.failedTenants = { occurrence: failedTenants.occurrence.toISOString(), count: failedTenants.count };
+    }
     if (inForce.timeZone !== undefined) description.timeZone = inForce.timeZone;
     const schedule = inForce.schedule;
     if (schedule instanceof LocalTimeSchedule) {

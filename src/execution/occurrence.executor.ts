@@ -5,7 +5,8 @@ import { type Claim, CoordinatedCronLock } from '../coordination/coordinated-cro
 import { type RunningLease } from '../coordination/running-lease.js';
 import { catchupDeadline, claimLifetime, ledgerTtlMs } from '../coordination/ttls.js';
 import { type JobDefinition } from '../definition/job-definition.js';
-import { type CronContextValue, type JobRunReport } from '../interfaces/index.js';
+import { type CronContextValue, type FailedTenants, type JobRunReport } from '../interfaces/index.js';
+import { QueuedRuns } from './overlap/queued-runs.js';
 import { ClaimedRunExecutor } from './claimed-run.executor.js';
 import { LockFailurePolicy } from './lock-failure.policy.js';
 import { CrashTakeover } from './recovery/crash-takeover.js';
@@ -26,6 +27,10 @@ export interface RunRequest {
   catchup?: boolean;
   /** Run even while the job is paused (`trigger()`, backfills). */
   ignorePause?: boolean;
+  /** Start the occurrence remembered to run once the job's running run ended (`buffer-one`, `cancel-running`). */
+  queued?: boolean;
+  /** Run the occurrence's failed tenants again, each once (`retryFailed`): the failed tenants as the store keeps them. */
+  retryOf?: FailedTenants;
 }
 
 /**
@@ -58,11 +63,15 @@ export class OccurrenceExecutor {
     private readonly storeClock: StoreClock,
     private readonly clock: Clock,
     private readonly schedules: SchedulesInForce,
-  ) {}
+    private readonly queued: QueuedRuns,
+  ) {
+    this.queued.startWith((job, occurrence) => this.run(job, occurrence, { queued: true }));
+  }
 
   async run(job: JobDefinition, occurrence: Date, request: RunRequest = {}): Promise<JobRunReport> {
     const context = this.reporter.newContext(job, occurrence);
     const extras: ReportExtras = request.catchup ? { catchup: true } : {};
+    if (request.retryOf) extras.retryOf = occurrence.toISOString();
     const scope = this.reporter.newScope(context);
     if (this.shutdown.isShuttingDown) {
       // Not recorded in the history: the store may already be closing.
@@ -110,10 +119,20 @@ export class OccurrenceExecutor {
         case 'shutting-down':
           return { outcome: 'skipped', skipReason: 'shutting-down' };
         case 'paused':
-        case 'overlap':
         case 'late':
         case 'rescheduled':
           return { outcome: 'skipped', skipReason: claim.kind };
+        case 'overlap':
+          // A queued occurrence whose lease was taken again first: still queued, watched until it is free.
+          if (request.queued) {
+            this.queued.watch(job, occurrence, claim.leaseMs);
+            return { outcome: 'skipped', skipReason: 'queued' };
+          }
+          return { outcome: 'skipped', skipReason: 'overlap' };
+        case 'queued':
+          // The running run's end starts it; this instance watches the lease in case that run's holder dies.
+          this.queued.watch(job, occurrence, claim.leaseMs);
+          return { outcome: 'skipped', skipReason: 'queued' };
         case 'early':
           // The store's clock never reached the occurrence: treated as the store misbehaving.
           return { outcome: 'skipped', skipReason: 'lock-error', error: "the lock store's clock did not reach it" };
@@ -142,7 +161,10 @@ export class OccurrenceExecutor {
       await this.runs.endLease(job, occurrence, context, lease);
       return { outcome: 'skipped', skipReason: 'shutting-down' };
     }
-    return this.runs.execute(job, occurrence, context, controller, coordinated ? lease : undefined, scope);
+    const retryOf = request.retryOf && { tenantIds: request.retryOf.tenantIds, count: request.retryOf.count };
+    return this.runs.execute(job, occurrence, context, controller, coordinated ? lease : undefined, scope, {
+      retryOf,
+    });
   }
 
   /**
@@ -179,8 +201,11 @@ export class OccurrenceExecutor {
         lateAt: request.scheduled ? nextWindow : undefined,
         ignorePause: request.ignorePause,
         // Ticks of the timer and late runs belong to the schedule this instance runs on; an operator's run does not.
-        scheduleVersion: request.ignorePause ? undefined : inForce.version,
+        scheduleVersion: request.ignorePause || request.queued ? undefined : inForce.version,
         catchup: request.catchup,
+        overlap: job.overlap,
+        queued: request.queued,
+        retry: request.retryOf !== undefined,
       });
       this.telemetry.recordClaim(job.name, performance.now() - started);
       this.storeClock.observe(claim.serverTimeMs, sentAt);

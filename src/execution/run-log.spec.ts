@@ -19,6 +19,7 @@ const tenants = (failed: number) => ({
   disabled: [],
   unprocessed: [],
   paused: [],
+  retried: [],
 });
 
 describe('summaryLevel', () => {

@@ -9,7 +9,8 @@ import { MAX_LISTED_IDS, tenantCounts } from './tenants/summary-cap.js';
 export function runTag(context: CronContextValue): string {
   const tenant = context.tenantId === undefined ? '' : ` tenant=${context.tenantId}`;
   const fence = context.fencingToken ? ` fence=${context.fencingToken}` : '';
-  return `job=${context.jobName} run=${context.runId}${fence}${tenant}`;
+  const call = context.try === undefined ? '' : ` try=${context.try}`;
+  return `job=${context.jobName} run=${context.runId}${fence}${tenant}${call}`;
 }
 
 /**
@@ -30,12 +31,16 @@ export function formatRunSummary(report: JobRunReport, durationMs: number): stri
   const tenants =
     t && n
       ? ` tenants=${t.total} succeeded=${n.succeeded} failed=${n.failed}` +
-        ` disabled=${n.disabled} unprocessed=${n.unprocessed}${n.paused > 0 ? ` paused=${n.paused}` : ''}`
+        ` disabled=${n.disabled} unprocessed=${n.unprocessed}${n.paused > 0 ? ` paused=${n.paused}` : ''}` +
+        (n.retried > 0 ? ` retried=${n.retried}` : '')
       : '';
   const error = report.error ? ` error=${JSON.stringify(report.error)}` : '';
   const attempt = report.attempt > 1 ? ` attempt=${report.attempt} resumed-from=${report.resumedFrom ?? '-'}` : '';
   const catchup = report.catchup ? ' catchup=true' : '';
-  return `${head}${reason}${attempt}${catchup}${tenants} duration=${durationMs}ms${error}`;
+  const tries = report.tries !== undefined && report.tries > 1 ? ` tries=${report.tries}` : '';
+  const replaced = report.replacedBy ? ` replaced-by=${report.replacedBy}` : '';
+  const retryOf = report.retryOf ? ` retry-of=${report.retryOf}` : '';
+  return `${head}${reason}${attempt}${catchup}${retryOf}${tries}${replaced}${tenants} duration=${durationMs}ms${error}`;
 }
 
 /**
@@ -270,6 +275,61 @@ export class RunLog {
   /** A late run met a run in progress: it waits for that run's lease, inside its catch-up window. */
   waitingForLease(context: CronContextValue, waitMs: number): void {
     this.logger.debug(`${runTag(context)} occurrence=${context.occurrence} waits ${waitMs}ms for the run in progress`);
+  }
+
+  // --- failure policies ------------------------------------------------------------------------------------------
+
+  /** A plain job's call failed and is made again after `waitMs` (the context names the call that failed). */
+  retrying(context: CronContextValue, nextTry: number, waitMs: number): void {
+    this.logger.warn(`${runTag(context)} calling again in ${waitMs}ms (try ${nextTry})`);
+  }
+
+  /** Failed tenants are called again after `waitMs`. */
+  retryingTenants(context: CronContextValue, count: number, nextTry: number, waitMs: number): void {
+    this.logger.warn(`${runTag(context)} ${count} failed tenant(s) are called again in ${waitMs}ms (try ${nextTry})`);
+  }
+
+  /** No retry fits before the job's next window opens: what failed stays failed. */
+  outOfRetryTime(context: CronContextValue, count: number, deadline: Date): void {
+    this.logger.warn(
+      `${runTag(context)} ${count} failed call(s) are not retried: the next try would start after the job's next ` +
+        `window opens (${deadline.toISOString()})`,
+    );
+  }
+
+  retriesReadFailed(context: CronContextValue, error: unknown): void {
+    this.logger.error(
+      `${runTag(context)} could not read which tenants the crashed run left waiting for another try ` +
+        `(${describeError(error)}); they stay failed`,
+    );
+    this.notify(error, context);
+  }
+
+  failedTenantsWriteFailed(context: CronContextValue, count: number, error: unknown): void {
+    this.logger.warn(
+      `${runTag(context)} could not keep the ${count} failed tenant(s) for retryFailed: ${describeError(error)}`,
+    );
+  }
+
+  /** Another occurrence asked this run to stop (`overlap: 'cancel-running'`). */
+  cancelled(context: CronContextValue, by: Date): void {
+    this.logger.warn(
+      `${runTag(context)} occurrence ${by.toISOString()} replaces this run (overlap 'cancel-running'); its signal ` +
+        'is aborted',
+    );
+  }
+
+  queuedStartFailed(jobName: string, occurrence: Date, error: unknown): void {
+    this.logger.error(
+      `job=${jobName} run=- could not start queued occurrence ${occurrence.toISOString()}: ${describeError(error)}`,
+    );
+  }
+
+  pausedOnFailure(context: CronContextValue, failures: number): void {
+    this.logger.error(
+      `${runTag(context)} job paused fleet-wide after ${failures} consecutive failures (pauseOnFailure); ` +
+        'resume() lifts the pause',
+    );
   }
 
   clockSkew(instanceId: string, skewMs: number): void {

@@ -11,7 +11,7 @@ import { Telemetry } from './telemetry.js';
 import { capTenantSummary } from './tenants/summary-cap.js';
 
 /** Report fields a run may carry beside how it ended. */
-export type ReportExtras = Partial<Pick<JobRunReport, 'attempt' | 'resumedFrom' | 'catchup'>>;
+export type ReportExtras = Partial<Pick<JobRunReport, 'attempt' | 'resumedFrom' | 'catchup' | 'retryOf'>>;
 
 /**
  * The start and the end of every run: a fresh identity and trace, then one report, one summary line, the span's end,
@@ -52,6 +52,9 @@ export class RunReporter {
     };
     if (extras.resumedFrom !== undefined) report.resumedFrom = extras.resumedFrom;
     if (extras.catchup) report.catchup = true;
+    if (extras.retryOf !== undefined) report.retryOf = extras.retryOf;
+    if (end.tries !== undefined) report.tries = end.tries;
+    if (end.replacedBy !== undefined) report.replacedBy = end.replacedBy.toISOString();
     if (end.skipReason) report.skipReason = end.skipReason;
     if (end.error !== undefined) report.error = end.error;
     if (end.tenants) report.tenants = capTenantSummary(end.tenants);

@@ -51,6 +51,11 @@ export class SchedulesInForce {
     return this.inForce.get(job.name) ?? codeSchedule(job);
   }
 
+  /** When the window after `occurrence` opens, on the schedule in force: retries of its run stop there. */
+  nextWindow(job: JobDefinition, occurrence: Date): Date {
+    return this.of(job).schedule.next(occurrence);
+  }
+
   onChange(listener: ChangeListener): void {
     this.listeners.push(listener);
   }

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { COORDINATED_CRON_RESOLVED_OPTIONS, LOGGER_CONTEXT } from '../common/constants.js';
+import { onAbort } from '../common/abort-listeners.js';
 import type { ResolvedCoordinatedCronOptions } from '../options/module-options.js';
 
 interface TrackedRun {
@@ -52,26 +53,29 @@ export class ShutdownCoordinator implements OnModuleDestroy {
   }
 
   /**
-   * Waits `ms`; resolves `true` when the wait ran its course, `false` as soon as shutdown begins (at once when it has
-   * begun already). A pending wait never keeps the process alive.
+   * Waits `ms`; resolves `true` when the wait ran its course, `false` as soon as shutdown begins or `signal` aborts
+   * (at once when either has already). A pending wait never keeps the process alive.
    */
-  sleep(ms: number): Promise<boolean> {
-    if (this.isShuttingDown) return Promise.resolve(false);
+  sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
+    if (this.isShuttingDown || signal?.aborted) return Promise.resolve(false);
     return new Promise<boolean>((resolve) => {
       const wake = () => {
         clearTimeout(timer);
         this.sleepers.delete(wake);
+        stopListening?.();
         resolve(false);
       };
       const timer = setTimeout(
         () => {
           this.sleepers.delete(wake);
+          stopListening?.();
           resolve(true);
         },
         Math.max(0, ms),
       );
       timer.unref();
       this.sleepers.add(wake);
+      const stopListening = signal && onAbort(signal, wake);
     });
   }
 

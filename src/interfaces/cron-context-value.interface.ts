@@ -17,4 +17,6 @@ export interface CronContextValue {
   fencingToken?: number;
   /** Set inside the handler call of a `@PerTenant()` job. */
   tenantId?: string;
+  /** Set inside a retried call (`retry`): which call it is, 2 for the first retry. */
+  try?: number;
 }

@@ -5,6 +5,11 @@ export interface CronRun {
   /** Aborted when the run loses its lease, times out, or is cut short by shutdown. */
   signal: AbortSignal;
   context: CronContextValue;
+  /**
+   * Which call this is for this run (and, in a `@PerTenant()` job, this tenant): 1 for the first, 2 for the first
+   * retry (`retry`), and so on.
+   */
+  try: number;
 }
 
 /** Shape of a plain `@CoordinatedCron` method. */

@@ -1,9 +1,14 @@
+import { type OverlapPolicy } from './cron-window.interface.js';
+
 /**
  * Why an occurrence was not run by this instance. `late`: nobody had claimed it and its window had passed by the lock
  * store's clock when this instance asked (its own clock runs behind). `rescheduled`: the job's schedule was changed
- * before this tick, which belongs to the schedule no longer in force.
+ * before this tick, which belongs to the schedule no longer in force. `queued`: a run of the job was in progress, and
+ * the occurrence is remembered to start when it ends (`overlap: 'buffer-one'` or `'cancel-running'`); its run is
+ * reported on its own.
  */
-export type SkipReason = 'duplicate' | 'overlap' | 'lock-error' | 'shutting-down' | 'paused' | 'late' | 'rescheduled';
+export type SkipReason =
+  'duplicate' | 'overlap' | 'lock-error' | 'shutting-down' | 'paused' | 'late' | 'rescheduled' | 'queued';
 
 /** How a run ended. */
 export type RunOutcome = 'completed' | 'failed' | 'skipped' | 'interrupted';
@@ -21,10 +26,22 @@ export interface TenantRunSummary {
   /** Paused for this job one by one (`CoordinatedCronRunner.pauseTenant`): neither run nor counted disabled. */
   paused: string[];
   /**
+   * Tenants called more than once by this run (`retry`), whichever list they ended in: `succeeded` when a retry
+   * succeeded, `failed` when the last one failed too.
+   */
+  retried: string[];
+  /**
    * Set only when a list would hold more than 10,000 ids: each list above then keeps its first 10,000, and these are
    * the full counts.
    */
-  counts?: { succeeded: number; failed: number; disabled: number; unprocessed: number; paused: number };
+  counts?: {
+    succeeded: number;
+    failed: number;
+    disabled: number;
+    unprocessed: number;
+    paused: number;
+    retried: number;
+  };
 }
 
 /** The outcome of one occurrence on one instance, returned by `CoordinatedCronRunner.trigger`. */
@@ -51,6 +68,15 @@ export interface JobRunReport {
   resumedFrom?: string;
   /** Set on a late run of an occurrence missed while the fleet (or the store) was down. */
   catchup?: true;
+  /** Plain jobs: how many times this run called the handler (more than 1 with `retry`). */
+  tries?: number;
+  /** A run stopped by a newer occurrence (`overlap: 'cancel-running'`): that occurrence, ISO 8601. */
+  replacedBy?: string;
+  /**
+   * A run of `CoordinatedCronRunner.retryFailed`: the occurrence whose failed tenants it ran again (its own
+   * `occurrence` too), ISO 8601.
+   */
+  retryOf?: string;
   /**
    * Strictly increasing per job across every run that won a claim or a resume; `0` when this run won none (a skip,
    * or a run without coordination under `lockFailure: 'run'`).
@@ -114,6 +140,18 @@ export interface JobDescription {
   nextTicks?: Array<{ at: string; timeZones: string[] }>;
   /** The next 5 ticks of the schedule, ISO 8601. */
   nextOccurrences: string[];
+  /** What a tick does when a run of the job is still in progress. */
+  overlap: OverlapPolicy;
+  /** How a failing handler is called again; `attempts: 1` when it is not. */
+  retry: { attempts: number; backoffMs: number; maxBackoffMs: number };
+  /** Failed runs in a row after which the job pauses itself, when set. */
+  pauseOnFailure?: number;
+  /** Runs of the job that failed in a row, fleet-wide. */
+  consecutiveFailures: number;
+  /** The job's last completed run: its occurrence and when it finished, ISO 8601. */
+  lastCompleted?: { occurrence: string; finishedAt: string };
+  /** `@PerTenant()` jobs: the newest occurrence that left tenants failed, and how many (`retryFailed` runs them). */
+  failedTenants?: { occurrence: string; count: number };
   running?: JobRunInProgress;
   /** Recent run reports of every instance, newest first, at most `historySize`; duplicate skips are not kept. */
   recent: JobRunReport[];

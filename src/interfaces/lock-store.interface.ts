@@ -1,3 +1,4 @@
+import { type OverlapPolicy } from './cron-window.interface.js';
 import { type JobPause, type JobRunReport, type TenantPause } from './job-run-report.interface.js';
 
 /**
@@ -210,9 +211,6 @@ export interface ClaimRequest {
    */
   retry?: boolean;
 }
-
-/** A job's policy for a tick that finds a run of it still in progress. */
-export type OverlapPolicy = 'skip' | 'buffer-one' | 'cancel-running' | 'allow';
 
 /**
  * How a claim ended. Every answer carries the store's clock when it decided. `won`: the occurrence and the lease are

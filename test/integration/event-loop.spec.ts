@@ -94,7 +94,14 @@ describe(`a @PerTenant run of ${TENANTS} tenants that never wait on I/O, leaseTt
     const { report, samples } = watched;
     expect(report.outcome).toBe('completed');
     // Above 10,000 tenants the report lists the first 10,000 ids and keeps the exact counts.
-    expect(report.tenants?.counts).toEqual({ succeeded: TENANTS, failed: 0, disabled: 0, unprocessed: 0, paused: 0 });
+    expect(report.tenants?.counts).toEqual({
+      succeeded: TENANTS,
+      failed: 0,
+      disabled: 0,
+      unprocessed: 0,
+      paused: 0,
+      retried: 0,
+    });
     expect(report.tenants?.succeeded).toHaveLength(10_000);
     expect(new Set(report.tenants?.succeeded).size).toBe(10_000);
     const runMs = Date.parse(report.finishedAt) - Date.parse(report.startedAt);

@@ -134,6 +134,39 @@ export class JobDefinitionError extends CoordinatedCronConfigurationError {
     );
   }
 
+  static resumeWithoutLease(where: JobLocation): JobDefinitionError {
+    return this.at(
+      where,
+      "crashRecovery 'resume' needs a job-wide lease, which overlap 'allow' does not take: a crashed run could not " +
+        "be told from a running one. Drop crashRecovery (it defaults to 'none' with overlap 'allow') or choose " +
+        'another overlap policy.',
+    );
+  }
+
+  static invalidAttempts(where: JobLocation, value: unknown): JobDefinitionError {
+    return this.at(
+      where,
+      `retry.attempts ${describeValue(value)} must be a positive integer counting every call, the first included: ` +
+        'e.g. { attempts: 3 } calls at most three times; 1 means no retry.',
+    );
+  }
+
+  static backoffAboveMax(where: JobLocation, backoffMs: number, maxBackoffMs: number): JobDefinitionError {
+    return this.at(
+      where,
+      `retry.backoff (${backoffMs}ms) is longer than retry.maxBackoff (${maxBackoffMs}ms). Raise maxBackoff or ` +
+        'shorten backoff.',
+    );
+  }
+
+  static invalidPauseOnFailure(where: JobLocation, value: unknown): JobDefinitionError {
+    return this.at(
+      where,
+      `pauseOnFailure ${describeValue(value)} must be a positive integer: the failed runs in a row after which the ` +
+        'job pauses itself, e.g. 3.',
+    );
+  }
+
   static schedulerNameTaken(where: JobLocation): JobDefinitionError {
     return this.at(
       where,

@@ -94,7 +94,7 @@ export class CrashTakeover {
       let end: RunEnd;
       try {
         end = await scope.trace.activate(() =>
-          this.runs.execute(job, occurrence, context, controller, taken.lease, scope, takeover),
+          this.runs.execute(job, occurrence, context, controller, taken.lease, scope, { takeover }),
         );
       } catch (error) {
         end = { outcome: 'failed', error: describeError(error) };

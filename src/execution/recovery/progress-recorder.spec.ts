@@ -12,7 +12,7 @@ function manualWrites() {
 }
 
 const flush = async () => {
-  for (let i = 0; i < 5; i++) await Promise.resolve();
+  for (let i = 0; i < 10; i++) await Promise.resolve();
 };
 
 describe('ProgressRecorder', () => {
@@ -71,6 +71,26 @@ describe('ProgressRecorder', () => {
     recorder.add('late');
     jest.advanceTimersByTime(1_000);
     expect(writes).toHaveLength(2);
+  });
+
+  it('flush() writes what is waiting at once and resolves after it; the recorder keeps recording', async () => {
+    const { writes, write } = manualWrites();
+    const recorder = new ProgressRecorder<{ tenantId: string; tries: number }>(write as never, {
+      intervalMs: 250,
+      maxBatch: 10,
+    });
+    recorder.add({ tenantId: 'a', tries: 1 });
+    let flushed = false;
+    void recorder.flush().then(() => (flushed = true));
+    await flush();
+    expect(writes.map((w) => w.ids)).toEqual([[{ tenantId: 'a', tries: 1 }]]);
+    expect(flushed).toBe(false);
+    writes[0]?.settle();
+    await flush();
+    expect(flushed).toBe(true);
+    recorder.add({ tenantId: 'b', tries: 2 });
+    jest.advanceTimersByTime(250);
+    expect(writes[1]?.ids).toEqual([{ tenantId: 'b', tries: 2 }]);
   });
 
   it('reports a failed write with its ids and goes on with the next batch', async () => {

@@ -3,22 +3,23 @@ export const PROGRESS_BATCH_MAX = 5_000;
 /** How long a finished tenant waits at most before its write is sent, so a crash forgets at most this much. */
 export const PROGRESS_INTERVAL_MS = 250;
 
-export interface ProgressRecorderOptions {
+export interface ProgressRecorderOptions<T = string> {
   maxBatch?: number;
   intervalMs?: number;
-  /** Called once per failed write; the ids of that write are dropped (they may run again on a resume). */
-  onError?: (error: unknown, ids: readonly string[]) => void;
+  /** Called once per failed write; the entries of that write are dropped (they may run again on a resume). */
+  onError?: (error: unknown, entries: readonly T[]) => void;
 }
 
 /**
- * Collects the ids of finished tenants and writes them in batches: one write at a time, each of at most `maxBatch`
- * ids, started when a batch fills or `intervalMs` after the first id waiting. A million tenants cost a few hundred
- * writes rather than a million, and no write is large enough to hold the store up for others. Pure: the write and
- * the timers are all it touches, so it is tested without Nest or a store.
+ * Collects what tenants did (the ids of finished tenants, or the tries of failed ones) and writes it in batches: one
+ * write at a time, each of at most `maxBatch` entries, started when a batch fills or `intervalMs` after the first
+ * entry waiting. A million tenants cost a few hundred writes rather than a million, and no write is large enough to
+ * hold the store up for others. Pure: the write and the timers are all it touches, so it is tested without Nest or a
+ * store.
  */
-export class ProgressRecorder {
+export class ProgressRecorder<T = string> {
   /** Full batches waiting, oldest first, then the one being filled: adding an id never copies the ones before it. */
-  private readonly waiting: string[][] = [];
+  private readonly waiting: T[][] = [];
   private timer?: NodeJS.Timeout;
   /** The timer armed is the immediate one: re-arming it for every id added meanwhile would only cost. */
   private dueNow = false;
@@ -28,19 +29,19 @@ export class ProgressRecorder {
   private readonly intervalMs: number;
 
   constructor(
-    private readonly write: (ids: string[]) => Promise<void>,
-    private readonly options: ProgressRecorderOptions = {},
+    private readonly write: (entries: T[]) => Promise<void>,
+    private readonly options: ProgressRecorderOptions<T> = {},
   ) {
     this.maxBatch = options.maxBatch ?? PROGRESS_BATCH_MAX;
     this.intervalMs = options.intervalMs ?? PROGRESS_INTERVAL_MS;
   }
 
-  /** Records that `tenantId` finished. Never blocks the caller. */
-  add(tenantId: string): void {
+  /** Records one entry. Never blocks the caller. */
+  add(entry: T): void {
     if (this.closed) return;
     const filling = this.waiting.at(-1);
-    if (filling && filling.length < this.maxBatch) filling.push(tenantId);
-    else this.waiting.push([tenantId]);
+    if (filling && filling.length < this.maxBatch) filling.push(entry);
+    else this.waiting.push([entry]);
     if (this.inFlight) return; // the write in flight picks these up when it ends
     if (this.hasFullBatch()) {
       if (!this.dueNow) this.flushSoon(0);
@@ -50,6 +51,11 @@ export class ProgressRecorder {
   /** Writes everything still waiting, then stops; resolves when the last write has settled. */
   async close(): Promise<void> {
     this.closed = true;
+    await this.flush();
+  }
+
+  /** Writes everything waiting now, and keeps recording; resolves when those writes have settled. */
+  async flush(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     this.dueNow = false;

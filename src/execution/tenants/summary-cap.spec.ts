@@ -13,6 +13,7 @@ describe('capTenantSummary', () => {
       disabled: [],
       unprocessed: [],
       paused: [],
+      retried: [],
     };
     expect(capTenantSummary(summary)).toBe(summary);
   });
@@ -25,7 +26,8 @@ describe('capTenantSummary', () => {
       disabled: ids('d', MAX_LISTED_IDS + 5),
       unprocessed: [],
       paused: [],
-      counts: { succeeded: 19_995, failed: 0, disabled: MAX_LISTED_IDS + 5, unprocessed: 0, paused: 0 },
+      retried: [],
+      counts: { succeeded: 19_995, failed: 0, disabled: MAX_LISTED_IDS + 5, unprocessed: 0, paused: 0, retried: 0 },
     };
     const capped = capTenantSummary(summary);
     expect(capped.counts).toEqual(summary.counts);
@@ -41,6 +43,7 @@ describe('capTenantSummary', () => {
       disabled: ids('d', 400),
       unprocessed: ids('u', 100),
       paused: ids('p', MAX_LISTED_IDS + 1),
+      retried: ids('f', 300),
     };
     const capped = capTenantSummary(summary);
     expect(capped.succeeded).toHaveLength(MAX_LISTED_IDS);
@@ -53,6 +56,7 @@ describe('capTenantSummary', () => {
       disabled: 400,
       unprocessed: 100,
       paused: MAX_LISTED_IDS + 1,
+      retried: 300,
     });
     const report = {
       jobName: 'big',
@@ -67,7 +71,7 @@ describe('capTenantSummary', () => {
       tenants: capped,
     } satisfies JobRunReport;
     expect(formatRunSummary(report, 10)).toContain(
-      'tenants=1000000 succeeded=999000 failed=500 disabled=400 unprocessed=100 paused=10001',
+      'tenants=1000000 succeeded=999000 failed=500 disabled=400 unprocessed=100 paused=10001 retried=300',
     );
   });
 });

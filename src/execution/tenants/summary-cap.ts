@@ -9,9 +9,16 @@ export const MAX_LISTED_IDS = 10_000;
  * carrying a million ids through every consumer of the report.
  */
 export function capTenantSummary(summary: TenantRunSummary, cap: number = MAX_LISTED_IDS): TenantRunSummary {
-  const { succeeded, failed, disabled, unprocessed, paused } = summary;
+  const { succeeded, failed, disabled, unprocessed, paused, retried } = summary;
   // A summary that already has counts was capped while it was made (the fan-out stops listing successes at the cap).
-  const longest = Math.max(succeeded.length, failed.length, disabled.length, unprocessed.length, paused.length);
+  const longest = Math.max(
+    succeeded.length,
+    failed.length,
+    disabled.length,
+    unprocessed.length,
+    paused.length,
+    retried.length,
+  );
   if (!summary.counts && longest <= cap) return summary;
   return {
     total: summary.total,
@@ -20,6 +27,7 @@ export function capTenantSummary(summary: TenantRunSummary, cap: number = MAX_LI
     disabled: disabled.slice(0, cap),
     unprocessed: unprocessed.slice(0, cap),
     paused: paused.slice(0, cap),
+    retried: retried.slice(0, cap),
     counts: tenantCounts(summary),
   };
 }
@@ -33,6 +41,7 @@ export function tenantCounts(summary: TenantRunSummary): NonNullable<TenantRunSu
       disabled: summary.disabled.length,
       unprocessed: summary.unprocessed.length,
       paused: summary.paused.length,
+      retried: summary.retried.length,
     }
   );
 }
