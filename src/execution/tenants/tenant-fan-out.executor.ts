@@ -86,9 +86,8 @@ interface TenantRunScope {
   /** Tenants that succeeded on a retry, and the last error of those that failed one, by tenant. */
   recovered: IdSet;
   lastErrors: Map<string, string>;
-  /** Tenants called more than once by this run: listed up to `MAX_LISTED_IDS`, all counted. */
-  retried: string[];
-  retriedCount: number;
+  /** Tenants called more than once by this run: each once, whatever its number of retries. */
+  retried: IdSet;
 }
 
 /** How one claimed `@PerTenant()` occurrence ended on this instance. */
@@ -252,8 +251,7 @@ export class TenantFanOutExecutor implements OnModuleInit {
       retries: progress?.retries,
       recovered: new IdSet(),
       lastErrors: new Map(),
-      retried: [],
-      retriedCount: 0,
+      retried: new IdSet(),
     };
     return this.runTenants(run, context, signal, order, concurrency, pendingBefore, request.retryUntil);
   }
@@ -295,8 +293,8 @@ export class TenantFanOutExecutor implements OnModuleInit {
     const waitingLeft =
       run.again.length > 0 ? await this.retryFailed(run, context, signal, concurrency, retryUntil) : [];
     this.settleRetries(run);
-    if (run.succeeded > summary.succeeded.length || run.retriedCount > summary.retried.length) {
-      summary.counts = { ...tenantCounts(summary), succeeded: run.succeeded, retried: run.retriedCount };
+    if (run.succeeded > summary.succeeded.length || run.retried.size > summary.retried.length) {
+      summary.counts = { ...tenantCounts(summary), succeeded: run.succeeded, retried: run.retried.size };
     }
     const undone = summary.unprocessed.concat(cutOff, waitingLeft);
     if (undone.length > 0) this.runLog.tenantsLeftUndone(context, summary.unprocessed, cutOff.concat(waitingLeft));
@@ -335,7 +333,10 @@ export class TenantFanOutExecutor implements OnModuleInit {
         concurrency,
         () => !this.shutdown.isShuttingDown && !signal.aborted,
         ({ tenantId, tries }) => {
-          if (run.retriedCount++ < MAX_LISTED_IDS) run.retried.push(tenantId);
+          if (!run.retried.has(tenantId)) {
+            run.retried.add(tenantId);
+            if (run.retried.size <= MAX_LISTED_IDS) run.summary.retried.push(tenantId);
+          }
           return this.runTenant(run, withField(context, 'tenantId', tenantId), tries + 1);
         },
       );
