@@ -6,11 +6,6 @@ import { indexRuns, runsByOccurrence, type Run, type RunIndex } from './runs';
 export const SLACK_MS = 250;
 /** How long a healthy store's claim reply may take to show up as the run's first record (event-loop lag included). */
 export const GRANT_SLACK_MS = 500;
-/**
- * How far back a Redis with `appendfsync everysec` may forget acknowledged writes when it is killed: its AOF write
- * can be postponed for up to two seconds while an fsync is slow (an OS crash would lose the last second too).
- */
-export const FSYNC_LOSS_MS = 2100;
 
 /** What every check reads: the history, its runs and skips, and when each instance or the store was impaired. */
 export interface Facts {
@@ -74,8 +69,8 @@ export interface SecondRunCause {
  * Why a later run `second` of the same occurrence could legitimately run it again after `first`, or undefined:
  * - a takeover (a resume) after `first`'s holder was killed, stopped or stopping, or the store was stopped or
  *   restarted (its lease could lapse), between `first`'s grant and `second`'s;
- * - a fresh claim after the store restarted in a way that can forget writes (a crash with fsync every second, or no
- *   persistence).
+ * - a fresh claim after the store restarted in a way that can forget writes (a crash of Redis with fsync every
+ *   second, within that second or two after `first`'s grant; any restart without persistence).
  * A fresh claim after `first`'s claim merely expired (`lockTtl`) is no excuse: README promises that catch-up claims
  * through the usual occurrence keys so that each occurrence runs once.
  */
@@ -90,9 +85,22 @@ export function secondRunCause(f: Facts, first: Run, second: Run): SecondRunCaus
       return { text: `store ${store.kind === 'store-stopped' ? 'stopped' : 'restarted'} while it ran`, at: store.from };
     return undefined;
   }
-  const lost = overlapping(f.impairments, 'store', first.grantLo - FSYNC_LOSS_MS, second.grantAt).find(
-    (i) => i.losesWrites,
-  );
+  const lost = forgettingRestart(f, first.grantLo, first.grantAt, second.grantAt);
   if (lost) return { text: 'store restarted and forgot the claim', at: lost.from };
   return undefined;
+}
+
+/**
+ * A restart of the store before `before` that may have forgotten a claim made between `claimLo` and `claimAt`: one
+ * that can lose writes, begun after the claim and (with persistence) soon enough after it that the store may not
+ * have written it down yet; without persistence any later restart forgets it.
+ */
+export function forgettingRestart(f: Facts, claimLo: number, claimAt: number, before: number): Impairment | undefined {
+  const until = Math.min(f.h.persistence ? claimAt + f.h.crashLossMs : before, before);
+  return f.impairments.find((i) => i.target === 'store' && i.losesWrites && i.from >= claimLo && i.from <= until);
+}
+
+/** This process's clock minus the runner's (and the store's, which runs on the same machine). */
+export function skewOf(f: Facts, instanceId: string): number {
+  return f.h.processes.find((p) => p.instanceId === instanceId)?.skewMs ?? 0;
 }

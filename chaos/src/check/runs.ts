@@ -39,6 +39,8 @@ export interface Skip {
   occurrenceMs: number;
   reason: string;
   runId: string;
+  /** A late run (catch-up) rather than a tick of the instance's own timer. */
+  catchup: boolean;
 }
 
 export interface RunIndex {
@@ -127,6 +129,7 @@ export function indexRuns(h: History): RunIndex {
             occurrenceMs: Date.parse(line.occurrence),
             reason: line.reason ?? '?',
             runId: line.runId,
+            catchup: line.catchup,
           });
         } else if (line.fence > 0) {
           const run = touch(at, instanceId, {

@@ -1,36 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { HistoryBuilder } from './history-builder';
+import { failuresMatching, fleet, healthy, ranOnce } from './scenes';
 import { judge, type Verdict } from './verdict';
-
-/** Two instances, a fault planned and injected, both stopped cleanly at the end. */
-function fleet(b: HistoryBuilder, stopAt = 4500): HistoryBuilder {
-  b.phases(0, stopAt - 500, stopAt + 500)
-    .process('i0.1', 100)
-    .process('i1.1', 101)
-    .fault(1, 500, 'instance-pause', 'i1');
-  for (const [id, pid] of [
-    ['i0.1', 100],
-    ['i1.1', 101],
-  ] as const)
-    b.signal(id, pid, stopAt, 'SIGTERM').exit(id, pid, stopAt + 100, 0, null);
-  return b;
-}
-
-/** Tick `at` run once by i0.1 (token `token`), and a duplicate from i1.1. */
-function ranOnce(b: HistoryBuilder, at: number, token: number, instance = 'i0.1'): HistoryBuilder {
-  b.plainRun(instance, { runId: `r${at}`, occurrence: at, token, start: at + 50, end: at + 200 });
-  return b.skip(instance === 'i0.1' ? 'i1.1' : 'i0.1', at + 60, at, 'duplicate');
-}
-
-function healthy(): HistoryBuilder {
-  const b = fleet(new HistoryBuilder({}, { plannedFaults: 1 }));
-  ranOnce(b, 1000, 1);
-  ranOnce(b, 2000, 2, 'i1.1');
-  return ranOnce(b, 3000, 3);
-}
-
-const failuresMatching = (v: Verdict, pattern: RegExp): string[] => v.failures.filter((f) => pattern.test(f));
 
 test('a healthy history passes, with every due tick run once', () => {
   const v = judge(healthy().build());
@@ -89,9 +61,12 @@ test('an overlap holds only while a run of an earlier occurrence may hold the le
   untrue.skip('i1.1', 2100, 2000, 'overlap');
   const v = judge(untrue.build());
   assert.equal(v.ok, false);
-  assert.match(failuresMatching(v, /lost/)[0], /overlap \(not borne out by the history\)/);
+  assert.match(
+    failuresMatching(v, /lost/)[0],
+    /overlap \(not borne out by the history: no run of an earlier occurrence held the lease\)/,
+  );
   assert.match(failuresMatching(v, /before their tick/)[0], /1050 ms early/);
-  assert.equal(v.figures.jobs['chaos-every-second'].untrueOverlaps, 1);
+  assert.deepEqual(v.figures.jobs['chaos-every-second'].untrueSkips, { overlap: 1 });
 });
 
 /**
@@ -173,6 +148,31 @@ test('a second run of a tick needs a cause: a fault on the first holder, or a cl
   const clean = fleet(new HistoryBuilder({}, { plannedFaults: 1 }));
   clean.signal('store', 99, 1300, 'SIGTERM').exit('store', 99, 1301, 0, null).storeUp(1500);
   assert.equal(twice(clean).ok, false);
+
+  // PostgreSQL commits a claim before it answers: its immediate shutdown forgets nothing either.
+  const postgres = fleet(new HistoryBuilder({}, { plannedFaults: 1, crashLossMs: 0 }));
+  postgres.signal('store', 99, 1300, 'SIGQUIT').exit('store', 99, 1301, 0, null).storeUp(1500);
+  assert.equal(failuresMatching(twice(postgres), /run twice where nothing explains/).length, 1);
+});
+
+test('a Redis crash excuses a second claim only within the second or two its AOF may not have written', () => {
+  const b = fleet(new HistoryBuilder({}, { plannedFaults: 1 }), 6500);
+  ranOnce(b, 1000, 1);
+  // The claim was granted by 1050; a crash at 3300 came after its AOF write was due (1050 + 2100).
+  b.signal('store', 99, 3300, 'SIGKILL').exit('store', 99, 3301, null, 'SIGKILL').storeUp(3500);
+  b.plainRun('i1.1', { runId: 'again', occurrence: 1000, token: 2, start: 3700, end: 3800 });
+  for (let at = 2000, token = 3; at <= 5000; at += 1000, token++) ranOnce(b, at, token);
+  const v = judge(b.build());
+  assert.match(failuresMatching(v, /run twice where nothing explains/)[0], /i0\.1 \(token 1\) then i1\.1 \(token 2/);
+});
+
+test('a store stopped by pg_ctl exits with 0, as asked; any other end of it is unexpected', () => {
+  const b = healthy();
+  b.signal('store', 98, 1500, 'SIGQUIT').exit('store', 98, 1510, 0, null).storeUp(1700);
+  b.signal('store', 99, 2500, 'SIGINT').exit('store', 99, 2510, 1, null);
+  const v = judge(b.build());
+  assert.equal(v.figures.processes.unexpectedExits, 1);
+  assert.match(failuresMatching(v, /exited without being asked/)[0], /^1 process.*store pid 99 code 1/);
 });
 
 test('exits: only a SIGKILL that killed, or a SIGTERM followed by code 0, was asked for', () => {
