@@ -122,6 +122,7 @@ async function run(args: ChaosArgs): Promise<number> {
       store: args.store,
       storeLabel: server.label,
       persistence: args.persistence,
+      crashLossMs: server.crashLossMs,
       minutes: args.minutes,
       settings,
       plan,

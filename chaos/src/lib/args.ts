@@ -22,9 +22,9 @@ export const USAGE = `npm run chaos -- [--minutes N] [--seed N] [--store redis|p
 
   --minutes N       minutes of fault injection (default 2; decimals allowed), plus about 30 s of start and settle
   --seed N          the seed of the fault schedule (default: drawn and printed)
-  --store NAME      the store under test: redis (postgres once it is a store of the library)
+  --store NAME      the store under test: redis or postgres (a server of the run's own either way)
   --json            print the figures as one JSON object on the last line
-  --no-persistence  run the store without persistence (Redis: no AOF), so a restart forgets everything
+  --no-persistence  Redis without AOF, so a restart forgets everything (PostgreSQL always keeps its commits)
   --faults LIST     only these kinds of fault, comma-separated (default all: ${FAULT_KINDS.join(',')})
   --update          write the summary into BENCHMARKS.md (its "Chaos runs" section)
   --check DIR       judge the history recorded in DIR (a chaos/.runs/… folder) again, without running`;
