@@ -37,6 +37,8 @@ export interface FaultInfo {
 
 /** A recorded run, ready to judge: every time on the runner's clock, ordered. */
 export interface History {
+  /** When the runner wrote its start record (its store was up). */
+  startedAt: number;
   seed: number;
   store: string;
   storeLabel: string;
@@ -69,6 +71,7 @@ export function historyFromRecords(
   const start = runner.find((r): r is Extract<RunnerRecord, { type: 'start' }> => r.type === 'start');
   if (!start) throw new Error('the history has no start record: not a chaos run directory, or the run never began');
   const h: History = {
+    startedAt: start.at,
     seed: start.seed,
     store: start.store,
     storeLabel: start.storeLabel,

@@ -56,7 +56,7 @@ test('late: a right clock on a healthy instance and store has no cause to be lat
   const alone = aroundTick2((b) => b.skip('i0.1', 3100, 2000, 'late'));
   assert.match(
     lostNotes(alone),
-    /i0\.1 reported late \(not borne out by the history: its clock is 0 ms off the store's and it was not stopped\)/,
+    /i0\.1 reported late \(not borne out by the history: its clock is 0 ms behind the store's and it was not stopped\)/,
   );
 
   // i1.1's late holds (its clock is 1.5 s behind), but i0.1 should have claimed the tick: still lost.

@@ -99,7 +99,7 @@ function lateHolds(f: Facts, skip: Skip): SkipJudgement {
   if (overlapping(f.impairments, skip.instanceId, from, skip.at).some((i) => i.kind === 'stopped')) return HOLDS;
   const store = overlapping(f.impairments, 'store', from, skip.at).length > 0;
   return fails(
-    `its clock is ${skew} ms off the store's and it was not stopped` +
+    `its clock is ${Math.abs(skew)} ms ${skew > 0 ? 'ahead of' : 'behind'} the store's and it was not stopped` +
       (store
         ? ': the store held its claim up past the window, a tick missed while it was out (catch-up is for that)'
         : ''),
