@@ -1,6 +1,6 @@
 import { type History } from './history';
 import { impairments, overlapping, type Impairment } from './impairments';
-import { indexRuns, runsByOccurrence, type Run, type RunIndex } from './runs';
+import { indexRuns, resumedAfter, runsByOccurrence, type Run, type RunIndex } from './runs';
 
 /** Margin for timer and scheduling slack between one process's record and another's. */
 export const SLACK_MS = 250;
@@ -39,7 +39,24 @@ export function gatherFacts(h: History): Facts {
     const lastUp = h.storeUps.filter((at) => at <= run.grantAt).at(-1) ?? Number.NEGATIVE_INFINITY;
     run.grantLo = Math.max(run.grantAt - margin, lastUp);
   }
+  // A run that resumed another was granted after it, whatever their first records say: a holder stopped right after
+  // its grant records nothing until it wakes, maybe long after it was taken over.
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const run of index.runs.values()) {
+      const resumed = run.resumedFrom ? index.runs.get(run.resumedFrom) : undefined;
+      if (!resumed || resumed.grantHi <= run.grantHi) continue;
+      resumed.grantHi = run.grantHi;
+      resumed.grantLo = Math.min(resumed.grantLo, resumed.grantHi);
+      changed = true;
+    }
+  }
   return { h, index, byOccurrence: runsByOccurrence(index), impairments: imp };
+}
+
+/** Whether `later` was certainly granted after `earlier`: its earliest grant after the other's latest, or a resume. */
+export function certainlyAfter(f: Facts, later: Run, earlier: Run): boolean {
+  return later.grantLo > earlier.grantHi || resumedAfter(f.index, later, earlier);
 }
 
 /** When the process of `instanceId` exited, if it did. */
@@ -85,7 +102,7 @@ export function secondRunCause(f: Facts, first: Run, second: Run): SecondRunCaus
       return { text: `store ${store.kind === 'store-stopped' ? 'stopped' : 'restarted'} while it ran`, at: store.from };
     return undefined;
   }
-  const lost = forgettingRestart(f, first.grantLo, first.grantAt, second.grantAt);
+  const lost = forgettingRestart(f, first.grantLo, first.grantHi, second.grantAt);
   if (lost) return { text: 'store restarted and forgot the claim', at: lost.from };
   return undefined;
 }

@@ -90,5 +90,5 @@ export function judgeOccurrence(f: Facts, job: JobSettings, occurrenceMs: number
 /** Runs (of any occurrence, due or not) whose first record came before their tick by more than the tolerance. */
 export function earlyRuns(f: Facts): Run[] {
   const tolerance = f.h.settings.earlyToleranceMs;
-  return [...f.index.runs.values()].filter((run) => run.grantAt < run.occurrenceMs - tolerance);
+  return [...f.index.runs.values()].filter((run) => run.grantHi < run.occurrenceMs - tolerance);
 }

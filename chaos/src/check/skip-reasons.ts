@@ -115,7 +115,7 @@ function lateHolds(f: Facts, skip: Skip): SkipJudgement {
  */
 function claimBefore(f: Facts, skip: Skip, by: number): string | undefined {
   const runs = f.byOccurrence.get(occurrenceKey(skip.job, skip.occurrenceMs)) ?? [];
-  const run = runs.find((r) => r.grantAt + SLACK_MS < by && !forgettingRestart(f, r.grantLo, r.grantAt, skip.at));
+  const run = runs.find((r) => r.grantHi + SLACK_MS < by && !forgettingRestart(f, r.grantLo, r.grantHi, skip.at));
   if (run) return `${run.instanceId} had won it (run ${run.runId})`;
   const overlap = f.index.skips.find(
     (s) =>

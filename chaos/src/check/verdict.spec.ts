@@ -108,6 +108,45 @@ test('the same takeover with a new token passes, and the stale holder is refused
   assert.deepEqual(v.figures.jobs['chaos-every-second'].supersededWrites, { occurrences: 1, refused: 1, accepted: 0 });
 });
 
+/**
+ * i0.1 wins tick 1000 with token 5 and is stopped before its first record; i1.1 resumes it with `resumeToken` at
+ * 1700; i0.1 wakes at 2880 and starts its body then, its first record long after the resume's.
+ */
+function stoppedRightAfterGrant(resumeToken: number): Verdict {
+  const b = fleet(new HistoryBuilder({}, { plannedFaults: 1 }));
+  b.signal('i0.1', 100, 1060, 'SIGSTOP');
+  b.plainRun('i1.1', {
+    runId: 'b',
+    occurrence: 1000,
+    token: resumeToken,
+    start: 1700,
+    end: 1800,
+    attempt: 2,
+    resumedFrom: 'a',
+  });
+  b.signal('i0.1', 100, 2880, 'SIGCONT');
+  b.plainRun('i0.1', { runId: 'a', occurrence: 1000, token: 5, start: 2900, end: 3000 });
+  ranOnce(b, 2000, 7, 'i1.1');
+  ranOnce(b, 3000, 8, 'i1.1');
+  return judge(b.build());
+}
+
+test('a resume is granted after the run it took over, even when that run records nothing until it wakes', () => {
+  const v = stoppedRightAfterGrant(6);
+  assert.deepEqual(v.failures, []);
+  const tick = v.occurrences.find((o) => o.occurrenceMs === Date.parse('2026-01-01T00:00:01.000Z'));
+  const twice = tick?.status.kind === 'ran' ? tick.status.twice : undefined;
+  assert.deepEqual(
+    twice?.map((d) => [d.first.runId, d.second.runId, d.cause?.text]),
+    [['a', 'b', 'i0.1 stopped']],
+  );
+  assert.deepEqual(v.figures.jobs['chaos-every-second'].supersededWrites, { occurrences: 1, refused: 1, accepted: 0 });
+
+  const kept = stoppedRightAfterGrant(5);
+  assert.match(failuresMatching(kept, /fencing token not above/)[0], /i1\.1 got 5 .* after i0\.1 got 5/);
+  assert.match(failuresMatching(kept, /accepted 1 write\(s\) of a run already replaced/)[0], /token 5 from i0\.1/);
+});
+
 test('tokens that go back after a store restart fail: the newest run is refused by the sink', () => {
   const b = fleet(new HistoryBuilder({}, { persistence: false, plannedFaults: 1 }));
   ranOnce(b, 1000, 41);
@@ -285,4 +324,30 @@ test('tenants: done twice by one run, or long after the tenant ended, is unexpla
     end: 5300,
   });
   assert.match(failuresMatching(judge(again.build()), /tenant\(s\) done twice/)[0], /\(t001\): one run did it twice/);
+});
+
+test('tenants: left by an interrupted run and taken first by the next run, of whichever tick, are carried', () => {
+  const b = tenantScene();
+  b.tenantRun('i0.1', { runId: 'ta', occurrence: 5000, token: 10, start: 5100, tenants: ['t000'] });
+  b.line('i0.1', 5200, 'job=chaos-per-tenant run=ta fence=10 interrupted: unprocessed=2 ids=t001,t002', 'warn');
+  // A late run of the tick before (0) comes next: the pending set is the job's, so it takes them first.
+  b.line(
+    'i1.1',
+    5598,
+    'job=chaos-per-tenant run=tc fence=11 2 tenant(s) left unprocessed by an earlier run go first: t001,t002',
+  );
+  b.tenantRun('i1.1', {
+    runId: 'tc',
+    occurrence: 0,
+    token: 11,
+    start: 5600,
+    tenants: ['t001', 't002', 't000'],
+    end: 5700,
+  });
+  const v = judge(b.build());
+  assert.deepEqual(v.figures.tenants.undone, { carried: 2, reported: 0, superseded: 0, fenced: 0, lost: 0 });
+  assert.deepEqual(
+    v.failures.filter((f) => /tenant/.test(f)),
+    [],
+  );
 });
