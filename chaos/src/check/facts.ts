@@ -76,8 +76,12 @@ export function holdInterval(f: Facts, run: Run): [number, number] {
   return [run.grantLo, exit === undefined ? Number.POSITIVE_INFINITY : exit + lease + SLACK_MS];
 }
 
-/** Why a run ran an occurrence again: what happened, and when it began. */
+/**
+ * Why a run ran an occurrence again: what happened, and when it began. `takeover`: it resumed the first run (which
+ * skips the tenants recorded done); `forgotten`: a fresh claim after the store forgot the first (which runs them all).
+ */
 export interface SecondRunCause {
+  kind: 'takeover' | 'forgotten';
   text: string;
   at: number;
 }
@@ -96,14 +100,16 @@ export function secondRunCause(f: Facts, first: Run, second: Run): SecondRunCaus
     const own = overlapping(f.impairments, first.instanceId, first.grantLo, second.grantAt).find(
       (i) => i.kind !== 'store-stopped',
     );
-    if (own) return { text: `${first.instanceId} ${own.kind}`, at: own.from };
+    if (own) return { kind: 'takeover', text: `${first.instanceId} ${own.kind}`, at: own.from };
     const store = overlapping(f.impairments, 'store', first.grantLo, second.grantAt)[0];
-    if (store)
-      return { text: `store ${store.kind === 'store-stopped' ? 'stopped' : 'restarted'} while it ran`, at: store.from };
+    if (store) {
+      const what = `store ${store.kind === 'store-stopped' ? 'stopped' : 'restarted'} while it ran`;
+      return { kind: 'takeover', text: what, at: store.from };
+    }
     return undefined;
   }
   const lost = forgettingRestart(f, first.grantLo, first.grantHi, second.grantAt);
-  if (lost) return { text: 'store restarted and forgot the claim', at: lost.from };
+  if (lost) return { kind: 'forgotten', text: 'store restarted and forgot the claim', at: lost.from };
   return undefined;
 }
 

@@ -10,8 +10,9 @@ export const MID_TENANT_MS = 2000;
 /**
  * The per-tenant job's work, tenant by tenant, for each due occurrence that ran. A tenant is done when the sink
  * accepted its write for that occurrence. Done twice is legitimate only when the first write's run was taken over
- * (or its claim forgotten by the store) because of a fault that began at most `MID_TENANT_MS` after that write: the
- * holder died or stopped mid-tenant, or too soon after to record it. A tenant left undone is:
+ * because of a fault that began at most `MID_TENANT_MS` after that write (the holder died or stopped mid-tenant, or
+ * too soon after to record it), or claimed afresh after the store forgot the first claim (every tenant runs again).
+ * A tenant left undone is:
  * - `carried`: an interrupted run of the occurrence put it in the pending set and a run after it (of any tick of the
  *   job: the pending set is the job's) took it first and did it;
  * - `reported`: the library logged that it could not keep it in the pending set;
@@ -89,7 +90,8 @@ export function checkTenants(f: Facts, verdicts: readonly OccurrenceVerdict[]): 
         else {
           const cause = secondRunCause(f, r1, r2);
           if (!cause) why = 'no fault explains a second run';
-          else if (cause.at > w1.at + MID_TENANT_MS)
+          // A fresh claim after the store forgot the first one runs every tenant again, done long before or not.
+          else if (cause.kind === 'takeover' && cause.at > w1.at + MID_TENANT_MS)
             why = `the fault (${cause.text}) came ${Math.round(cause.at - w1.at)} ms after the first write`;
         }
         if (why)

@@ -69,6 +69,11 @@ test('an overlap holds only while a run of an earlier occurrence may hold the le
   assert.deepEqual(v.figures.jobs['chaos-every-second'].untrueSkips, { overlap: 1 });
 });
 
+/** i1.1 resumes i0.1's run `a` of tick 1000 with `token`, from 1700 to 1800. */
+function resumeAt1700(b: HistoryBuilder, token: number): void {
+  b.plainRun('i1.1', { runId: 'b', occurrence: 1000, token, start: 1700, end: 1800, attempt: 2, resumedFrom: 'a' });
+}
+
 /**
  * i0.1 holds tick 1000 with token 5 and is stopped; i1.1 resumes it with `resumeToken`; i0.1 wakes and writes before
  * anyone else has written since.
@@ -77,15 +82,7 @@ function takeover(resumeToken: number): Verdict {
   const b = fleet(new HistoryBuilder({}, { plannedFaults: 1 }));
   b.plainRun('i0.1', { runId: 'a', occurrence: 1000, token: 5, start: 1050 });
   b.signal('i0.1', 100, 1100, 'SIGSTOP');
-  b.plainRun('i1.1', {
-    runId: 'b',
-    occurrence: 1000,
-    token: resumeToken,
-    start: 1700,
-    end: 1800,
-    attempt: 2,
-    resumedFrom: 'a',
-  });
+  resumeAt1700(b, resumeToken);
   b.signal('i0.1', 100, 1900, 'SIGCONT');
   b.lateWrite('i0.1', 1910, { runId: 'a', occurrence: 1000, token: 5 });
   ranOnce(b, 2000, 7, 'i1.1');
@@ -115,15 +112,7 @@ test('the same takeover with a new token passes, and the stale holder is refused
 function stoppedRightAfterGrant(resumeToken: number): Verdict {
   const b = fleet(new HistoryBuilder({}, { plannedFaults: 1 }));
   b.signal('i0.1', 100, 1060, 'SIGSTOP');
-  b.plainRun('i1.1', {
-    runId: 'b',
-    occurrence: 1000,
-    token: resumeToken,
-    start: 1700,
-    end: 1800,
-    attempt: 2,
-    resumedFrom: 'a',
-  });
+  resumeAt1700(b, resumeToken);
   b.signal('i0.1', 100, 2880, 'SIGCONT');
   b.plainRun('i0.1', { runId: 'a', occurrence: 1000, token: 5, start: 2900, end: 3000 });
   ranOnce(b, 2000, 7, 'i1.1');
@@ -350,4 +339,28 @@ test('tenants: left by an interrupted run and taken first by the next run, of wh
     v.failures.filter((f) => /tenant/.test(f)),
     [],
   );
+});
+
+test('tenants: a fresh claim after the store forgot the first runs every tenant again, done long before or not', () => {
+  const scene = (persistence: boolean): Verdict => {
+    const b = fleet(
+      new HistoryBuilder(
+        { perTenant: { ...new HistoryBuilder().settings.perTenant, tenants: 3 } },
+        { plannedFaults: 1, persistence },
+      ),
+      9500,
+    );
+    for (let at = 1000, token = 1; at <= 8000; at += 1000, token++) ranOnce(b, at, token);
+    const tenants = ['t000', 't001', 't002'];
+    b.tenantRun('i0.1', { runId: 'ta', occurrence: 5000, token: 100, start: 5100, tenants, stepMs: 1000, end: 7200 });
+    // Stopped and started again 2.5 s after t000 was done; without persistence it comes back empty.
+    b.signal('store', 99, 7600, 'SIGTERM').exit('store', 99, 7601, 0, null).storeUp(7800);
+    b.tenantRun('i1.1', { runId: 'tb', occurrence: 5000, token: 101, start: 8000, tenants, end: 8100 });
+    return judge(b.build());
+  };
+  const forgot = scene(false);
+  assert.deepEqual(forgot.failures, []);
+  assert.equal(forgot.figures.tenants.doneTwice, 3);
+  // With persistence a clean stop forgets nothing: the second claim, and every tenant done again, is unexplained.
+  assert.match(failuresMatching(scene(true), /tenant\(s\) done twice/)[0], /3 of .*no fault explains a second run/);
 });
