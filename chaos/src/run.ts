@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { FAULT_KINDS, SETTINGS, type FaultKind, type RunSettings } from './config';
-import { chaosSection, withChaosSection, type RunFacts } from './check/benchmarks-section';
+import { storeSubsection, withChaosSection } from './check/benchmarks-section';
 import { loadHistory } from './check/history';
 import { occurrenceLines } from './check/occurrence-log';
 import { formatSummary } from './check/summary';
@@ -32,16 +32,23 @@ const log = (line: string): void => {
   process.stderr.write(`chaos ${((Date.now() - started) / 1000).toFixed(1).padStart(6)}s  ${line}\n`);
 };
 
-/** Judges a run directory, prints the summary (and the JSON line), and answers the exit code. */
-function report(dir: string, json: boolean, update?: RunFacts): number {
+/** This machine, for BENCHMARKS.md: a judged run is taken to have been recorded here. */
+const machine = (): string =>
+  `${cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${availableParallelism()} cores, Node ${process.version}`;
+
+/**
+ * Judges a run directory, prints the summary (and the JSON line), and answers the exit code; with `update`, writes
+ * the summary into its store's part of BENCHMARKS.md's chaos section.
+ */
+function report(dir: string, json: boolean, update: boolean): number {
   const history = loadHistory(dir);
   const verdict = judge(history);
   const summary = formatSummary(history, verdict);
   if (update) {
     const file = join(REPO_ROOT, 'BENCHMARKS.md');
     const before = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n';
-    writeFileSync(file, withChaosSection(before, chaosSection(history, summary, update)));
-    log(`wrote the chaos section of ${file}`);
+    writeFileSync(file, withChaosSection(before, storeSubsection(history, summary, machine())));
+    log(`wrote the ${history.store} part of the chaos section of ${file}`);
   }
   writeFileSync(join(dir, 'summary.txt'), `${summary}\n`);
   writeFileSync(join(dir, 'occurrences.jsonl'), `${occurrenceLines(verdict).join('\n')}\n`);
@@ -122,6 +129,7 @@ async function run(args: ChaosArgs): Promise<number> {
       store: args.store,
       storeLabel: server.label,
       persistence: args.persistence,
+      crashLossMs: server.crashLossMs,
       minutes: args.minutes,
       settings,
       plan,
@@ -165,15 +173,7 @@ async function run(args: ChaosArgs): Promise<number> {
     history.close();
   }
   log('fleet stopped; judging the history');
-  const machine = `${cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${availableParallelism()} cores, Node ${process.version}`;
-  const flags = process.argv.slice(2).join(' ');
-  const update: RunFacts = {
-    command: `npm run chaos -- ${flags}`,
-    startedAt: new Date(started),
-    wallSeconds: (Date.now() - started) / 1000,
-    machine,
-  };
-  return report(runDir, args.json, args.update ? update : undefined);
+  return report(runDir, args.json, args.update);
 }
 
 async function main(): Promise<void> {
@@ -188,7 +188,7 @@ async function main(): Promise<void> {
     return;
   }
   try {
-    process.exitCode = args.check ? report(resolve(args.check), args.json) : await run(args);
+    process.exitCode = args.check ? report(resolve(args.check), args.json, args.update) : await run(args);
   } catch (error) {
     process.stderr.write(`chaos: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exitCode = 2;

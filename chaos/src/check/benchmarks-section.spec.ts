@@ -2,21 +2,42 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { withChaosSection } from './benchmarks-section';
 
-const SECTION = '## Chaos runs\n\nnew figures\n';
+const REDIS = '### Redis\n\nnew redis figures\n';
+const POSTGRES = '### PostgreSQL\n\npostgres figures\n';
 
-test('appends the section to a file that has none', () => {
-  assert.equal(
-    withChaosSection('# Benchmarks\n\n## Results\n\nrows\n', SECTION),
-    `# Benchmarks\n\n## Results\n\nrows\n\n${SECTION}`,
-  );
+/** The section as withChaosSection writes it: heading, the fixed intro, then the stores' parts. */
+const section = (markdown: string): string => markdown.slice(markdown.indexOf('## Chaos runs'));
+const parts = (markdown: string): string[] =>
+  section(markdown)
+    .split(/^(?=### )/m)
+    .slice(1)
+    .map((part) => `${part.trimEnd()}\n`);
+
+test('appends the section to a file that has none, and leaves the rest alone', () => {
+  const out = withChaosSection('# Benchmarks\n\n## Results\n\nrows\n', REDIS);
+  assert.ok(out.startsWith('# Benchmarks\n\n## Results\n\nrows\n\n## Chaos runs\n\n'));
+  assert.deepEqual(parts(out), [REDIS]);
 });
 
-test('replaces the section, which runs to the end of the file, and leaves the rest alone', () => {
-  const before = '# Benchmarks\n\n## Results\n\nrows\n\n## Chaos runs\n\nold figures\n\nmore old\n';
-  assert.equal(withChaosSection(before, SECTION), `# Benchmarks\n\n## Results\n\nrows\n\n${SECTION}`);
+test("a store's part replaces that store's part alone; another store's is added after it", () => {
+  const first = withChaosSection('# B\n', POSTGRES);
+  const both = withChaosSection(first, '### Redis\n\nold\n');
+  assert.deepEqual(parts(both), [POSTGRES, '### Redis\n\nold\n']);
+  const again = withChaosSection(both, REDIS);
+  assert.deepEqual(parts(again), [POSTGRES, REDIS]);
+  assert.equal(again.match(/^## Chaos runs$/gm)?.length, 1);
+});
+
+test('a section from before the stores had parts of their own is rewritten whole', () => {
+  const before = '# B\n\n## Results\n\nrows\n\n## Chaos runs\n\nCommand of old\n\n```\nold summary\n```\n';
+  const out = withChaosSection(before, REDIS);
+  assert.ok(!out.includes('old summary'));
+  assert.ok(out.includes('## Results\n\nrows\n'));
+  assert.deepEqual(parts(out), [REDIS]);
 });
 
 test('a heading that merely starts the same way is not the section', () => {
   const before = '# B\n\n## Chaos runs of old\n\nkept\n';
-  assert.equal(withChaosSection(before, SECTION), `${before.trimEnd()}\n\n${SECTION}`);
+  const out = withChaosSection(before, REDIS);
+  assert.ok(out.startsWith(`${before}\n## Chaos runs\n`));
 });

@@ -1,16 +1,11 @@
 import { type History } from './history';
 import { impairments, overlapping, type Impairment } from './impairments';
-import { indexRuns, runsByOccurrence, type Run, type RunIndex } from './runs';
+import { indexRuns, resumedAfter, runsByOccurrence, type Run, type RunIndex } from './runs';
 
 /** Margin for timer and scheduling slack between one process's record and another's. */
 export const SLACK_MS = 250;
 /** How long a healthy store's claim reply may take to show up as the run's first record (event-loop lag included). */
 export const GRANT_SLACK_MS = 500;
-/**
- * How far back a Redis with `appendfsync everysec` may forget acknowledged writes when it is killed: its AOF write
- * can be postponed for up to two seconds while an fsync is slow (an OS crash would lose the last second too).
- */
-export const FSYNC_LOSS_MS = 2100;
 
 /** What every check reads: the history, its runs and skips, and when each instance or the store was impaired. */
 export interface Facts {
@@ -44,7 +39,24 @@ export function gatherFacts(h: History): Facts {
     const lastUp = h.storeUps.filter((at) => at <= run.grantAt).at(-1) ?? Number.NEGATIVE_INFINITY;
     run.grantLo = Math.max(run.grantAt - margin, lastUp);
   }
+  // A run that resumed another was granted after it, whatever their first records say: a holder stopped right after
+  // its grant records nothing until it wakes, maybe long after it was taken over.
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const run of index.runs.values()) {
+      const resumed = run.resumedFrom ? index.runs.get(run.resumedFrom) : undefined;
+      if (!resumed || resumed.grantHi <= run.grantHi) continue;
+      resumed.grantHi = run.grantHi;
+      resumed.grantLo = Math.min(resumed.grantLo, resumed.grantHi);
+      changed = true;
+    }
+  }
   return { h, index, byOccurrence: runsByOccurrence(index), impairments: imp };
+}
+
+/** Whether `later` was certainly granted after `earlier`: its earliest grant after the other's latest, or a resume. */
+export function certainlyAfter(f: Facts, later: Run, earlier: Run): boolean {
+  return later.grantLo > earlier.grantHi || resumedAfter(f.index, later, earlier);
 }
 
 /** When the process of `instanceId` exited, if it did. */
@@ -64,8 +76,12 @@ export function holdInterval(f: Facts, run: Run): [number, number] {
   return [run.grantLo, exit === undefined ? Number.POSITIVE_INFINITY : exit + lease + SLACK_MS];
 }
 
-/** Why a run ran an occurrence again: what happened, and when it began. */
+/**
+ * Why a run ran an occurrence again: what happened, and when it began. `takeover`: it resumed the first run (which
+ * skips the tenants recorded done); `forgotten`: a fresh claim after the store forgot the first (which runs them all).
+ */
 export interface SecondRunCause {
+  kind: 'takeover' | 'forgotten';
   text: string;
   at: number;
 }
@@ -74,8 +90,8 @@ export interface SecondRunCause {
  * Why a later run `second` of the same occurrence could legitimately run it again after `first`, or undefined:
  * - a takeover (a resume) after `first`'s holder was killed, stopped or stopping, or the store was stopped or
  *   restarted (its lease could lapse), between `first`'s grant and `second`'s;
- * - a fresh claim after the store restarted in a way that can forget writes (a crash with fsync every second, or no
- *   persistence).
+ * - a fresh claim after the store restarted in a way that can forget writes (a crash of Redis with fsync every
+ *   second, within that second or two after `first`'s grant; any restart without persistence).
  * A fresh claim after `first`'s claim merely expired (`lockTtl`) is no excuse: README promises that catch-up claims
  * through the usual occurrence keys so that each occurrence runs once.
  */
@@ -84,15 +100,30 @@ export function secondRunCause(f: Facts, first: Run, second: Run): SecondRunCaus
     const own = overlapping(f.impairments, first.instanceId, first.grantLo, second.grantAt).find(
       (i) => i.kind !== 'store-stopped',
     );
-    if (own) return { text: `${first.instanceId} ${own.kind}`, at: own.from };
+    if (own) return { kind: 'takeover', text: `${first.instanceId} ${own.kind}`, at: own.from };
     const store = overlapping(f.impairments, 'store', first.grantLo, second.grantAt)[0];
-    if (store)
-      return { text: `store ${store.kind === 'store-stopped' ? 'stopped' : 'restarted'} while it ran`, at: store.from };
+    if (store) {
+      const what = `store ${store.kind === 'store-stopped' ? 'stopped' : 'restarted'} while it ran`;
+      return { kind: 'takeover', text: what, at: store.from };
+    }
     return undefined;
   }
-  const lost = overlapping(f.impairments, 'store', first.grantLo - FSYNC_LOSS_MS, second.grantAt).find(
-    (i) => i.losesWrites,
-  );
-  if (lost) return { text: 'store restarted and forgot the claim', at: lost.from };
+  const lost = forgettingRestart(f, first.grantLo, first.grantHi, second.grantAt);
+  if (lost) return { kind: 'forgotten', text: 'store restarted and forgot the claim', at: lost.from };
   return undefined;
+}
+
+/**
+ * A restart of the store before `before` that may have forgotten a claim made between `claimLo` and `claimAt`: one
+ * that can lose writes, begun after the claim and (with persistence) soon enough after it that the store may not
+ * have written it down yet; without persistence any later restart forgets it.
+ */
+export function forgettingRestart(f: Facts, claimLo: number, claimAt: number, before: number): Impairment | undefined {
+  const until = Math.min(f.h.persistence ? claimAt + f.h.crashLossMs : before, before);
+  return f.impairments.find((i) => i.target === 'store' && i.losesWrites && i.from >= claimLo && i.from <= until);
+}
+
+/** This process's clock minus the runner's (and the store's, which runs on the same machine). */
+export function skewOf(f: Facts, instanceId: string): number {
+  return f.h.processes.find((p) => p.instanceId === instanceId)?.skewMs ?? 0;
 }

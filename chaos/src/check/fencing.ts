@@ -1,12 +1,12 @@
 import { type SinkWriteRecord } from '../runner/sink-server';
-import { type Facts } from './facts';
+import { certainlyAfter, type Facts } from './facts';
 import { type Run } from './runs';
 
 /**
  * Fencing, end to end. README promises a token strictly increasing per job across every run that wins a claim or a
  * resume, and tells users to refuse writes with a lower token than one seen. So, per job:
- * - `order`: a run certainly granted after another (its earliest possible grant is later than the other's latest)
- *   must carry a higher token;
+ * - `order`: a run certainly granted after another (its earliest possible grant is later than the other's latest, or
+ *   it resumed the other) must carry a higher token;
  * - `staleAccepted`: the sink must not accept a write of a run once a run certainly granted after it has written;
  * - `newestRefused`: the sink must not refuse the newest run of a job (no run certainly granted after it), which
  *   happens when tokens go backwards and an older, higher token blocks the current holder;
@@ -37,35 +37,41 @@ export function checkFencing(f: Facts): FencingFindings {
   }
   for (const runs of byJob.values()) {
     // For each run, every run whose latest possible grant lies before this one's earliest possible grant.
-    const byGrant = [...runs].sort((a, b) => a.grantAt - b.grantAt);
+    const byGrant = [...runs].sort((a, b) => a.grantHi - b.grantHi);
     let highest: Run | undefined;
     let next = 0;
     for (const later of [...runs].sort((a, b) => a.grantLo - b.grantLo)) {
-      while (next < byGrant.length && byGrant[next].grantAt < later.grantLo) {
+      while (next < byGrant.length && byGrant[next].grantHi < later.grantLo) {
         const candidate = byGrant[next++];
         if (!highest || candidate.token > highest.token) highest = candidate;
       }
       if (highest && highest.token >= later.token && highest.runId !== later.runId)
         out.order.push({ earlier: highest, later });
+      // A resume is granted after the run it took over, however close their records: its token must be higher.
+      const resumed = later.resumedFrom ? f.index.runs.get(later.resumedFrom) : undefined;
+      if (resumed && resumed.token >= later.token && resumed !== highest) out.order.push({ earlier: resumed, later });
     }
   }
-  // Walk the sink's writes in its own order, keeping per key the writer granted latest so far.
-  const latestWriter = new Map<string, Run>();
+  // Walk the sink's writes in its own order, keeping per key every run that has written so far.
+  const writers = new Map<string, Set<Run>>();
   for (const write of f.h.writes) {
     if (write.accepted) out.writes.accepted++;
     else out.writes.refused++;
     if (write.accepted && write.token < write.highestBefore) out.belowHighest.push(write);
     const run = f.index.runs.get(write.runId);
     if (!run) continue;
-    const newer = latestWriter.get(write.key);
-    if (write.accepted && newer && newer.grantLo > run.grantAt) out.staleAccepted.push({ write, newer });
-    if (!write.accepted) {
+    const before = writers.get(write.key) ?? new Set<Run>();
+    writers.set(write.key, before);
+    if (write.accepted) {
+      const newer = [...before].find((other) => other !== run && certainlyAfter(f, other, run));
+      if (newer) out.staleAccepted.push({ write, newer });
+    } else {
       const superseded = (byJob.get(run.job) ?? []).some(
-        (other) => other.grantLo > run.grantAt && other.grantAt <= write.at,
+        (other) => certainlyAfter(f, other, run) && other.grantAt <= write.at,
       );
       if (!superseded) out.newestRefused.push(write);
     }
-    if (!newer || run.grantLo > newer.grantLo) latestWriter.set(write.key, run);
+    before.add(run);
   }
   return out;
 }

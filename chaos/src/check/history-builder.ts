@@ -1,5 +1,11 @@
 import { SETTINGS, type RunSettings } from '../config';
-import { type InstanceRecord, type PhaseName, type RunnerRecord, type WriteResult } from '../lib/records';
+import {
+  type InstanceRecord,
+  type PhaseName,
+  type RunnerRecord,
+  type SentSignal,
+  type WriteResult,
+} from '../lib/records';
 import { FenceTable } from '../runner/fence-table';
 import { historyFromRecords, type History } from './history';
 
@@ -30,7 +36,10 @@ export class HistoryBuilder {
   private readonly sink = new FenceTable();
   private seq = 0;
 
-  constructor(overrides: Partial<RunSettings> = {}, options: { persistence?: boolean; plannedFaults?: number } = {}) {
+  constructor(
+    overrides: Partial<RunSettings> = {},
+    options: { persistence?: boolean; plannedFaults?: number; crashLossMs?: number } = {},
+  ) {
     this.settings = { ...SETTINGS, dueFromMs: 1000, tailMs: 1000, ...overrides };
     const plan = Array.from({ length: options.plannedFaults ?? 0 }, (_, i) => ({
       id: i + 1,
@@ -45,6 +54,7 @@ export class HistoryBuilder {
       store: 'redis',
       storeLabel: 'made up',
       persistence: options.persistence ?? true,
+      crashLossMs: options.crashLossMs ?? 2100,
       minutes: 0,
       settings: this.settings,
       plan,
@@ -173,11 +183,12 @@ export class HistoryBuilder {
     return this;
   }
 
-  skip(instanceId: string, at: number, occurrence: number, reason: string, job = this.plain): this {
+  /** A skip summary line; `catchup` for a late run's. */
+  skip(instanceId: string, at: number, occurrence: number, reason: string, job = this.plain, catchup = false): this {
     return this.line(
       instanceId,
       at,
-      `job=${job} run=s${at}${instanceId} occurrence=${iso(occurrence)} instance=${instanceId} outcome=skipped reason=${reason} duration=0ms`,
+      `job=${job} run=s${at}${instanceId} occurrence=${iso(occurrence)} instance=${instanceId} outcome=skipped reason=${reason}${catchup ? ' catchup=true' : ''} duration=0ms`,
       reason === 'duplicate' ? 'debug' : 'warn',
     );
   }
@@ -208,7 +219,7 @@ export class HistoryBuilder {
     );
   }
 
-  signal(target: string, pid: number, at: number, signal: 'SIGKILL' | 'SIGTERM' | 'SIGSTOP' | 'SIGCONT'): this {
+  signal(target: string, pid: number, at: number, signal: SentSignal): this {
     this.runner.push({ type: 'signal', at: T0 + at, target, pid, signal });
     return this;
   }

@@ -7,6 +7,9 @@ import { type PlannedFault } from '../runner/fault-plan';
 import { type SinkWriteRecord } from '../runner/sink-server';
 import { parseLibraryLine, type LibraryLine } from './log-lines';
 
+/** What a Redis with `appendfsync everysec` may lose in a crash: histories recorded before the start record said so. */
+const REDIS_CRASH_LOSS_MS = 2100;
+
 /** A record of an instance, its time moved onto the runner's clock. */
 export type InstanceEvent = InstanceRecord & { at: number; instanceId: string };
 export type LineEvent = { at: number; instanceId: string; level: string; line: LibraryLine };
@@ -34,10 +37,14 @@ export interface FaultInfo {
 
 /** A recorded run, ready to judge: every time on the runner's clock, ordered. */
 export interface History {
+  /** When the runner wrote its start record (its store was up). */
+  startedAt: number;
   seed: number;
   store: string;
   storeLabel: string;
   persistence: boolean;
+  /** How long before a crash of the store an acknowledged write may be lost (see the start record). */
+  crashLossMs: number;
   minutes: number;
   build: string;
   settings: RunSettings;
@@ -64,10 +71,12 @@ export function historyFromRecords(
   const start = runner.find((r): r is Extract<RunnerRecord, { type: 'start' }> => r.type === 'start');
   if (!start) throw new Error('the history has no start record: not a chaos run directory, or the run never began');
   const h: History = {
+    startedAt: start.at,
     seed: start.seed,
     store: start.store,
     storeLabel: start.storeLabel,
     persistence: start.persistence,
+    crashLossMs: start.crashLossMs ?? REDIS_CRASH_LOSS_MS,
     minutes: start.minutes,
     build: start.build,
     settings: start.settings,

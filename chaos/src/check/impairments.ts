@@ -11,7 +11,10 @@ export interface Impairment {
   kind: 'killed' | 'stopped' | 'stopping' | 'store-stopped' | 'store-restarted';
   from: number;
   to: number;
-  /** A store restart that can lose acknowledged writes: a crash with fsync every second, or no persistence. */
+  /**
+   * A store restart that can lose acknowledged writes: a crash of a store that may lose its last writes (Redis with
+   * fsync every second), or any restart without persistence.
+   */
   losesWrites?: boolean;
 }
 
@@ -29,14 +32,16 @@ export function impairments(h: History): Impairment[] {
       else if (s.signal === 'SIGCONT' && stopped.has(key)) {
         out.push({ target: 'store', kind: 'store-stopped', from: stopped.get(key) as number, to: s.at });
         stopped.delete(key);
-      } else if (s.signal === 'SIGKILL' || s.signal === 'SIGTERM') {
+      } else if (s.signal !== 'SIGCONT') {
+        // SIGKILL, or PostgreSQL's immediate shutdown (SIGQUIT): a crash. SIGTERM, or its fast shutdown (SIGINT): clean.
+        const crash = s.signal === 'SIGKILL' || s.signal === 'SIGQUIT';
         const up = h.storeUps.find((at) => at > s.at) ?? END;
         out.push({
           target: 'store',
           kind: 'store-restarted',
           from: s.at,
           to: up,
-          losesWrites: s.signal === 'SIGKILL' || !h.persistence,
+          losesWrites: !h.persistence || (crash && h.crashLossMs > 0),
         });
       }
       continue;

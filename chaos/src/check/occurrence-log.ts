@@ -34,7 +34,14 @@ export function occurrenceLines(v: Verdict): string[] {
       notes: s.kind === 'lost' ? s.notes : undefined,
       runs,
       twice,
-      skips: o.skips.map((k) => ({ instance: k.instanceId, reason: k.reason, holds: k.holds, atMs: rel(k.at) })),
+      skips: o.skips.map((k) => ({
+        instance: k.instanceId,
+        reason: k.reason,
+        catchup: k.catchup || undefined,
+        holds: k.holds,
+        why: k.holds || k.reason === 'duplicate' ? undefined : k.why,
+        atMs: rel(k.at),
+      })),
     });
   });
 }

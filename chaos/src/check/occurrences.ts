@@ -1,15 +1,16 @@
 import { type JobSettings } from '../config';
-import { holdInterval, secondRunCause, type Facts, type SecondRunCause } from './facts';
+import { secondRunCause, type Facts, type SecondRunCause } from './facts';
 import { occurrenceKey, type Run, type Skip } from './runs';
+import { judgeSkip, type SkipJudgement } from './skip-reasons';
 
 /**
  * What became of one due occurrence, judged from every instance's records:
  * - `ran`: at least one run called the handler (or a resumed run found nothing left to do and completed);
- * - `skipped`: no run, and some instance reported a reason that holds: `lock-error` (the store did not answer it),
- *   `overlap` when a run of an earlier occurrence of the job may really have held the lease at that moment,
- *   `shutting-down` from an instance that was being stopped;
- * - `lost`: neither. A `duplicate` skip is no reason (it says someone else has the occurrence); nor is an `overlap`
- *   that no run in progress explains, nor `paused` (nothing pauses a job in a chaos run).
+ * - `skipped`: no run, some instance reported a reason, and every reason reported holds (`skip-reasons.ts`):
+ *   `lock-error`, `overlap`, `late`, `shutting-down`;
+ * - `lost`: neither. A `duplicate` skip is no reason (it says someone else has the occurrence); a reason the history
+ *   does not bear out makes the occurrence lost even beside one that holds; `paused` and `rescheduled` never hold
+ *   (nothing pauses a job or changes a schedule here).
  */
 export type OccurrenceStatus =
   | { kind: 'ran'; runs: Run[]; executed: Run[]; twice?: DoubleRun[] }
@@ -28,8 +29,8 @@ export interface OccurrenceVerdict {
   occurrence: string;
   occurrenceMs: number;
   status: OccurrenceStatus;
-  /** Skips reported for it, with whether each reason holds. */
-  skips: Array<Skip & { holds: boolean }>;
+  /** Skips reported for it, with whether each reason holds (and why not). */
+  skips: Array<Skip & SkipJudgement>;
 }
 
 /** The ticks of an every-N-seconds schedule in [from, to]. */
@@ -47,32 +48,15 @@ export function dueWindow(f: Facts): [number, number] | undefined {
   return [ready + f.h.settings.dueFromMs, settled - f.h.settings.tailMs];
 }
 
-/** Whether the reason of `skip` holds, by the history (see `OccurrenceStatus`). */
-export function skipHolds(f: Facts, skip: Skip): boolean {
-  switch (skip.reason) {
-    case 'lock-error':
-      return true;
-    case 'overlap':
-      return [...f.index.runs.values()].some((run) => {
-        if (run.job !== skip.job || run.occurrenceMs >= skip.occurrenceMs) return false;
-        const [from, to] = holdInterval(f, run);
-        return from <= skip.at && skip.at <= to;
-      });
-    case 'shutting-down':
-      return f.h.signals.some((s) => s.target === skip.instanceId && s.signal === 'SIGTERM' && s.at <= skip.at);
-    default:
-      return false;
-  }
-}
-
-const REASON_ORDER = ['lock-error', 'overlap', 'shutting-down'];
+/** The reason an occurrence is counted skipped for, when several instances gave one that holds. */
+const REASON_ORDER = ['lock-error', 'overlap', 'late', 'shutting-down'];
 
 export function judgeOccurrence(f: Facts, job: JobSettings, occurrenceMs: number): OccurrenceVerdict {
   const occurrence = new Date(occurrenceMs).toISOString();
   const runs = f.byOccurrence.get(occurrenceKey(job.name, occurrenceMs)) ?? [];
   const skips = f.index.skips
     .filter((s) => s.job === job.name && s.occurrenceMs === occurrenceMs)
-    .map((s) => ({ ...s, holds: skipHolds(f, s) }));
+    .map((s) => ({ ...s, ...judgeSkip(f, s) }));
   const executed = runs.filter((r) => r.executed);
   const nothingLeft = runs.some((r) => !r.executed && r.summary?.outcome === 'completed');
   if (executed.length > 0 || nothingLeft) {
@@ -85,14 +69,19 @@ export function judgeOccurrence(f: Facts, job: JobSettings, occurrenceMs: number
     }
     return { job: job.name, occurrence, occurrenceMs, status, skips };
   }
-  const reason = REASON_ORDER.find((r) => skips.some((s) => s.reason === r && s.holds));
+  // Every reason given must hold: one that does not (an instance that claimed the tick and said `overlap` with
+  // nothing running, a right clock answered `late`) is the likelier story of why it did not run.
+  const reasons = skips.filter((s) => s.reason !== 'duplicate');
+  const reason = reasons.every((s) => s.holds)
+    ? REASON_ORDER.find((r) => reasons.some((s) => s.reason === r))
+    : undefined;
   if (reason) return { job: job.name, occurrence, occurrenceMs, status: { kind: 'skipped', reason }, skips };
   const notes: string[] = [];
   for (const run of runs)
     notes.push(`claimed by ${run.instanceId} (run ${run.runId}, token ${run.token}) whose handler never started`);
   for (const s of skips)
     notes.push(
-      `${s.instanceId} reported ${s.reason}${s.reason === 'duplicate' ? '' : ' (not borne out by the history)'}`,
+      `${s.instanceId} reported ${s.reason}${s.reason === 'duplicate' || s.holds ? '' : ` (not borne out by the history: ${s.why})`}`,
     );
   if (skips.length === 0 && runs.length === 0) notes.push('no instance reported it at all');
   return { job: job.name, occurrence, occurrenceMs, status: { kind: 'lost', notes }, skips };
@@ -101,5 +90,5 @@ export function judgeOccurrence(f: Facts, job: JobSettings, occurrenceMs: number
 /** Runs (of any occurrence, due or not) whose first record came before their tick by more than the tolerance. */
 export function earlyRuns(f: Facts): Run[] {
   const tolerance = f.h.settings.earlyToleranceMs;
-  return [...f.index.runs.values()].filter((run) => run.grantAt < run.occurrenceMs - tolerance);
+  return [...f.index.runs.values()].filter((run) => run.grantHi < run.occurrenceMs - tolerance);
 }

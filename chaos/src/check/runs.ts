@@ -14,6 +14,11 @@ export interface Run {
   grantAt: number;
   /** The earliest the grant may really have been: before `grantAt` by a lock timeout and any stop in between. */
   grantLo: number;
+  /**
+   * The latest the grant may really have been: `grantAt`, or earlier when a run that resumed this one was granted
+   * before this one's first record (its holder was stopped right after the grant).
+   */
+  grantHi: number;
   /** The last record of the run (handler or library line). */
   lastAt: number;
   /** A handler call started (the plain body, or at least one tenant). */
@@ -39,6 +44,8 @@ export interface Skip {
   occurrenceMs: number;
   reason: string;
   runId: string;
+  /** A late run (catch-up) rather than a tick of the instance's own timer. */
+  catchup: boolean;
 }
 
 export interface RunIndex {
@@ -69,6 +76,7 @@ export function indexRuns(h: History): RunIndex {
         token: fields.token,
         grantAt: at,
         grantLo: at,
+        grantHi: at,
         lastAt: at,
         executed: false,
         tenantsStarted: new Set(),
@@ -127,6 +135,7 @@ export function indexRuns(h: History): RunIndex {
             occurrenceMs: Date.parse(line.occurrence),
             reason: line.reason ?? '?',
             runId: line.runId,
+            catchup: line.catchup,
           });
         } else if (line.fence > 0) {
           const run = touch(at, instanceId, {
@@ -157,7 +166,19 @@ export function indexRuns(h: History): RunIndex {
   return { runs, skips, tokenless };
 }
 
-/** Runs of each job and occurrence, in the order they were granted. */
+/** The order in which two runs were granted, as far as the history tells: by latest grant, then resume attempt. */
+export const grantOrder = (a: Run, b: Run): number => a.grantHi - b.grantHi || a.attempt - b.attempt;
+
+/** Whether `later` resumed `earlier`, directly or through runs that resumed one another: it was granted after it. */
+export function resumedAfter(index: RunIndex, later: Run, earlier: Run): boolean {
+  for (let run: Run | undefined = later, hops = 0; run?.resumedFrom && hops < 100; hops++) {
+    if (run.resumedFrom === earlier.runId) return true;
+    run = index.runs.get(run.resumedFrom);
+  }
+  return false;
+}
+
+/** Runs of each job and occurrence, in the order they were granted (call once grant bounds are known). */
 export function runsByOccurrence(index: RunIndex): Map<string, Run[]> {
   const out = new Map<string, Run[]>();
   for (const run of index.runs.values()) {
@@ -166,7 +187,7 @@ export function runsByOccurrence(index: RunIndex): Map<string, Run[]> {
     list.push(run);
     out.set(key, list);
   }
-  for (const list of out.values()) list.sort((a, b) => a.grantAt - b.grantAt);
+  for (const list of out.values()) list.sort(grantOrder);
   return out;
 }
 

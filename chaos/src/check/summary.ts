@@ -26,7 +26,8 @@ export function formatSummary(h: History, v: Verdict): string {
           ? ` (${j.ranTwiceUnexplained} unexplained; ${j.supersededWrites.occurrences} with the superseded run writing after the takeover: ${j.supersededWrites.refused} write(s) refused, ${j.supersededWrites.accepted} accepted)`
           : '') +
         `; resumed ${j.resumed}, caught up ${j.caughtUp}; skipped ${list(j.skipped)}; lost ${j.lost}` +
-        (j.untrueOverlaps ? `; overlap skips no earlier run explains: ${j.untrueOverlaps}` : ''),
+        (Object.keys(j.untrueSkips).length ? `; skip reasons not borne out: ${list(j.untrueSkips)}` : '') +
+        (j.lateWhileClaimed ? `; late answered while claimed: ${j.lateWhileClaimed}` : ''),
     );
   }
   const t = x.tenants;

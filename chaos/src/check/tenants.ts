@@ -2,7 +2,7 @@ import { type SinkWriteRecord } from '../runner/sink-server';
 import { overlapping } from './impairments';
 import { secondRunCause, type Facts } from './facts';
 import { type OccurrenceVerdict } from './occurrences';
-import { type Run } from './runs';
+import { grantOrder, type Run } from './runs';
 
 /** A tenant finished this long before a fault on its holder may not have been recorded as done, and may run again. */
 export const MID_TENANT_MS = 2000;
@@ -10,9 +10,11 @@ export const MID_TENANT_MS = 2000;
 /**
  * The per-tenant job's work, tenant by tenant, for each due occurrence that ran. A tenant is done when the sink
  * accepted its write for that occurrence. Done twice is legitimate only when the first write's run was taken over
- * (or its claim forgotten by the store) because of a fault that began at most `MID_TENANT_MS` after that write: the
- * holder died or stopped mid-tenant, or too soon after to record it. A tenant left undone is:
- * - `carried`: an interrupted run of the occurrence put it in the pending set and a later run took it first and did it;
+ * because of a fault that began at most `MID_TENANT_MS` after that write (the holder died or stopped mid-tenant, or
+ * too soon after to record it), or claimed afresh after the store forgot the first claim (every tenant runs again).
+ * A tenant left undone is:
+ * - `carried`: an interrupted run of the occurrence put it in the pending set and a run after it (of any tick of the
+ *   job: the pending set is the job's) took it first and did it;
  * - `reported`: the library logged that it could not keep it in the pending set;
  * - `superseded`: no run of the occurrence completed, its last holder was impaired or lost its lease, and no resume
  *   followed (README: the next occurrence runs every tenant anyway);
@@ -58,12 +60,12 @@ export function checkTenants(f: Facts, verdicts: readonly OccurrenceVerdict[]): 
     out.occurrences++;
     const runs = v.status.runs;
     const runIds = new Set(runs.map((r) => r.runId));
-    const left = new Map<string, 'interrupted' | 'reported'>();
-    for (const { line } of f.h.lines) {
+    const left = new Map<string, { as: 'interrupted' | 'reported'; at: number }>();
+    for (const { at, line } of f.h.lines) {
       if (line.kind === 'interrupted' && runIds.has(line.runId))
-        for (const t of [...line.unprocessed, ...line.cutOff]) left.set(t, 'interrupted');
+        for (const t of [...line.unprocessed, ...line.cutOff]) left.set(t, { as: 'interrupted', at });
       if (line.kind === 'pending-write-failed' && runIds.has(line.runId))
-        for (const t of line.tenants) left.set(t, 'reported');
+        for (const t of line.tenants) left.set(t, { as: 'reported', at });
     }
     const completed = runs.some((r) => r.summary?.outcome === 'completed');
     const last = v.status.executed.at(-1);
@@ -83,12 +85,13 @@ export function checkTenants(f: Facts, verdicts: readonly OccurrenceVerdict[]): 
         let why: string | undefined;
         if (!r1 || !r2) why = 'a write of a run the records do not show';
         else if (r1 === r2) why = 'one run did it twice';
-        else if (r1.grantAt > r2.grantAt)
+        else if (grantOrder(r1, r2) > 0)
           why = `the write of the run it replaced came after its own (token ${w2.token} after ${w1.token})`;
         else {
           const cause = secondRunCause(f, r1, r2);
           if (!cause) why = 'no fault explains a second run';
-          else if (cause.at > w1.at + MID_TENANT_MS)
+          // A fresh claim after the store forgot the first one runs every tenant again, done long before or not.
+          else if (cause.kind === 'takeover' && cause.at > w1.at + MID_TENANT_MS)
             why = `the fault (${cause.text}) came ${Math.round(cause.at - w1.at)} ms after the first write`;
         }
         if (why)
@@ -97,8 +100,8 @@ export function checkTenants(f: Facts, verdicts: readonly OccurrenceVerdict[]): 
       if (accepted.length > 0) continue;
       let kind: keyof TenantFindings['undone'];
       const leftAs = left.get(tenant);
-      if (leftAs === 'interrupted' && doneLaterFirst(f, takenFirst, tenant, v.occurrenceMs)) kind = 'carried';
-      else if (leftAs === 'reported') kind = 'reported';
+      if (leftAs?.as === 'interrupted' && doneLaterFirst(f, takenFirst, tenant, leftAs.at)) kind = 'carried';
+      else if (leftAs?.as === 'reported') kind = 'reported';
       else if (!completed && lastImpaired) kind = 'superseded';
       else if (all.length > 0) kind = 'fenced';
       else kind = 'lost';
@@ -110,16 +113,20 @@ export function checkTenants(f: Facts, verdicts: readonly OccurrenceVerdict[]): 
   return out;
 }
 
-/** Whether a later run of the job took `tenant` first from the pending set and the sink accepted its write. */
+/**
+ * Whether a run of the job took `tenant` first from the pending set after it was left there (at `after`), and the
+ * sink accepted its write. The pending set is the job's, not an occurrence's: the next run to take it may be of a
+ * later tick, or a late run of an earlier one.
+ */
 function doneLaterFirst(
   f: Facts,
   takenFirst: ReadonlyMap<string, Set<string>>,
   tenant: string,
-  afterMs: number,
+  after: number,
 ): boolean {
   const job = f.h.settings.perTenant.name;
   return f.h.writes.some((w) => {
-    if (!w.accepted || w.key !== job || w.tenant !== tenant || Date.parse(w.occurrence) <= afterMs) return false;
+    if (!w.accepted || w.key !== job || w.tenant !== tenant || w.at <= after) return false;
     return takenFirst.get(w.runId)?.has(tenant) ?? false;
   });
 }

@@ -1,36 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { HistoryBuilder } from './history-builder';
+import { failuresMatching, fleet, healthy, ranOnce } from './scenes';
 import { judge, type Verdict } from './verdict';
-
-/** Two instances, a fault planned and injected, both stopped cleanly at the end. */
-function fleet(b: HistoryBuilder, stopAt = 4500): HistoryBuilder {
-  b.phases(0, stopAt - 500, stopAt + 500)
-    .process('i0.1', 100)
-    .process('i1.1', 101)
-    .fault(1, 500, 'instance-pause', 'i1');
-  for (const [id, pid] of [
-    ['i0.1', 100],
-    ['i1.1', 101],
-  ] as const)
-    b.signal(id, pid, stopAt, 'SIGTERM').exit(id, pid, stopAt + 100, 0, null);
-  return b;
-}
-
-/** Tick `at` run once by i0.1 (token `token`), and a duplicate from i1.1. */
-function ranOnce(b: HistoryBuilder, at: number, token: number, instance = 'i0.1'): HistoryBuilder {
-  b.plainRun(instance, { runId: `r${at}`, occurrence: at, token, start: at + 50, end: at + 200 });
-  return b.skip(instance === 'i0.1' ? 'i1.1' : 'i0.1', at + 60, at, 'duplicate');
-}
-
-function healthy(): HistoryBuilder {
-  const b = fleet(new HistoryBuilder({}, { plannedFaults: 1 }));
-  ranOnce(b, 1000, 1);
-  ranOnce(b, 2000, 2, 'i1.1');
-  return ranOnce(b, 3000, 3);
-}
-
-const failuresMatching = (v: Verdict, pattern: RegExp): string[] => v.failures.filter((f) => pattern.test(f));
 
 test('a healthy history passes, with every due tick run once', () => {
   const v = judge(healthy().build());
@@ -89,10 +61,18 @@ test('an overlap holds only while a run of an earlier occurrence may hold the le
   untrue.skip('i1.1', 2100, 2000, 'overlap');
   const v = judge(untrue.build());
   assert.equal(v.ok, false);
-  assert.match(failuresMatching(v, /lost/)[0], /overlap \(not borne out by the history\)/);
+  assert.match(
+    failuresMatching(v, /lost/)[0],
+    /overlap \(not borne out by the history: no run of an earlier occurrence held the lease\)/,
+  );
   assert.match(failuresMatching(v, /before their tick/)[0], /1050 ms early/);
-  assert.equal(v.figures.jobs['chaos-every-second'].untrueOverlaps, 1);
+  assert.deepEqual(v.figures.jobs['chaos-every-second'].untrueSkips, { overlap: 1 });
 });
+
+/** i1.1 resumes i0.1's run `a` of tick 1000 with `token`, from 1700 to 1800. */
+function resumeAt1700(b: HistoryBuilder, token: number): void {
+  b.plainRun('i1.1', { runId: 'b', occurrence: 1000, token, start: 1700, end: 1800, attempt: 2, resumedFrom: 'a' });
+}
 
 /**
  * i0.1 holds tick 1000 with token 5 and is stopped; i1.1 resumes it with `resumeToken`; i0.1 wakes and writes before
@@ -102,15 +82,7 @@ function takeover(resumeToken: number): Verdict {
   const b = fleet(new HistoryBuilder({}, { plannedFaults: 1 }));
   b.plainRun('i0.1', { runId: 'a', occurrence: 1000, token: 5, start: 1050 });
   b.signal('i0.1', 100, 1100, 'SIGSTOP');
-  b.plainRun('i1.1', {
-    runId: 'b',
-    occurrence: 1000,
-    token: resumeToken,
-    start: 1700,
-    end: 1800,
-    attempt: 2,
-    resumedFrom: 'a',
-  });
+  resumeAt1700(b, resumeToken);
   b.signal('i0.1', 100, 1900, 'SIGCONT');
   b.lateWrite('i0.1', 1910, { runId: 'a', occurrence: 1000, token: 5 });
   ranOnce(b, 2000, 7, 'i1.1');
@@ -131,6 +103,37 @@ test('the same takeover with a new token passes, and the stale holder is refused
   const v = takeover(6);
   assert.deepEqual(v.failures, []);
   assert.deepEqual(v.figures.jobs['chaos-every-second'].supersededWrites, { occurrences: 1, refused: 1, accepted: 0 });
+});
+
+/**
+ * i0.1 wins tick 1000 with token 5 and is stopped before its first record; i1.1 resumes it with `resumeToken` at
+ * 1700; i0.1 wakes at 2880 and starts its body then, its first record long after the resume's.
+ */
+function stoppedRightAfterGrant(resumeToken: number): Verdict {
+  const b = fleet(new HistoryBuilder({}, { plannedFaults: 1 }));
+  b.signal('i0.1', 100, 1060, 'SIGSTOP');
+  resumeAt1700(b, resumeToken);
+  b.signal('i0.1', 100, 2880, 'SIGCONT');
+  b.plainRun('i0.1', { runId: 'a', occurrence: 1000, token: 5, start: 2900, end: 3000 });
+  ranOnce(b, 2000, 7, 'i1.1');
+  ranOnce(b, 3000, 8, 'i1.1');
+  return judge(b.build());
+}
+
+test('a resume is granted after the run it took over, even when that run records nothing until it wakes', () => {
+  const v = stoppedRightAfterGrant(6);
+  assert.deepEqual(v.failures, []);
+  const tick = v.occurrences.find((o) => o.occurrenceMs === Date.parse('2026-01-01T00:00:01.000Z'));
+  const twice = tick?.status.kind === 'ran' ? tick.status.twice : undefined;
+  assert.deepEqual(
+    twice?.map((d) => [d.first.runId, d.second.runId, d.cause?.text]),
+    [['a', 'b', 'i0.1 stopped']],
+  );
+  assert.deepEqual(v.figures.jobs['chaos-every-second'].supersededWrites, { occurrences: 1, refused: 1, accepted: 0 });
+
+  const kept = stoppedRightAfterGrant(5);
+  assert.match(failuresMatching(kept, /fencing token not above/)[0], /i1\.1 got 5 .* after i0\.1 got 5/);
+  assert.match(failuresMatching(kept, /accepted 1 write\(s\) of a run already replaced/)[0], /token 5 from i0\.1/);
 });
 
 test('tokens that go back after a store restart fail: the newest run is refused by the sink', () => {
@@ -173,6 +176,31 @@ test('a second run of a tick needs a cause: a fault on the first holder, or a cl
   const clean = fleet(new HistoryBuilder({}, { plannedFaults: 1 }));
   clean.signal('store', 99, 1300, 'SIGTERM').exit('store', 99, 1301, 0, null).storeUp(1500);
   assert.equal(twice(clean).ok, false);
+
+  // PostgreSQL commits a claim before it answers: its immediate shutdown forgets nothing either.
+  const postgres = fleet(new HistoryBuilder({}, { plannedFaults: 1, crashLossMs: 0 }));
+  postgres.signal('store', 99, 1300, 'SIGQUIT').exit('store', 99, 1301, 0, null).storeUp(1500);
+  assert.equal(failuresMatching(twice(postgres), /run twice where nothing explains/).length, 1);
+});
+
+test('a Redis crash excuses a second claim only within the second or two its AOF may not have written', () => {
+  const b = fleet(new HistoryBuilder({}, { plannedFaults: 1 }), 6500);
+  ranOnce(b, 1000, 1);
+  // The claim was granted by 1050; a crash at 3300 came after its AOF write was due (1050 + 2100).
+  b.signal('store', 99, 3300, 'SIGKILL').exit('store', 99, 3301, null, 'SIGKILL').storeUp(3500);
+  b.plainRun('i1.1', { runId: 'again', occurrence: 1000, token: 2, start: 3700, end: 3800 });
+  for (let at = 2000, token = 3; at <= 5000; at += 1000, token++) ranOnce(b, at, token);
+  const v = judge(b.build());
+  assert.match(failuresMatching(v, /run twice where nothing explains/)[0], /i0\.1 \(token 1\) then i1\.1 \(token 2/);
+});
+
+test('a store stopped by pg_ctl exits with 0, as asked; any other end of it is unexpected', () => {
+  const b = healthy();
+  b.signal('store', 98, 1500, 'SIGQUIT').exit('store', 98, 1510, 0, null).storeUp(1700);
+  b.signal('store', 99, 2500, 'SIGINT').exit('store', 99, 2510, 1, null);
+  const v = judge(b.build());
+  assert.equal(v.figures.processes.unexpectedExits, 1);
+  assert.match(failuresMatching(v, /exited without being asked/)[0], /^1 process.*store pid 99 code 1/);
 });
 
 test('exits: only a SIGKILL that killed, or a SIGTERM followed by code 0, was asked for', () => {
@@ -285,4 +313,54 @@ test('tenants: done twice by one run, or long after the tenant ended, is unexpla
     end: 5300,
   });
   assert.match(failuresMatching(judge(again.build()), /tenant\(s\) done twice/)[0], /\(t001\): one run did it twice/);
+});
+
+test('tenants: left by an interrupted run and taken first by the next run, of whichever tick, are carried', () => {
+  const b = tenantScene();
+  b.tenantRun('i0.1', { runId: 'ta', occurrence: 5000, token: 10, start: 5100, tenants: ['t000'] });
+  b.line('i0.1', 5200, 'job=chaos-per-tenant run=ta fence=10 interrupted: unprocessed=2 ids=t001,t002', 'warn');
+  // A late run of the tick before (0) comes next: the pending set is the job's, so it takes them first.
+  b.line(
+    'i1.1',
+    5598,
+    'job=chaos-per-tenant run=tc fence=11 2 tenant(s) left unprocessed by an earlier run go first: t001,t002',
+  );
+  b.tenantRun('i1.1', {
+    runId: 'tc',
+    occurrence: 0,
+    token: 11,
+    start: 5600,
+    tenants: ['t001', 't002', 't000'],
+    end: 5700,
+  });
+  const v = judge(b.build());
+  assert.deepEqual(v.figures.tenants.undone, { carried: 2, reported: 0, superseded: 0, fenced: 0, lost: 0 });
+  assert.deepEqual(
+    v.failures.filter((f) => /tenant/.test(f)),
+    [],
+  );
+});
+
+test('tenants: a fresh claim after the store forgot the first runs every tenant again, done long before or not', () => {
+  const scene = (persistence: boolean): Verdict => {
+    const b = fleet(
+      new HistoryBuilder(
+        { perTenant: { ...new HistoryBuilder().settings.perTenant, tenants: 3 } },
+        { plannedFaults: 1, persistence },
+      ),
+      9500,
+    );
+    for (let at = 1000, token = 1; at <= 8000; at += 1000, token++) ranOnce(b, at, token);
+    const tenants = ['t000', 't001', 't002'];
+    b.tenantRun('i0.1', { runId: 'ta', occurrence: 5000, token: 100, start: 5100, tenants, stepMs: 1000, end: 7200 });
+    // Stopped and started again 2.5 s after t000 was done; without persistence it comes back empty.
+    b.signal('store', 99, 7600, 'SIGTERM').exit('store', 99, 7601, 0, null).storeUp(7800);
+    b.tenantRun('i1.1', { runId: 'tb', occurrence: 5000, token: 101, start: 8000, tenants, end: 8100 });
+    return judge(b.build());
+  };
+  const forgot = scene(false);
+  assert.deepEqual(forgot.failures, []);
+  assert.equal(forgot.figures.tenants.doneTwice, 3);
+  // With persistence a clean stop forgets nothing: the second claim, and every tenant done again, is unexplained.
+  assert.match(failuresMatching(scene(true), /tenant\(s\) done twice/)[0], /3 of .*no fault explains a second run/);
 });

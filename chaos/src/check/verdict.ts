@@ -17,8 +17,10 @@ export interface JobFigures {
   caughtUp: number;
   skipped: Record<string, number>;
   lost: number;
-  /** Overlap skips (of occurrences that did not run) that no run of an earlier occurrence in progress explains. */
-  untrueOverlaps: number;
+  /** Skips of occurrences that did not run whose reason the history does not bear out, by reason (`duplicate` aside). */
+  untrueSkips: Record<string, number>;
+  /** `late` answers given while a claim of the occurrence was alive in the store (see `skip-reasons.ts`). */
+  lateWhileClaimed: number;
 }
 
 export interface Figures {
@@ -67,11 +69,17 @@ function jobFigures(f: Facts, job: JobSettings, verdicts: readonly OccurrenceVer
     caughtUp: 0,
     skipped: {},
     lost: 0,
-    untrueOverlaps: 0,
+    untrueSkips: {},
+    lateWhileClaimed: 0,
   };
   for (const v of mine) {
     const s = v.status;
-    if (s.kind !== 'ran') out.untrueOverlaps += v.skips.filter((k) => k.reason === 'overlap' && !k.holds).length;
+    for (const k of v.skips) {
+      if (k.holds) continue;
+      if (k.claimHeld) out.lateWhileClaimed++;
+      if (s.kind !== 'ran' && k.reason !== 'duplicate')
+        out.untrueSkips[k.reason] = (out.untrueSkips[k.reason] ?? 0) + 1;
+    }
     if (s.kind === 'skipped') out.skipped[s.reason] = (out.skipped[s.reason] ?? 0) + 1;
     if (s.kind === 'lost') out.lost++;
     if (s.kind !== 'ran') continue;
@@ -144,6 +152,18 @@ export function judge(h: History): Verdict {
         examples(
           early,
           (r) => `${r.job} ${r.occurrence} by ${r.instanceId} ${Math.round(r.occurrenceMs - r.grantAt)} ms early`,
+        ),
+    );
+  }
+  const lateWhileClaimed = occurrences.flatMap((v) =>
+    v.skips.flatMap((k) => (!k.holds && k.claimHeld ? [{ v, k }] : [])),
+  );
+  if (lateWhileClaimed.length > 0) {
+    failures.push(
+      `${lateWhileClaimed.length} tick(s) answered \`late\` (nobody had claimed it) while a claim of it was alive in the store: ` +
+        examples(
+          lateWhileClaimed,
+          ({ v, k }) => `${v.job} ${v.occurrence} to ${k.instanceId}: ${k.holds ? '' : k.why}`,
         ),
     );
   }

@@ -44,10 +44,14 @@ test('refuses bad values and unknown flags with a message that names them', () =
     ['--fast'],
     ['--faults', 'store-pause,meteor'],
     ['--faults'],
-    ['--update', '--check', 'x'],
   ]) {
     const parsed = parseArgs(argv);
     assert.equal(parsed.ok, false, argv.join(' '));
     if (!parsed.ok) assert.match(parsed.error, new RegExp(argv[0]));
   }
+});
+
+test('--update with --check writes the figures of the run judged', () => {
+  const parsed = parseArgs(['--check', 'chaos/.runs/x', '--update']);
+  assert.equal(parsed.ok && parsed.args.update && parsed.args.check, 'chaos/.runs/x');
 });

@@ -10,7 +10,7 @@ export interface ChaosArgs {
   persistence: boolean;
   /** The kinds of fault to inject; all by default. */
   faults: FaultKind[];
-  /** Write the summary into the chaos section of BENCHMARKS.md. */
+  /** Write the summary into the chaos section of BENCHMARKS.md (of a run made, or judged with `check`). */
   update: boolean;
   /** Judge the history recorded in this run directory again instead of running. */
   check?: string;
@@ -22,11 +22,12 @@ export const USAGE = `npm run chaos -- [--minutes N] [--seed N] [--store redis|p
 
   --minutes N       minutes of fault injection (default 2; decimals allowed), plus about 30 s of start and settle
   --seed N          the seed of the fault schedule (default: drawn and printed)
-  --store NAME      the store under test: redis (postgres once it is a store of the library)
+  --store NAME      the store under test: redis or postgres (a server of the run's own either way)
   --json            print the figures as one JSON object on the last line
-  --no-persistence  run the store without persistence (Redis: no AOF), so a restart forgets everything
+  --no-persistence  Redis without AOF, so a restart forgets everything (PostgreSQL always keeps its commits)
   --faults LIST     only these kinds of fault, comma-separated (default all: ${FAULT_KINDS.join(',')})
-  --update          write the summary into BENCHMARKS.md (its "Chaos runs" section)
+  --update          write the summary into BENCHMARKS.md (the run's store's part of its "Chaos runs" section);
+                    with --check, the summary of the run judged
   --check DIR       judge the history recorded in DIR (a chaos/.runs/… folder) again, without running`;
 
 export type ParsedArgs = { ok: true; args: ChaosArgs } | { ok: false; error: string };
@@ -97,7 +98,5 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
         return { ok: false, error: `unknown argument "${flag}"` };
     }
   }
-  if (args.update && args.check)
-    return { ok: false, error: '--update writes the figures of a run it makes: drop --check' };
   return { ok: true, args };
 }

@@ -19,12 +19,18 @@ export type RunnerRecord =
       settings: RunSettings;
       plan: PlannedFault[];
       build: string;
+      /**
+       * How long before a crash of the store (SIGKILL, `pg_ctl stop -m immediate`) an acknowledged write may still be
+       * lost: Redis with `appendfsync everysec` 2100 ms, PostgreSQL with `synchronous_commit` on 0. Absent in
+       * histories recorded before it was: Redis's figure is assumed then.
+       */
+      crashLossMs?: number;
     }
   | { type: 'phase'; at: number; name: PhaseName }
   | { type: 'process'; at: number; instanceId: string; slot: number; pid: number; offsetMs: number }
   | { type: 'skew'; at: number; instanceId: string; skewMs: number; rttMs: number }
   | { type: 'ready'; at: number; instanceId: string }
-  | { type: 'signal'; at: number; target: string; pid: number; signal: 'SIGKILL' | 'SIGTERM' | 'SIGSTOP' | 'SIGCONT' }
+  | { type: 'signal'; at: number; target: string; pid: number; signal: SentSignal }
   | { type: 'exit'; at: number; target: string; pid: number; code: number | null; signal: string | null }
   | { type: 'store-up'; at: number; pid: number }
   | {
@@ -42,6 +48,12 @@ export type RunnerRecord =
   | { type: 'fault-skipped'; at: number; id: number; why: string }
   | ({ type: 'write' } & SinkWriteRecord)
   | { type: 'note'; at: number; text: string };
+
+/**
+ * The signals the runner sends. SIGTERM asks an instance or Redis to stop cleanly; SIGINT and SIGQUIT are what
+ * `pg_ctl stop -m fast` and `-m immediate` send PostgreSQL's postmaster (a clean stop, and a crash without checkpoint).
+ */
+export type SentSignal = 'SIGKILL' | 'SIGTERM' | 'SIGINT' | 'SIGQUIT' | 'SIGSTOP' | 'SIGCONT';
 
 export type PhaseName = 'ready' | 'faults-from' | 'faults-until' | 'settled' | 'stopped';
 

@@ -65,3 +65,10 @@ test('pauses last one to three lease periods; clock offsets are one to two secon
     assert.ok(size === 0 || (size >= 1000 && size <= 2000), `offset ${x.offsetMs}`);
   }
 });
+
+test('a narrowed set of kinds (--faults) draws only those, even while none of them can be injected', () => {
+  const weights = { ...SETTINGS.faults.weights, 'instance-kill': 0, 'instance-pause': 0, 'instance-clock': 0 };
+  const plan = planFaults(9, TEN_MINUTES, { ...SETTINGS, faults: { ...SETTINGS.faults, weights } });
+  assert.ok(plan.length > 20, `${plan.length} faults`);
+  assert.deepEqual([...new Set(plan.map((x) => x.kind))].sort(), ['store-pause', 'store-restart']);
+});

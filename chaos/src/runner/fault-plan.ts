@@ -48,7 +48,8 @@ export function planFaults(seed: number, chaosMs: number, settings: RunSettings)
     const weights: Partial<Record<FaultKind, number>> = {};
     for (const [kind, weight] of Object.entries(f.weights) as Array<[FaultKind, number]>) {
       const onStore = kind.startsWith('store-');
-      if ((onStore && storeOk) || (!onStore && instanceFaultsOk)) weights[kind] = weight;
+      // A kind left out (`--faults`) has weight 0: never drawn, and no reason to draw at all when it is the only one.
+      if (weight > 0 && ((onStore && storeOk) || (!onStore && instanceFaultsOk))) weights[kind] = weight;
     }
     if (Object.keys(weights).length === 0) continue;
     const kind = rng.pick(weights as Record<FaultKind, number>);

@@ -1,12 +1,19 @@
 import { createClient } from '@redis/client';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { askLine, freePort, sleep } from '../lib/net';
+import { spawnServer, whenAnswering } from './server-process';
+import { type SentSignal } from '../lib/records';
 import { type LaunchOptions, type RestartMode, type StoreConnection, type StoreKind, type StoreServer } from './store';
 
 const BINARY = 'redis-server';
 /** How long a (re)started server may take to answer PING with PONG (it answers LOADING while it reads its AOF). */
 const READY_WITHIN_MS = 15_000;
+/**
+ * How far back a Redis with `appendfsync everysec` may forget acknowledged writes when it is killed: its AOF write
+ * can be postponed for up to two seconds while an fsync is slow (an OS crash would lose the last second too).
+ */
+const FSYNC_LOSS_MS = 2100;
 
 function version(): string | undefined {
   const out = spawnSync(BINARY, ['--version'], { encoding: 'utf8' });
@@ -18,6 +25,7 @@ function version(): string | undefined {
 class RedisServer implements StoreServer {
   readonly address: string;
   readonly label: string;
+  readonly crashLossMs = FSYNC_LOSS_MS;
   private proc?: ChildProcess;
   private exited?: Promise<void>;
   private paused = false;
@@ -36,26 +44,20 @@ class RedisServer implements StoreServer {
     const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.options.dir, '--save', ''];
     args.push('--appendonly', this.options.persistence ? 'yes' : 'no', '--appendfsync', 'everysec');
     args.push('--logfile', join(this.options.dir, 'redis.log'), '--daemonize', 'no');
-    const proc = spawn(BINARY, args, { stdio: 'ignore' });
-    this.proc = proc;
-    const pid = proc.pid as number;
-    this.exited = new Promise((resolve) =>
-      proc.once('exit', (code, signal) => {
-        this.options.events.exit(pid, code, signal);
-        resolve();
-      }),
+    const server = spawnServer(BINARY, args, {}, this.options.events);
+    this.proc = server.proc;
+    this.exited = server.exited;
+    const answers = async () => (await askLine(this.port, 'PING\r\n', 500)) === '+PONG';
+    await whenAnswering(
+      server,
+      answers,
+      READY_WITHIN_MS,
+      `${BINARY} (see ${this.options.dir}/redis.log)`,
+      this.options.events,
     );
-    const deadline = Date.now() + READY_WITHIN_MS;
-    while ((await askLine(this.port, 'PING\r\n', 500)) !== '+PONG') {
-      if (proc.exitCode !== null || proc.signalCode !== null)
-        throw new Error(`${BINARY} exited at start; see ${this.options.dir}/redis.log`);
-      if (Date.now() > deadline) throw new Error(`${BINARY} did not answer PING within ${READY_WITHIN_MS} ms`);
-      await sleep(50);
-    }
-    this.options.events.up(pid);
   }
 
-  private signal(signal: 'SIGKILL' | 'SIGTERM' | 'SIGSTOP' | 'SIGCONT'): void {
+  private signal(signal: SentSignal): void {
     const pid = this.proc?.pid;
     if (pid === undefined) return;
     this.options.events.signal(pid, signal);

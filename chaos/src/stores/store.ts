@@ -1,4 +1,5 @@
 import type { CoordinatedCronModuleOptions } from 'nestjs-coordinated-cron';
+import { type SentSignal } from '../lib/records';
 
 /**
  * The seam between the chaos run and the store under test. One small module per store implements `StoreKind`:
@@ -24,7 +25,7 @@ export interface LaunchOptions {
 
 /** What the server does, for the history: the runner records each as it happens. */
 export interface StoreEvents {
-  signal(pid: number, signal: 'SIGKILL' | 'SIGTERM' | 'SIGSTOP' | 'SIGCONT'): void;
+  signal(pid: number, signal: SentSignal): void;
   exit(pid: number, code: number | null, signal: string | null): void;
   up(pid: number): void;
 }
@@ -36,10 +37,15 @@ export interface StoreServer {
   readonly label: string;
   /** Handed to `StoreKind.connect` in every instance. */
   readonly address: string;
+  /**
+   * How long before a crash restart an acknowledged write may still be lost (0: never). The checker takes a second
+   * claim of an occurrence granted that shortly before a crash to be one the store forgot.
+   */
+  readonly crashLossMs: number;
   /** SIGSTOP of the server: connections stay open, nothing is answered. */
   pause(): void;
   resume(): void;
-  /** Stops the server (`crash`: SIGKILL; `clean`: SIGTERM), waits `downMs`, starts it again with the same data. */
+  /** Stops the server (`crash`: killed, no clean shutdown; `clean`: asked to stop), waits `downMs`, starts it again. */
   restart(mode: RestartMode, downMs: number): Promise<void>;
   stop(): Promise<void>;
 }
