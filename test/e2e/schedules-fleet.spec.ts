@@ -1,7 +1,7 @@
 import { OwnPostgresServer } from '../support/postgres-server.js';
 import { DAILY_DIGEST, expectNone } from './harness/facts.js';
 import { LocalCron } from './harness/local-clock.js';
-import { type LogEntry, type RunLine, type SampleProcess, token } from './harness/sample-process.js';
+import { type LogEntry, parseRunLine, type RunLine, type SampleProcess, token } from './harness/sample-process.js';
 import { type Scenario, useScenarios } from './harness/scenario.js';
 import { waitFor } from './harness/wait.js';
 
@@ -133,7 +133,7 @@ function zonesDueSoon(cron: LocalCron, from: number): string[] {
  * Schedules as data, on real processes of the sample app: three instances run daily-digest, a
  * `@PerTenant({ localTime: true })` job, over accounts in UTC, Asia/Kolkata and America/St_Johns. A fourth process
  * with scheduling off (the control process) pauses and resumes one account, then moves the job to a schedule due
- * nowhere for hours, then to a frequent one, and back to the code's; a fifth boots after the move. The crons are
+ * nowhere for months, then to a frequent one, and back to the code's; a fifth boots after the move. The crons are
  * made from the clock when the test starts, so that the zones they are due in are known: the code's is due every
  * 2 s during Kolkata's current and next hour (UTC is 5.5 hours behind, St John's 8.5), the override every 3 s during
  * three minutes of the hour on Kolkata's clock, which are the same minutes in St John's (a whole number of hours
@@ -219,10 +219,10 @@ describe.each(['redis', 'postgres'] as const)('e2e: schedules as data across pro
     // Each re-arm is measured from the moment the request was sent, on the clock the instances stamp their lines
     // with (one machine): an upper bound of the time from the call returning. The control process's own line, logged
     // as its call returns, is where an old schedule's ticks end and the new one's begin.
-    const reschedule = async (cron: LocalCron | null, change: string, instances: SampleProcess[]) => {
+    const reschedule = async (cron: string | null, change: string, instances: SampleProcess[]) => {
       const sentAt = Date.now();
       const answer = cron
-        ? await steer(origin, 'POST', '/schedule', { cron: cron.toString(), reason: 'e2e' })
+        ? await steer(origin, 'POST', '/schedule', { cron, reason: 'e2e' })
         : await steer(origin, 'DELETE', '/schedule');
       expect(answer).toMatchObject({ status: 200, body: { source: cron ? 'override' : 'code' } });
       const [calledAt, ...rearmedAt] = await waitFor(
@@ -238,15 +238,15 @@ describe.each(['redis', 'postgres'] as const)('e2e: schedules as data across pro
       return { calledAt, rearmedAt, rearmMs };
     };
 
-    // First to a schedule due in no zone for hours: from then on no instance claims anything, so nothing but the
-    // store's signal can move them on to the next one.
-    const quiet = LocalCron.duringHours(2, KOLKATA, Date.now() + 12 * 60 * 60_000, 1);
-    expect(zonesDueSoon(quiet, Date.now())).toEqual([]);
+    // First to a schedule due in no zone on Earth for months (a local-time job's timer fires wherever its cron is
+    // due, tenants there or not): from then on no instance claims anything, so nothing but the store's signal can
+    // move them on to the next one.
+    const quiet = `0 0 0 1 ${((new Date().getUTCMonth() + 6) % 12) + 1} *`;
     const quieted = await reschedule(quiet, `overridden: cron "${quiet}"`, fleet);
     const override = LocalCron.duringMinutes(3, KOLKATA, Date.now(), 3);
     expect(zonesDueSoon(override, Date.now())).toEqual([KOLKATA, ST_JOHNS]);
     const overridden = `overridden: cron "${override}"`;
-    const moved = await reschedule(override, overridden, fleet);
+    const moved = await reschedule(override.toString(), overridden, fleet);
     // Versions 1 and 2: the refused change stored nothing.
     for (const instance of [control, ...fleet]) {
       expect(scheduleLine(instance, `overridden: cron "${quiet}"`)!.message).toContain('(version 1)');
@@ -261,6 +261,15 @@ describe.each(['redis', 'postgres'] as const)('e2e: schedules as data across pro
       'override runs with s5 in the fleet',
       Math.max(s5Moved.timestamp, ...moved.rearmedAt),
       (runs) => runs.length >= 3 && ticksFiredBy(s5).filter((tick) => tick.at > s5Moved.timestamp).length >= 2,
+    );
+    // It read the override at boot, before the first claim of its own: an instance that did not would claim a tick
+    // of the code's schedule first, and only the claim's answer would move it.
+    expectNone(
+      'claims of s5 before it read the override',
+      s5.entries
+        .slice(0, s5.entries.indexOf(s5Moved))
+        .filter((entry) => parseRunLine(entry)?.job === DAILY_DIGEST)
+        .map((entry) => entry.message),
     );
 
     // 4. Back to the code's schedule.
@@ -282,18 +291,25 @@ describe.each(['redis', 'postgres'] as const)('e2e: schedules as data across pro
     const onCodeAgain = all.filter((run) => run.at > reset.calledAt);
     expectNone('override runs of other accounts than the due ones', wrongRuns(world, accounts, onOverride, override));
     expectNone('runs after the reset', wrongRuns(world, accounts, onCodeAgain, codeCron));
-    const offSchedule = (instance: SampleProcess, cron: LocalCron, since: number, until = Infinity) =>
+    const offSchedule = (instance: SampleProcess, cron: LocalCron | 'none', since: number, until = Infinity) =>
       ticksFiredBy(instance)
-        .filter((tick) => tick.at > since && tick.at <= until && !cron.tickOf(ZONES, tick.at))
+        .filter((tick) => tick.at > since && tick.at <= until && (cron === 'none' || !cron.tickOf(ZONES, tick.at)))
         .map((tick) => `${instance.name} fired ${tick.occurrence} (${tick.outcome})`);
     expectNone(
       'ticks fired while the quiet schedule was in force',
-      fleet.flatMap((instance, i) => offSchedule(instance, quiet, quieted.rearmedAt[i], moved.calledAt)),
+      fleet.flatMap((instance, i) => offSchedule(instance, 'none', quieted.rearmedAt[i], moved.calledAt)),
     );
     expectNone('ticks off the override', [
       ...fleet.flatMap((instance, i) => offSchedule(instance, override, moved.rearmedAt[i], reset.calledAt)),
       ...offSchedule(s5, override, s5Moved.timestamp, reset.calledAt),
     ]);
+    // Nor did s5 run anything else before it read the override (a tick before that would be answered 'rescheduled').
+    expectNone(
+      'runs of s5 off the override',
+      all
+        .filter((run) => run.instance === s5.name && run.at <= reset.calledAt && !override.tickOf(ZONES, run.at))
+        .map((run) => run.occurrence),
+    );
     expectNone(
       'ticks off the code schedule after the reset',
       [...fleet, s5].flatMap((instance, i) => offSchedule(instance, codeCron, reset.rearmedAt[i])),
