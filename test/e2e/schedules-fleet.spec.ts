@@ -331,6 +331,8 @@ describe.each(['redis', 'postgres'] as const)('e2e: schedules as data across pro
       missedTicks(all, override, Math.max(...moved.rearmedAt), onOverride.at(-1)!.at),
     );
     expect(world.runLines().filter((line) => line.reason === 'lock-error')).toEqual([]);
+    // The control process steered and scheduled nothing of its own.
+    expect(control.runLines().map((line) => line.entry.message)).toEqual([]);
 
     const winners = (runs: DigestRun[]) => [...new Set(runs.map((run) => run.instance))].sort().join(',');
     console.info(
