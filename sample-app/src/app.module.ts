@@ -23,12 +23,14 @@ import {
   ANNOUNCEMENT_CLEANUP,
   AUTOMATION_SCHEDULER,
   BILLING_ARCHIVE,
+  DAILY_DIGEST,
   JobName,
   LOG_CLEANUP,
   SAMPLE_CONFIG,
   SampleConfig,
 } from './config/sample-config.js';
 import { DatabaseModule } from './database/database.module.js';
+import { DailyDigestJob } from './digests/daily-digest.job.js';
 import { postgresLock } from './database/postgres-lock.js';
 import { JobRunsModule } from './job-runs/job-runs.module.js';
 import { LogCleanupJob } from './logs/log-cleanup.job.js';
@@ -39,6 +41,7 @@ const JOB_PROVIDERS: Record<JobName, Type> = {
   [ANNOUNCEMENT_CLEANUP]: AnnouncementCleanupJob,
   [BILLING_ARCHIVE]: BillingArchiveJob,
   [AUTOMATION_SCHEDULER]: AutomationSchedulerJob,
+  [DAILY_DIGEST]: DailyDigestJob,
 };
 
 export function coordinatedCronOptions(config: SampleConfig): CoordinatedCronModuleOptions {
@@ -51,6 +54,7 @@ export function coordinatedCronOptions(config: SampleConfig): CoordinatedCronMod
     lockTimeout: config.lockTimeoutMs,
     tenantTimeout: config.tenantTimeoutMs,
     tenantSettings: AccountTenantSettings,
+    scheduling: config.scheduling,
     ...postgresLock(),
   };
 }

@@ -57,9 +57,11 @@ function watchShutdown(config: SampleConfig, log: Logger): void {
 }
 
 function describeStartup(app: INestApplication, config: SampleConfig, log: Logger): void {
+  // A control process (SAMPLE_SCHEDULING=0) knows the same jobs, to steer them, and fires none of them itself.
+  const known = config.scheduling ? 'scheduled' : 'steered from here (scheduling is off)';
   for (const job of app.get(CoordinatedCronRunner).jobs()) {
     const next = job.nextOccurrence.toISOString();
-    log.log(`scheduled ${job.name}: cron "${job.cron}", window ${job.jitterMs}ms, next ${next}`);
+    log.log(`${known} ${job.name}: cron "${job.cron}", window ${job.jitterMs}ms, next ${next}`);
   }
   if (!config.fast) {
     log.log('windows are nightly; start with SAMPLE_FAST=1 (or --fast) to see runs every few seconds');

@@ -10,8 +10,12 @@ export interface AccountJobSetting {
 export class AccountsRepository {
   constructor(private readonly database: DatabaseService) {}
 
-  activeAccountIds(): string[] {
-    return this.database.db.prepare('SELECT id FROM accounts WHERE active = 1 ORDER BY id').pluck().all() as string[];
+  /** Each active account with its zone (`undefined`: none set, the job's default applies). */
+  activeAccounts(): Array<{ id: string; timeZone?: string }> {
+    const rows = this.database.db
+      .prepare('SELECT id, time_zone AS timeZone FROM accounts WHERE active = 1 ORDER BY id')
+      .all() as Array<{ id: string; timeZone: string | null }>;
+    return rows.map(({ id, timeZone }) => (timeZone === null ? { id } : { id, timeZone }));
   }
 
   /** Accounts with the job switched off; an account without a settings row has it on. */

@@ -13,4 +13,11 @@ export class InvoicesRepository {
       )
       .run(now, accountId, cutoff).changes;
   }
+
+  countOpen(accountId: string): number {
+    return this.database.db
+      .prepare("SELECT COUNT(*) FROM invoices WHERE account_id = ? AND status = 'open'")
+      .pluck()
+      .get(accountId) as number;
+  }
 }

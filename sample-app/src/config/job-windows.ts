@@ -3,6 +3,7 @@ import {
   ANNOUNCEMENT_CLEANUP,
   AUTOMATION_SCHEDULER,
   BILLING_ARCHIVE,
+  DAILY_DIGEST,
   JobName,
   LOG_CLEANUP,
   SampleConfig,
@@ -17,6 +18,8 @@ const NIGHTLY: Record<JobName, CronWindow> = {
   [ANNOUNCEMENT_CLEANUP]: { cron: '0 0 * * *', jitter: '1h' },
   [BILLING_ARCHIVE]: { cron: '0 2 * * *', jitter: '30m' },
   [AUTOMATION_SCHEDULER]: { cron: '* * * * *', jitter: '20s' },
+  // 09:00 on each account's own clock (the job is @PerTenant({ localTime: true })), within ten minutes.
+  [DAILY_DIGEST]: { cron: '0 9 * * *', jitter: '10m' },
 };
 
 /** SAMPLE_FAST=1: the same shapes squeezed into seconds, so a demo or a test sees many occurrences quickly. */
@@ -25,6 +28,9 @@ const FAST: Record<JobName, CronWindow> = {
   [ANNOUNCEMENT_CLEANUP]: { cron: '*/3 * * * * *', jitter: 900 },
   [BILLING_ARCHIVE]: { cron: '*/3 * * * * *', jitter: 900 },
   [AUTOMATION_SCHEDULER]: { cron: '*/2 * * * * *', jitter: 700 },
+  // Every 5 s in the first half of each local hour: accounts in whole-hour zones and accounts in half-hour zones
+  // (Asia/Kolkata, America/St_Johns) take turns, half an hour each.
+  [DAILY_DIGEST]: { cron: '*/5 0-29 * * * *', jitter: 900 },
 };
 
 function everySeconds(period: number): string {
@@ -33,6 +39,7 @@ function everySeconds(period: number): string {
 
 export function jobWindow(job: JobName, config: SampleConfig = sampleConfig): CronWindow {
   const window = baseWindow(job, config);
+  if (job === DAILY_DIGEST && config.digestCron !== undefined) window.cron = config.digestCron;
   // Recovery settings apply to every job alike, and only when set, so the library's defaults stay visible.
   if (config.crashRecovery !== undefined) window.crashRecovery = config.crashRecovery;
   if (config.catchup !== undefined) window.catchup = config.catchup;

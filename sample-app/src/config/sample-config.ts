@@ -11,12 +11,18 @@
  *   SAMPLE_FAST=1 | --fast    seconds-level windows instead of nightly ones
  *   SAMPLE_FAST_PERIOD        with SAMPLE_FAST: every job ticks every N seconds (a divisor of 60)
  *   SAMPLE_FAST_JITTER_MS     with SAMPLE_FAST: window length of every job
- *   SAMPLE_JOBS               comma-separated subset of the jobs to register (default: all)
+ *   SAMPLE_JOBS               comma-separated jobs to register (default: all but daily-digest; all: every job)
+ *   SAMPLE_DIGEST_CRON        daily-digest's cron, read on each account's clock (default 0 9 * * *, with SAMPLE_FAST
+ *                             every 5 s in the first half of each local hour)
+ *   SAMPLE_SCHEDULING=0       a control process: knows the jobs and steers them (admin page, /jobs routes) but
+ *                             schedules nothing itself
  *   CRON_CONCURRENCY, CRON_KEY_PREFIX (default sample-app), CRON_INSTANCE_ID, CRON_SHUTDOWN_TIMEOUT_MS,
  *   CRON_LEASE_TTL_MS, CRON_LOCK_TIMEOUT_MS, CRON_TENANT_TIMEOUT_MS
  *                             passed to CoordinatedCronModule (unset: the library's defaults)
  *   SAMPLE_ACCOUNTS (12), SAMPLE_OLD_LOGS (3 per account), SAMPLE_DISABLE_EVERY (5: every 5th account has
- *   log-cleanup off; 0: none), SAMPLE_FAIL (acct-0007 or acct-0007:log-cleanup, comma-separated)
+ *   log-cleanup off; 0: none), SAMPLE_FAIL (acct-0007 or acct-0007:log-cleanup, comma-separated),
+ *   SAMPLE_TIME_ZONES (IANA zones the accounts are spread over in turn; default UTC, Europe/Berlin, Asia/Kolkata,
+ *   America/New_York, Asia/Tokyo, America/St_Johns)
  *                             what the first start seeds
  *   SAMPLE_TENANT_DELAY_MS    simulated slow work per account in per-tenant jobs (0)
  *   SAMPLE_AUTOMATION_WORK_MS simulated work of each automation-scheduler run (0)
@@ -36,12 +42,34 @@ export const LOG_CLEANUP = 'log-cleanup';
 export const ANNOUNCEMENT_CLEANUP = 'announcement-cleanup';
 export const BILLING_ARCHIVE = 'billing-archive';
 export const AUTOMATION_SCHEDULER = 'automation-scheduler';
+export const DAILY_DIGEST = 'daily-digest';
 
-export const JOB_NAMES = [LOG_CLEANUP, ANNOUNCEMENT_CLEANUP, BILLING_ARCHIVE, AUTOMATION_SCHEDULER] as const;
+export const JOB_NAMES = [
+  LOG_CLEANUP,
+  ANNOUNCEMENT_CLEANUP,
+  BILLING_ARCHIVE,
+  AUTOMATION_SCHEDULER,
+  DAILY_DIGEST,
+] as const;
 export type JobName = (typeof JOB_NAMES)[number];
 
+/**
+ * The jobs registered when SAMPLE_JOBS is unset. daily-digest runs on each account's clock, so which accounts it
+ * reaches depends on the hour; it is registered when asked for by name (or with SAMPLE_JOBS=all).
+ */
+const DEFAULT_JOBS: readonly JobName[] = [LOG_CLEANUP, ANNOUNCEMENT_CLEANUP, BILLING_ARCHIVE, AUTOMATION_SCHEDULER];
+
 /** Per-tenant jobs: the ones an account can disable or be forced to fail in. */
-export const TENANT_JOB_NAMES: readonly JobName[] = [LOG_CLEANUP, BILLING_ARCHIVE];
+export const TENANT_JOB_NAMES: readonly JobName[] = [LOG_CLEANUP, BILLING_ARCHIVE, DAILY_DIGEST];
+
+const DEFAULT_TIME_ZONES = [
+  'UTC',
+  'Europe/Berlin',
+  'Asia/Kolkata',
+  'America/New_York',
+  'Asia/Tokyo',
+  'America/St_Johns',
+];
 
 /** A seeded account whose per-job setting makes the job throw for it; `job` unset means every per-tenant job. */
 export interface SeededFailure {
@@ -56,6 +84,8 @@ export interface SeedConfig {
   /** Every n-th account has log-cleanup switched off; 0 switches it off for none. */
   disableLogCleanupEvery: number;
   failures: SeededFailure[];
+  /** IANA zones given to the accounts in turn: account 1 the first, account 2 the second, and so on. */
+  timeZones: string[];
 }
 
 /** Everything the sample app reads from the environment, parsed once and validated. */
@@ -77,6 +107,10 @@ export interface SampleConfig {
   lockTimeoutMs?: number;
   tenantTimeoutMs?: number;
   jobs: ReadonlySet<JobName>;
+  /** daily-digest's cron instead of its own window's. */
+  digestCron?: string;
+  /** `false`: a control process, which schedules nothing and steers the others. */
+  scheduling: boolean;
   seed: SeedConfig;
   /** Simulated slow work per account in the per-tenant jobs. */
   tenantDelayMs: number;
@@ -141,7 +175,8 @@ function isJobName(value: string): value is JobName {
 
 function jobList(env: Env): ReadonlySet<JobName> {
   const raw = text(env, 'SAMPLE_JOBS');
-  if (raw === undefined || raw === 'all') return new Set(JOB_NAMES);
+  if (raw === undefined) return new Set(DEFAULT_JOBS);
+  if (raw === 'all') return new Set(JOB_NAMES);
   const names = raw
     .split(',')
     .map((name) => name.trim())
@@ -168,6 +203,24 @@ function failures(env: Env): SeededFailure[] {
       }
       return { accountId, job: job as JobName | undefined };
     });
+}
+
+function timeZones(env: Env): string[] {
+  const raw = text(env, 'SAMPLE_TIME_ZONES');
+  if (raw === undefined) return DEFAULT_TIME_ZONES;
+  const zones = raw
+    .split(',')
+    .map((zone) => zone.trim())
+    .filter(Boolean);
+  for (const zone of zones) {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: zone });
+    } catch {
+      throw new ConfigError(`SAMPLE_TIME_ZONES: "${zone}" is not an IANA time zone (e.g. Europe/Berlin, UTC)`);
+    }
+  }
+  if (zones.length === 0) throw new ConfigError('SAMPLE_TIME_ZONES: give at least one IANA time zone');
+  return zones;
 }
 
 function fastPeriod(env: Env): number | undefined {
@@ -240,12 +293,15 @@ export function loadSampleConfig(env: Env, argv: readonly string[] = []): Sample
     lockTimeoutMs: integer(env, 'CRON_LOCK_TIMEOUT_MS', 1),
     tenantTimeoutMs: integer(env, 'CRON_TENANT_TIMEOUT_MS', 1),
     jobs: jobList(env),
+    digestCron: text(env, 'SAMPLE_DIGEST_CRON'),
+    scheduling: text(env, 'SAMPLE_SCHEDULING') === undefined || flag(env, 'SAMPLE_SCHEDULING'),
     seed: {
       accounts: integer(env, 'SAMPLE_ACCOUNTS', 1) ?? 12,
       oldLogsPerAccount: integer(env, 'SAMPLE_OLD_LOGS', 0) ?? 3,
       newLogsPerAccount: 2,
       disableLogCleanupEvery: integer(env, 'SAMPLE_DISABLE_EVERY', 0) ?? 5,
       failures: failures(env),
+      timeZones: timeZones(env),
     },
     tenantDelayMs: integer(env, 'SAMPLE_TENANT_DELAY_MS', 0) ?? 0,
     automationWorkMs: integer(env, 'SAMPLE_AUTOMATION_WORK_MS', 0) ?? 0,

@@ -23,6 +23,9 @@ export class DatabaseService implements OnApplicationShutdown {
     const seeded = this.db
       .transaction(() => {
         this.db.exec(SCHEMA_SQL);
+        // A file seeded before accounts had a zone gets the column, empty: its accounts follow the process's zone.
+        const columns = this.db.prepare("SELECT name FROM pragma_table_info('accounts')").pluck().all();
+        if (!columns.includes('time_zone')) this.db.exec('ALTER TABLE accounts ADD COLUMN time_zone TEXT');
         if (this.db.prepare("SELECT 1 FROM meta WHERE key = 'seeded_at'").get()) return false;
         seedDatabase(this.db, config.seed);
         this.db.prepare("INSERT INTO meta (key, value) VALUES ('seeded_at', ?)").run(new Date().toISOString());

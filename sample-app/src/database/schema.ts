@@ -11,6 +11,8 @@ CREATE TABLE IF NOT EXISTS accounts (
   plan TEXT NOT NULL,
   active INTEGER NOT NULL DEFAULT 1,
   log_retention_days INTEGER NOT NULL,
+  -- IANA zone whose clock the account's local-time jobs (daily-digest) follow; NULL: the process's zone.
+  time_zone TEXT,
   created_at INTEGER NOT NULL
 );
 

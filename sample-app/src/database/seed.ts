@@ -14,7 +14,8 @@ export function accountId(index: number, total: number): string {
  */
 export function seedDatabase(db: Database, seed: SeedConfig, now = Date.now()): void {
   const insertAccount = db.prepare(
-    'INSERT INTO accounts (id, name, plan, active, log_retention_days, created_at) VALUES (?, ?, ?, 1, ?, ?)',
+    `INSERT INTO accounts (id, name, plan, active, log_retention_days, time_zone, created_at)
+     VALUES (?, ?, ?, 1, ?, ?, ?)`,
   );
   const insertSetting = db.prepare(
     'INSERT OR REPLACE INTO account_job_settings (account_id, job_name, enabled, fail_with) VALUES (?, ?, ?, ?)',
@@ -33,7 +34,8 @@ export function seedDatabase(db: Database, seed: SeedConfig, now = Date.now()): 
     const id = accountId(i, seed.accounts);
     ids.push(id);
     const retentionDays = i % 3 === 0 ? 7 : 30;
-    insertAccount.run(id, `Account ${i}`, PLANS[i % PLANS.length], retentionDays, now - 400 * DAY_MS);
+    const timeZone = seed.timeZones[(i - 1) % seed.timeZones.length];
+    insertAccount.run(id, `Account ${i}`, PLANS[i % PLANS.length], retentionDays, timeZone, now - 400 * DAY_MS);
 
     if (seed.disableLogCleanupEvery > 0 && i % seed.disableLogCleanupEvery === 0) {
       insertSetting.run(id, LOG_CLEANUP, 0, null);

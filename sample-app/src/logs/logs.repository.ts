@@ -9,4 +9,11 @@ export class LogsRepository {
     return this.database.db.prepare('DELETE FROM logs WHERE account_id = ? AND created_at < ?').run(accountId, cutoff)
       .changes;
   }
+
+  countSince(accountId: string, since: number): number {
+    return this.database.db
+      .prepare('SELECT COUNT(*) FROM logs WHERE account_id = ? AND created_at >= ?')
+      .pluck()
+      .get(accountId, since) as number;
+  }
 }

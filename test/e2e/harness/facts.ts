@@ -5,6 +5,8 @@ export const LOG_CLEANUP = 'log-cleanup';
 export const ANNOUNCEMENT_CLEANUP = 'announcement-cleanup';
 export const BILLING_ARCHIVE = 'billing-archive';
 export const AUTOMATION_SCHEDULER = 'automation-scheduler';
+/** Registered only when SAMPLE_JOBS names it: runs each account by its own clock. */
+export const DAILY_DIGEST = 'daily-digest';
 export const ALL_JOBS = [LOG_CLEANUP, ANNOUNCEMENT_CLEANUP, BILLING_ARCHIVE, AUTOMATION_SCHEDULER];
 export const TENANT_JOBS = [LOG_CLEANUP, BILLING_ARCHIVE];
 
