@@ -17,7 +17,7 @@ export const LAYERS = [
   ['scheduling'],
   ['decorators'],
   ['discovery'],
-  ['admin', 'testing'],
+  ['admin', 'testing', 'terminus'],
 ];
 const ROOT_RANK = LAYERS.length;
 

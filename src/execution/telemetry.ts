@@ -1,8 +1,10 @@
-import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { COORDINATED_CRON_RESOLVED_OPTIONS } from '../common/constants.js';
 import type { ResolvedCoordinatedCronOptions } from '../options/module-options.js';
 import type * as OtelApi from '@opentelemetry/api';
 import { describeError } from '../common/describe-error.js';
+import { CoordinatedCronLock } from '../coordination/coordinated-cron.lock.js';
+import { CoordinatedCronRegistry } from '../definition/coordinated-cron.registry.js';
 import { type CronContextValue, type JobRunReport } from '../interfaces/index.js';
 import { tenantCounts } from './tenants/summary-cap.js';
 
@@ -53,6 +55,7 @@ interface Instruments {
   tenants: OtelApi.Counter;
   claimDuration: OtelApi.Histogram;
   lockErrors: OtelApi.Counter;
+  staleness: OtelApi.ObservableGauge;
 }
 
 /**
@@ -61,13 +64,18 @@ interface Instruments {
  * beyond a function call. The meter is taken at boot: register the SDK's MeterProvider before the app starts.
  */
 @Injectable()
-export class Telemetry implements OnModuleInit {
+export class Telemetry implements OnModuleInit, OnModuleDestroy {
   private api?: Api;
   private tracer?: OtelApi.Tracer;
   private instruments?: Instruments;
   private readonly traceTenants: boolean;
 
-  constructor(@Inject(COORDINATED_CRON_RESOLVED_OPTIONS) options: ResolvedCoordinatedCronOptions) {
+  constructor(
+    @Inject(COORDINATED_CRON_RESOLVED_OPTIONS) options: ResolvedCoordinatedCronOptions,
+    // The staleness gauge reads each job's ledger, and only when a reader collects it.
+    private readonly registry: CoordinatedCronRegistry,
+    private readonly lock: CoordinatedCronLock,
+  ) {
     this.traceTenants = options.traceTenants;
   }
 
@@ -104,8 +112,35 @@ export class Telemetry implements OnModuleInit {
         description: 'Lock-store calls that failed or timed out',
         unit: '{error}',
       }),
+      staleness: meter.createObservableGauge('coordinated_cron.job.staleness', {
+        description: "Seconds since each job's last completed run, fleet-wide, by the lock store's clock",
+        unit: 's',
+      }),
     };
+    this.instruments.staleness.addCallback(this.observeStaleness);
   }
+
+  onModuleDestroy(): void {
+    // The meter provider outlives the app (it is global): a collection after shutdown must not read a closed store.
+    this.instruments?.staleness.removeCallback(this.observeStaleness);
+  }
+
+  /**
+   * One ledger read per job, each bounded by `lockTimeout`, made only while a metric reader collects. A job with no
+   * completed run known has no point; a read that fails leaves its job out of this collection (the store's trouble
+   * shows in the lock-store error counter of the runs and in the health check).
+   */
+  private readonly observeStaleness = async (result: OtelApi.ObservableResult): Promise<void> => {
+    const jobs = this.registry.all();
+    const reads = await Promise.allSettled(jobs.map((job) => this.lock.readLedger(job.name)));
+    reads.forEach((read, index) => {
+      const lastCompleted = read.status === 'fulfilled' ? read.value.ledger?.lastCompleted : undefined;
+      if (read.status !== 'fulfilled' || !lastCompleted) return;
+      // Both instants by the store's clock: the skew of this instance's clock does not enter.
+      const seconds = Math.max(0, read.value.serverTimeMs - lastCompleted.finishedAt.getTime()) / 1000;
+      result.observe(seconds, { [ATTR.job]: jobs[index].name });
+    });
+  };
 
   startRun(context: CronContextValue): RunTrace {
     const api = this.api;

@@ -205,6 +205,70 @@ describe('OpenTelemetry with an SDK registered', () => {
   });
 });
 
+describe('the staleness gauge', () => {
+  /** A store whose clock the test moves, counting the ledger reads the gauge makes. */
+  class AgingStore extends MemoryLockStore {
+    ledgerReads = 0;
+    override async readLedger(job: string) {
+      this.ledgerReads += 1;
+      return super.readLedger(job);
+    }
+  }
+
+  @Injectable()
+  class AgingJobs {
+    @CoordinatedCron('aging', '0 * * * *')
+    aging() {}
+
+    @CoordinatedCron('never-completed', '0 * * * *')
+    neverCompleted() {
+      throw new Error('always fails');
+    }
+  }
+
+  it("reports seconds since each job's last completed run by the store's clock, reading only when collected", async () => {
+    let storeNow = Date.now();
+    const store = new AgingStore({ now: () => storeNow });
+    const aging = await createTestApp({
+      providers: [AgingJobs],
+      cache: 'none',
+      options: { instanceId: 'node-9', lockStore: store },
+    });
+    const staleness = (job: string) =>
+      dataPoints(metricExporter.getMetrics(), 'coordinated_cron.job.staleness').find(
+        (point) => point.attributes['coordinated_cron.job.name'] === job,
+      );
+    try {
+      const runner = aging.app.get(CoordinatedCronRunner);
+      const hourAgo = new Date(Math.floor(storeNow / 3_600_000) * 3_600_000 - 3_600_000);
+      expect((await runner.trigger('aging', { occurrence: hourAgo })).outcome).toBe('completed');
+      expect((await runner.trigger('never-completed', { occurrence: hourAgo })).outcome).toBe('failed');
+      // The run finished at the store's "now"; 90 s later by the same clock, whatever this process's clock says.
+      storeNow += 90_000;
+
+      const readsBefore = store.ledgerReads;
+      await reader.forceFlush();
+      expect(staleness('aging')?.value).toBe(90);
+      expect(metricUnit(metricExporter.getMetrics(), 'coordinated_cron.job.staleness')).toBe('s');
+      // No completed run, no point: a made-up number would read as "just ran".
+      expect(staleness('never-completed')).toBeUndefined();
+      // One ledger read per job, per collection.
+      expect(store.ledgerReads - readsBefore).toBe(2);
+
+      storeNow += 30_000;
+      await reader.forceFlush();
+      expect(staleness('aging')?.value).toBe(120);
+      expect(store.ledgerReads - readsBefore).toBe(4);
+    } finally {
+      await aging.app.close();
+    }
+    // Once the app is closed, a collection no longer reads its store.
+    const readsAfterClose = store.ledgerReads;
+    await reader.forceFlush();
+    expect(store.ledgerReads).toBe(readsAfterClose);
+  });
+});
+
 interface Point {
   attributes: Record<string, unknown>;
   value: unknown;
