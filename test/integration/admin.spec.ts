@@ -368,6 +368,21 @@ describe.each(HTTP_ADAPTERS)('CoordinatedCronAdminModule on %s', (adapter) => {
         jitterMs: 60_000,
       });
 
+      // A change replaces the one before as a whole: what it leaves out is as the code says.
+      const second = await request(http)
+        .post('/cron/jobs/report/schedule')
+        .set(auth)
+        .send({ jitter: '5m' })
+        .expect(200);
+      expect((second.body as JobDescription).schedule).toEqual({
+        cron: '0 6 * * *',
+        jitterMs: 300_000,
+        timeZone: 'Europe/Berlin',
+        source: 'override',
+        by: 'web-1',
+        at: expect.any(String),
+      });
+
       const reset = await request(http).post('/cron/jobs/report/schedule').set(auth).send({ reset: true }).expect(200);
       const code = { cron: '0 6 * * *', jitterMs: 0, timeZone: 'Europe/Berlin', source: 'code' };
       expect((reset.body as JobDescription).schedule).toEqual(code);
