@@ -51,6 +51,17 @@ export const ADMIN_PAGE_HTML = String.raw`<!doctype html>
   .msg { font-size: 12px; color: var(--fail); min-height: 1em; }
   #error { color: var(--fail); padding: 0 24px; }
   .empty { color: #57606a; font-size: 12px; }
+  .msg.ok { color: var(--ok); }
+  .table { overflow-x: auto; }
+  td.wrap { white-space: normal; }
+  td.wrap button { margin-left: 6px; white-space: nowrap; }
+  .badge.override { background: #ddf4ff; color: #0550ae; }
+  .section { border-top: 1px solid #eaeef2; margin-top: 10px; padding-top: 8px; font-size: 13px; }
+  .source { font-size: 12px; color: #57606a; }
+  .source.override { color: #0550ae; }
+  .failing { color: var(--fail); }
+  ul.tenants { margin: 4px 0; padding-left: 18px; font-size: 12px; }
+  ul.tenants button, td button { padding: 1px 8px; font-size: 12px; }
 </style>
 </head>
 <body>
@@ -121,8 +132,8 @@ export const ADMIN_PAGE_HTML = String.raw`<!doctype html>
   function tenantsText(report) {
     var t = report.tenants;
     if (!t) return '';
-    var n = t.counts || { succeeded: t.succeeded.length, failed: t.failed.length };
-    return n.succeeded + ' ok, ' + n.failed + ' failed / ' + t.total;
+    var n = t.counts || { succeeded: t.succeeded.length, failed: t.failed.length, paused: (t.paused || []).length };
+    return n.succeeded + ' ok, ' + n.failed + ' failed' + (n.paused ? ', ' + n.paused + ' paused' : '') + ' / ' + t.total;
   }
 
   var SVG = 'http://www.w3.org/2000/svg';
@@ -162,39 +173,224 @@ export const ADMIN_PAGE_HTML = String.raw`<!doctype html>
     return svg;
   }
 
-  function act(job, action, body) {
+  // What an operator typed and has not sent yet, per job and field: a refresh redraws the cards, not the drafts.
+  var drafts = {};
+  // The last answer to an operator's action, per job, shown until the next action.
+  var notes = {};
+
+  function act(job, action, path, body, fields) {
     busy[job] = action;
+    delete notes[job];
     render(lastJobs);
-    var message = document.querySelector('[data-job="' + CSS.escape(job) + '"] [data-field="message"]');
-    var request = api('POST', '/jobs/' + encodeURIComponent(job) + '/' + action, body);
-    // A triggered run can take long; show it as running while it goes.
-    if (action === 'trigger') setTimeout(load, 300);
-    request.then(function () {
+    var request = api('POST', '/jobs/' + encodeURIComponent(job) + path, body);
+    // A triggered run or a retry can take long; show it as running while it goes.
+    if (action === 'trigger' || action === 'retry-failed') setTimeout(load, 300);
+    request.then(function (answer) {
       delete busy[job];
+      (fields || []).forEach(function (field) { if (drafts[job]) delete drafts[job][field]; });
+      if (action === 'retry-failed') {
+        notes[job] = { ok: true, text: 'Retried the failed tenants of ' + time(answer.retryOf) + ': ' + tenantsText(answer) };
+      }
       return load();
     }, function (error) {
       delete busy[job];
+      notes[job] = { ok: false, text: action + ' failed: ' + error.message };
       render(lastJobs);
-      var target = document.querySelector('[data-job="' + CSS.escape(job) + '"] [data-field="message"]') || message;
-      if (target) target.textContent = action + ' failed: ' + error.message;
     });
+  }
+
+  function field(job, name, attrs) {
+    var node = el('input', attrs);
+    node.setAttribute('data-field', name);
+    var typed = drafts[job.name];
+    if (typed && Object.prototype.hasOwnProperty.call(typed, name)) node.value = typed[name];
+    node.oninput = function () { (drafts[job.name] = drafts[job.name] || {})[name] = node.value; };
+    return node;
+  }
+
+  function button(job, action, label, className, onclick) {
+    var node = el('button', { type: onclick ? 'button' : 'submit', 'data-action': action, text: label });
+    if (className) node.className = className;
+    node.disabled = !!busy[job.name];
+    if (onclick) node.onclick = onclick;
+    return node;
+  }
+
+  // A form that never navigates (the page's CSP forbids form targets anyway): submit runs the handler.
+  function form(name, children, onsubmit) {
+    var node = el('form', { className: 'controls', 'data-field': name }, children);
+    node.onsubmit = function (event) { event.preventDefault(); onsubmit(); };
+    return node;
+  }
+
+  function trimmed(node) { return node.value.trim(); }
+
+  // Milliseconds as the shortest exact duration string the schedule route reads back ('30m', '90s', '900ms').
+  function durationInput(ms) {
+    var units = [['h', 3600000], ['m', 60000], ['s', 1000]];
+    for (var i = 0; i < units.length; i++) if (ms > 0 && ms % units[i][1] === 0) return ms / units[i][1] + units[i][0];
+    return ms + 'ms';
+  }
+
+  function zonesText(zones) {
+    var shown = zones.slice(0, 4).join(', ');
+    return zones.length > 4 ? shown + ' and ' + (zones.length - 4) + ' more' : shown;
+  }
+
+  function failedCount(report) {
+    var t = report.tenants;
+    return t ? (t.counts ? t.counts.failed : t.failed.length) : 0;
+  }
+
+  function scheduleSection(job) {
+    var s = job.schedule;
+    var source = s.source === 'override'
+      ? 'changed at runtime' + (s.by ? ' by ' + s.by : '') + (s.at ? ' on ' + time(s.at) : '') + (s.reason ? ': “' + s.reason + '”' : '')
+      : 'as in the code';
+    var cron = field(job, 'schedule-cron', { placeholder: 'cron', size: '12', value: s.cron, 'aria-label': 'cron' });
+    var jitter = field(job, 'schedule-jitter', { placeholder: 'window (e.g. 5m)', size: '7', value: s.jitterMs ? durationInput(s.jitterMs) : '', 'aria-label': 'jitter' });
+    var zone = field(job, 'schedule-zone', { placeholder: 'time zone', size: '12', value: s.timeZone || '', 'aria-label': 'time zone' });
+    var reason = field(job, 'schedule-reason', { placeholder: 'reason', maxlength: '500', size: '10', 'aria-label': 'reason of the change' });
+    var fields = ['schedule-cron', 'schedule-jitter', 'schedule-zone', 'schedule-reason'];
+    var children = [cron, jitter, zone, reason, button(job, 'reschedule', busy[job.name] === 'reschedule' ? 'Saving…' : 'Change schedule')];
+    if (s.source === 'override') {
+      children.push(button(job, 'reset-schedule', "Back to the code's schedule", 'warn', function () {
+        act(job.name, 'reset-schedule', '/schedule', { reset: true }, fields);
+      }));
+    }
+    var change = form('schedule-form', children, function () {
+      var body = {};
+      if (trimmed(cron)) body.cron = trimmed(cron);
+      if (trimmed(jitter)) body.jitter = trimmed(jitter);
+      if (trimmed(zone)) body.timeZone = trimmed(zone);
+      if (trimmed(reason)) body.reason = trimmed(reason);
+      act(job.name, 'reschedule', '/schedule', body, fields);
+    });
+    return el('div', { className: 'section' }, [
+      el('div', { className: 'source' + (s.source === 'override' ? ' override' : ''), 'data-field': 'schedule-source', text: 'Schedule ' + source }),
+      change
+    ]);
+  }
+
+  function policiesLine(job) {
+    var r = job.retry;
+    var retry = r.attempts > 1
+      ? 'retry: ' + r.attempts + ' attempts, backoff ' + duration(r.backoffMs) + ' up to ' + duration(r.maxBackoffMs)
+      : 'retry: none';
+    var parts = ['overlap: ' + job.overlap, retry];
+    if (job.pauseOnFailure) parts.push('pauses after ' + job.pauseOnFailure + ' failed runs in a row');
+    return el('div', { className: 'counts', 'data-field': 'policies', text: parts.join(' · ') });
+  }
+
+  function healthLine(job) {
+    var last = job.lastCompleted
+      ? 'last completed: ' + time(job.lastCompleted.occurrence) + ' (finished ' + time(job.lastCompleted.finishedAt) + ')'
+      : 'no completed run yet';
+    return el('div', { className: 'counts' + (job.consecutiveFailures ? ' failing' : ''), 'data-field': 'health',
+      text: 'failed runs in a row: ' + job.consecutiveFailures + ' · ' + last });
+  }
+
+  function nextSection(job) {
+    if (job.localTime && job.nextTicks) {
+      return el('div', { className: 'next', 'data-field': 'next-ticks' }, [
+        el('strong', { text: 'Next instants (each tenant by its own clock)' }),
+        el('ul', null, job.nextTicks.map(function (tick) {
+          return el('li', { text: time(tick.at) + ' — ' + zonesText(tick.timeZones), title: tick.timeZones.join(', ') });
+        }))
+      ]);
+    }
+    return el('div', { className: 'next' }, [
+      el('strong', { text: 'Next runs' }),
+      el('ul', null, job.nextOccurrences.map(function (iso) { return el('li', { text: time(iso) }); }))
+    ]);
+  }
+
+  function tenantsSection(job) {
+    var listed = job.pausedTenants || { total: 0, tenants: [] };
+    var fields = ['tenant-id', 'tenant-reason', 'tenant-until'];
+    var rows = listed.tenants.map(function (p) {
+      return el('li', { 'data-tenant': p.tenantId }, [
+        el('code', { text: p.tenantId }),
+        el('span', { text: ' since ' + time(p.since) + ' by ' + p.by + (p.reason ? ': “' + p.reason + '”' : '') +
+          (p.until ? ' — resumes ' + time(p.until) : '') + ' ' }),
+        button(job, 'resume-listed-tenant', 'Resume', null, function () {
+          act(job.name, 'resume-tenant', '/tenants/' + encodeURIComponent(p.tenantId) + '/resume', {});
+        })
+      ]);
+    });
+    var heading = listed.total === 0 ? 'No tenant paused.'
+      : 'Paused tenants: ' + listed.total + (listed.total > listed.tenants.length ? ' (the first ' + listed.tenants.length + ' listed)' : '');
+    var id = field(job, 'tenant-id', { placeholder: 'tenant id', size: '12', required: 'required', 'aria-label': 'tenant id' });
+    var reason = field(job, 'tenant-reason', { placeholder: 'reason', maxlength: '500', size: '12', 'aria-label': 'reason of the pause' });
+    var until = field(job, 'tenant-until', { placeholder: 'until (e.g. 2h)', size: '10', 'aria-label': 'paused until' });
+    function path(action) { return '/tenants/' + encodeURIComponent(trimmed(id)) + '/' + action; }
+    var steer = form('tenant-form', [
+      id, reason, until,
+      button(job, 'pause-tenant', 'Pause tenant', 'warn'),
+      button(job, 'resume-tenant', 'Resume tenant', null, function () {
+        if (!id.reportValidity()) return;
+        act(job.name, 'resume-tenant', path('resume'), {}, fields);
+      })
+    ], function () {
+      var body = {};
+      if (trimmed(reason)) body.reason = trimmed(reason);
+      if (trimmed(until)) body.until = trimmed(until);
+      act(job.name, 'pause-tenant', path('pause'), body, fields);
+    });
+    return el('div', { className: 'section', 'data-field': 'paused-tenants' }, [
+      el('strong', { text: heading }),
+      rows.length ? el('ul', { className: 'tenants' }, rows) : null,
+      steer
+    ]);
+  }
+
+  function historySection(job) {
+    // A run's failures can be retried from the newest run of its occurrence: an older one no longer says what failed.
+    var newest = {};
+    job.recent.forEach(function (r) { if (r.tenants && !newest[r.occurrence]) newest[r.occurrence] = r.runId; });
+    var rows = job.recent.slice(0, 15).map(function (r) {
+      var marks = [];
+      if (r.skipReason) marks.push(r.skipReason);
+      if (r.retryOf) marks.push('retry of ' + time(r.retryOf));
+      if (r.tries > 1) marks.push(r.tries + ' tries');
+      if (r.tenants && r.tenants.retried && r.tenants.retried.length) {
+        marks.push((r.tenants.counts ? r.tenants.counts.retried : r.tenants.retried.length) + ' tenants retried');
+      }
+      if (r.replacedBy) marks.push('replaced by ' + time(r.replacedBy));
+      var failed = failedCount(r);
+      var action = null;
+      if (failed > 0 && newest[r.occurrence] === r.runId) {
+        action = button(job, 'retry-failed', busy[job.name] === 'retry-failed' ? 'Retrying…' : 'Retry ' + failed + ' failed tenant' + (failed === 1 ? '' : 's'), null, function () {
+          act(job.name, 'retry-failed', '/retry-failed', { occurrence: r.occurrence });
+        });
+      }
+      return el('tr', { 'data-run-id': r.runId }, [
+        el('td', { text: time(r.startedAt) }),
+        el('td', { className: 'wrap o-' + r.outcome, text: r.outcome + (marks.length ? ' (' + marks.join(', ') + ')' : '') }),
+        el('td', { text: r.instanceId }),
+        el('td', { text: duration(runMs(r)) }),
+        el('td', { className: 'wrap', title: r.error || '' }, [el('span', { text: tenantsText(r) }), action])
+      ]);
+    });
+    return rows.length === 0 ? el('div', { className: 'empty', text: 'No runs recorded yet.' }) :
+      el('div', { className: 'table' }, [el('table', { 'data-field': 'history' }, [
+        el('thead', null, [el('tr', null, ['Started', 'Outcome', 'Instance', 'Duration', 'Tenants'].map(function (h) { return el('th', { text: h }); }))]),
+        el('tbody', null, rows)
+      ])]);
   }
 
   function card(job) {
     var running = job.running;
     var title = el('h2', null, [
       el('span', { text: job.name }),
-      job.perTenant ? el('span', { className: 'badge', text: 'per tenant' }) : null,
+      job.perTenant ? el('span', { className: 'badge', text: job.localTime ? 'per tenant, local time' : 'per tenant' }) : null,
+      job.schedule.source === 'override' ? el('span', { className: 'badge override', text: 'schedule changed' }) : null,
       job.paused ? el('span', { className: 'badge paused', 'data-field': 'paused-badge', text: 'paused' }) : null,
       running ? el('span', { className: 'badge running', text: 'running' }) : null
     ]);
     var schedule = el('div', { className: 'schedule' }, [
       el('code', { text: job.cron }),
       el('span', { text: ' · ' + (job.timeZone || 'server time zone') + (job.jitterMs ? ' · window ' + duration(job.jitterMs) : '') })
-    ]);
-    var next = el('div', { className: 'next' }, [
-      el('strong', { text: 'Next runs' }),
-      el('ul', null, job.nextOccurrences.map(function (iso) { return el('li', { text: time(iso) }); }))
     ]);
     var c = job.counts;
     var counts = el('div', { className: 'counts', text: 'last ' + job.recent.length + ': ' + c.completed + ' completed, ' +
@@ -218,70 +414,54 @@ export const ADMIN_PAGE_HTML = String.raw`<!doctype html>
         bar
       ]));
     }
-    var rows = job.recent.slice(0, 15).map(function (r) {
-      return el('tr', { 'data-run-id': r.runId }, [
-        el('td', { text: time(r.startedAt) }),
-        el('td', { className: 'o-' + r.outcome, text: r.outcome + (r.skipReason ? ' (' + r.skipReason + ')' : '') }),
-        el('td', { text: r.instanceId }),
-        el('td', { text: duration(runMs(r)) }),
-        el('td', { text: tenantsText(r), title: r.error || '' })
-      ]);
-    });
-    var history = rows.length === 0 ? el('div', { className: 'empty', text: 'No runs recorded yet.' }) :
-      el('table', { 'data-field': 'history' }, [
-        el('thead', null, [el('tr', null, ['Started', 'Outcome', 'Instance', 'Duration', 'Tenants'].map(function (h) { return el('th', { text: h }); }))]),
-        el('tbody', null, rows)
-      ]);
-    var reason = el('input', { 'data-field': 'reason', placeholder: 'reason', maxlength: '500', size: '18' });
-    var until = el('input', { 'data-field': 'until', placeholder: "until (e.g. 2h)", size: '12' });
     var pending = busy[job.name];
-    var triggerButton = el('button', { className: 'primary', 'data-action': 'trigger', text: pending === 'trigger' ? 'Running…' : 'Trigger now' });
-    triggerButton.disabled = !!pending;
-    triggerButton.onclick = function () { act(job.name, 'trigger'); };
-    var controls = el('div', { className: 'controls' }, [triggerButton]);
+    var controls = el('div', { className: 'controls' }, [
+      button(job, 'trigger', pending === 'trigger' ? 'Running…' : 'Trigger now', 'primary', function () { act(job.name, 'trigger', '/trigger'); })
+    ]);
     if (job.paused) {
-      var resume = el('button', { 'data-action': 'resume', text: 'Resume' });
-      resume.disabled = !!pending;
-      resume.onclick = function () { act(job.name, 'resume'); };
-      controls.appendChild(resume);
+      controls.appendChild(button(job, 'resume', 'Resume', null, function () { act(job.name, 'resume', '/resume'); }));
     } else {
-      var pause = el('button', { className: 'warn', 'data-action': 'pause', text: 'Pause' });
-      pause.disabled = !!pending;
-      pause.onclick = function () {
-        var body = {};
-        if (reason.value.trim()) body.reason = reason.value.trim();
-        if (until.value.trim()) body.until = until.value.trim();
-        act(job.name, 'pause', body);
-      };
+      var reason = field(job, 'reason', { placeholder: 'reason', maxlength: '500', size: '18' });
+      var until = field(job, 'until', { placeholder: 'until (e.g. 2h)', size: '12' });
       controls.appendChild(reason);
       controls.appendChild(until);
-      controls.appendChild(pause);
+      controls.appendChild(button(job, 'pause', 'Pause', 'warn', function () {
+        var body = {};
+        if (trimmed(reason)) body.reason = trimmed(reason);
+        if (trimmed(until)) body.until = trimmed(until);
+        act(job.name, 'pause', '/pause', body, ['reason', 'until']);
+      }));
     }
+    var note = notes[job.name];
     return el('section', { className: 'job' + (job.paused ? ' is-paused' : ''), 'data-job': job.name }, [
       title, schedule,
-      el('div', { className: 'row' }, [next, state]),
-      counts, chart(job.recent), history, controls,
-      el('div', { className: 'msg', 'data-field': 'message' }, [])
+      el('div', { className: 'row' }, [nextSection(job), state]),
+      policiesLine(job), healthLine(job), counts,
+      chart(job.recent), historySection(job), controls,
+      scheduleSection(job),
+      job.perTenant ? tenantsSection(job) : null,
+      el('div', { className: 'msg' + (note && note.ok ? ' ok' : ''), 'data-field': 'message', role: 'status', text: note ? note.text : '' })
     ]);
   }
 
   var lastJobs = [];
   function render(jobs) {
     var root = document.getElementById('jobs');
-    // Keep what an operator is typing across refreshes.
-    var typed = {};
-    root.querySelectorAll('[data-job]').forEach(function (node) {
-      var r = node.querySelector('[data-field="reason"]'), u = node.querySelector('[data-field="until"]');
-      typed[node.getAttribute('data-job')] = { reason: r ? r.value : '', until: u ? u.value : '', focus: document.activeElement };
-    });
+    // Redrawing replaces every input: keep the focus (and the caret) where the operator is typing.
+    var active = document.activeElement;
+    var focusJob = active && active.closest ? active.closest('[data-job]') : null;
+    var focus = focusJob && active.getAttribute('data-field') ? {
+      job: focusJob.getAttribute('data-job'), field: active.getAttribute('data-field'),
+      start: active.selectionStart, end: active.selectionEnd
+    } : null;
     root.replaceChildren.apply(root, jobs.map(card));
-    root.querySelectorAll('[data-job]').forEach(function (node) {
-      var t = typed[node.getAttribute('data-job')];
-      if (!t) return;
-      var r = node.querySelector('[data-field="reason"]'), u = node.querySelector('[data-field="until"]');
-      if (r) r.value = t.reason;
-      if (u) u.value = t.until;
-    });
+    if (focus) {
+      var again = root.querySelector('[data-job="' + CSS.escape(focus.job) + '"] input[data-field="' + focus.field + '"]');
+      if (again) {
+        again.focus();
+        if (focus.start !== null) again.setSelectionRange(focus.start, focus.end);
+      }
+    }
   }
 
   function load() {

@@ -1,4 +1,5 @@
 import {
+  applyDecorators,
   BadRequestException,
   Body,
   Get,
@@ -17,12 +18,18 @@ import { CoordinatedCronRunner } from '../execution/coordinated-cron.runner.js';
 import { InvalidJobCommandError, UnknownJobError } from '../execution/errors/job-control.errors.js';
 import { type JobDescription, type JobRunReport } from '../interfaces/index.js';
 import { ADMIN_PAGE_HTML } from './admin-page.js';
+import { readPauseBody, readRetryFailedBody, readScheduleBody } from './admin-request-bodies.js';
 import { JsonOnlyGuard } from './json-only.guard.js';
 
 /** Security headers of the page: everything it needs is inline, so nothing else may load or run. */
 const PAGE_CSP =
   "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; " +
   "img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/** A mutating route: `POST`, answered 200, and refused (415) unless the body is sent as JSON. */
+function JsonCommand(path: string): MethodDecorator {
+  return applyDecorators(Post(path), HttpCode(200), UseGuards(JsonOnlyGuard));
+}
 
 /**
  * The admin routes, mounted by `CoordinatedCronAdminModule.forRoot` on a subclass that carries the path and the
@@ -56,30 +63,54 @@ export class CoordinatedCronAdminController {
     return this.call(() => this.runner.describe(name));
   }
 
-  @Post('jobs/:name/trigger')
-  @HttpCode(200)
-  @UseGuards(JsonOnlyGuard)
+  @JsonCommand('jobs/:name/trigger')
   trigger(@Param('name') name: string): Promise<JobRunReport> {
     return this.call(() => this.runner.trigger(name));
   }
 
-  @Post('jobs/:name/pause')
-  @HttpCode(200)
-  @UseGuards(JsonOnlyGuard)
+  @JsonCommand('jobs/:name/pause')
   pause(@Param('name') name: string, @Body() body: unknown): Promise<JobDescription> {
-    const { reason, until } = readPauseBody(body);
-    return this.call(async () => {
-      await this.runner.pause(name, { reason, until });
-      return this.runner.describe(name);
-    });
+    const options = readPauseBody(body);
+    return this.steer(name, () => this.runner.pause(name, options));
   }
 
-  @Post('jobs/:name/resume')
-  @HttpCode(200)
-  @UseGuards(JsonOnlyGuard)
+  @JsonCommand('jobs/:name/resume')
   resume(@Param('name') name: string): Promise<JobDescription> {
+    return this.steer(name, () => this.runner.resume(name));
+  }
+
+  @JsonCommand('jobs/:name/tenants/:tenantId/pause')
+  pauseTenant(
+    @Param('name') name: string,
+    @Param('tenantId') tenantId: string,
+    @Body() body: unknown,
+  ): Promise<JobDescription> {
+    const options = readPauseBody(body);
+    return this.steer(name, () => this.runner.pauseTenant(name, tenantId, options));
+  }
+
+  @JsonCommand('jobs/:name/tenants/:tenantId/resume')
+  resumeTenant(@Param('name') name: string, @Param('tenantId') tenantId: string): Promise<JobDescription> {
+    return this.steer(name, () => this.runner.resumeTenant(name, tenantId));
+  }
+
+  /** A new schedule in force fleet-wide, or back to the code's with `{ "reset": true }` (or a JSON `null`). */
+  @JsonCommand('jobs/:name/schedule')
+  reschedule(@Param('name') name: string, @Body() body: unknown): Promise<JobDescription> {
+    const options = readScheduleBody(body);
+    return this.steer(name, () => this.runner.reschedule(name, options));
+  }
+
+  @JsonCommand('jobs/:name/retry-failed')
+  retryFailed(@Param('name') name: string, @Body() body: unknown): Promise<JobRunReport> {
+    const options = readRetryFailedBody(body);
+    return this.call(() => this.runner.retryFailed(name, options));
+  }
+
+  /** Runs an operator's command, then answers the job as it now stands, read back from the store. */
+  private steer(name: string, command: () => Promise<unknown>): Promise<JobDescription> {
     return this.call(async () => {
-      await this.runner.resume(name);
+      await command();
       return this.runner.describe(name);
     });
   }
@@ -94,20 +125,4 @@ export class CoordinatedCronAdminController {
       throw error;
     }
   }
-}
-
-function readPauseBody(body: unknown): { reason?: string; until?: string } {
-  // An empty JSON body arrives as {} (or undefined with some parsers); both mean "pause, no reason, no end".
-  if (body === undefined || body === null) return {};
-  if (typeof body !== 'object' || Array.isArray(body)) {
-    throw new BadRequestException('the body must be a JSON object { reason?: string, until?: string }');
-  }
-  const { reason, until, ...rest } = body as Record<string, unknown>;
-  const unknown = Object.keys(rest);
-  if (unknown.length > 0) throw new BadRequestException(`unknown field(s): ${unknown.join(', ')}`);
-  if (reason !== undefined && typeof reason !== 'string') throw new BadRequestException('reason must be a string');
-  if (until !== undefined && (typeof until !== 'string' || until.trim() === '')) {
-    throw new BadRequestException("until must be an ISO date or a duration such as '2h'");
-  }
-  return { reason, until: until === undefined || until === '' ? undefined : until };
 }

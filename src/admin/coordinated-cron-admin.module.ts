@@ -14,7 +14,8 @@ export interface CoordinatedCronAdminOptions {
 }
 
 /**
- * An operator page and JSON API over `CoordinatedCronRunner`: list, describe, trigger, pause, resume. Optional:
+ * An operator page and JSON API over `CoordinatedCronRunner`: list, describe, trigger, pause and resume a job or one
+ * of its tenants, change its schedule or go back to the code's, retry the tenants that failed. Optional:
  * import it next to `CoordinatedCronModule` (which must be global, its default, or visible to this module).
  */
 @Module({})
@@ -58,7 +59,7 @@ function unauthenticatedWarning(path: string): Type {
     onModuleInit() {
       new Logger('CoordinatedCronAdmin').warn(
         `/${path} is mounted without any guard (allowUnauthenticated: true): anyone who reaches this app can ` +
-          'trigger, pause and resume jobs',
+          'trigger, pause, resume and reschedule jobs',
       );
     }
   }
