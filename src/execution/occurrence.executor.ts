@@ -118,8 +118,11 @@ export class OccurrenceExecutor {
       switch (claim.kind) {
         case 'shutting-down':
           return { outcome: 'skipped', skipReason: 'shutting-down' };
-        case 'paused':
         case 'late':
+          // A tick nobody ran: handed to the catch-up, which runs it late if its catch-up window allows.
+          this.outage.missed(job, occurrence);
+          return { outcome: 'skipped', skipReason: 'late' };
+        case 'paused':
         case 'rescheduled':
           return { outcome: 'skipped', skipReason: claim.kind };
         case 'overlap':
@@ -146,7 +149,7 @@ export class OccurrenceExecutor {
     } catch (error) {
       this.telemetry.recordLockError(job.name, 'claim', error);
       scope.storeFailed = true;
-      this.outage.failed(job, occurrence, request.catchup === true);
+      this.outage.failed(job, occurrence);
       const skip = this.lockFailure.onLockError(error, context);
       if (skip) return skip;
       coordinated = false;

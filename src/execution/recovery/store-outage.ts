@@ -20,9 +20,27 @@ export class StoreOutage {
     this.listeners.push(listener);
   }
 
-  /** A claim of `occurrence` met a lock error. Late runs themselves do not open an outage. */
-  failed(job: JobDefinition, occurrence: Date, catchup: boolean): void {
-    if (!catchup && !this.failingSince.has(job.name)) this.failingSince.set(job.name, occurrence);
+  /**
+   * A claim of `occurrence` met a lock error. A late run's claim counts too: its occurrence is tried again after the
+   * outage, while its catch-up window lasts (the plan drops what is older).
+   */
+  failed(job: JobDefinition, occurrence: Date): void {
+    const since = this.failingSince.get(job.name);
+    if (!since || occurrence.getTime() < since.getTime()) this.failingSince.set(job.name, occurrence);
+  }
+
+  /**
+   * A claim of `occurrence` was answered `late`: nobody claimed it, and its window had passed by the store's clock
+   * when the claim got there (the store stalled while it was on its way, or this instance's clock is behind). It is
+   * a missed occurrence like one of an outage, run late as the job's `catchup` says.
+   */
+  missed(job: JobDefinition, occurrence: Date): void {
+    const until = new Date(occurrence.getTime() + 1);
+    const known = this.recovered.get(job.name);
+    this.recovered.set(job.name, {
+      since: known && known.since.getTime() < occurrence.getTime() ? known.since : occurrence,
+      at: known && known.at.getTime() > until.getTime() ? known.at : until,
+    });
   }
 
   /** A claim of `occurrence` was answered. */
