@@ -99,10 +99,10 @@ guard(async () => {
         const report = await runner.trigger(CONTEND_JOB, { occurrence: new Date(String(msg.occurrence)) });
         return { instance: instanceId, outcome: report.outcome, skipReason: report.skipReason, error: report.error };
       },
-      // The statements sent since the last tally, once none has been in flight for a moment.
-      tally: async () => {
+      // The statements sent since the last tally, once none has been sent for `quietMs` (default 20 ms).
+      tally: async (msg) => {
         if (!statements) throw new Error('tally counts the statements of a PostgreSQL instance');
-        await statements.settled();
+        await statements.settled(Number(msg.quietMs ?? 20));
         return { instance: instanceId, ...statements.take(), connections: statements.connections };
       },
       reschedule: async (msg) => {

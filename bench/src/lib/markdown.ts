@@ -248,7 +248,9 @@ function postgresMethods(c: Config): string[] {
       ' before). Counted on the server: `xact_commit + xact_rollback` of the fleet\'s database in `pg_stat_database`, read' +
       " from a connection to another database, so the harness's reads are counted in none of them. A backend reports" +
       ' its counts when it goes idle, at most once a second and otherwise up to 10 s later, so the window opens' +
-      ` ${idle.settleMs / 1000} s after every process is up, lasts ${idle.windowMs / 1000} s, and the counters are read again` +
+      ` ${idle.settleMs / 1000} s after every process is up and every library instance has sent nothing for a second (its boot` +
+      ` reads come after it listens; its pool's statements are also counted at the client from then on, a cross-check),` +
+      ` lasts ${idle.windowMs / 1000} s, and the counters are read again` +
       ` ${idle.flushMs / 1000} s after its end with the fleets still running; the rate is the count over that whole span.` +
       ` Start latency of the baselines, meanwhile: ${idle.instances} more pg-boss processes working a queue scheduled` +
       ` \`* * * * *\` and ${idle.instances} graphile-worker runners with a \`* * * * *\` crontab line, each system in a database of` +
@@ -447,7 +449,8 @@ function postgresDiagnostics(s: Summaries): string[] {
       ` other minutes ${t.outside})`;
     out.push(
       `- PostgreSQL idle: transactions counted over ${fmt(c.library.seconds, 1)} s: library ${c.library.transactions}, pg-boss` +
-        ` ${c.pgboss.transactions}, graphile-worker ${c.graphile.transactions}; ${p.listening} library instances listening; nightly` +
+        ` ${c.pgboss.transactions}, graphile-worker ${c.graphile.transactions}; statements the library instances sent over the same` +
+        ` span, counted at their clients: ${p.libraryStatements}; ${p.listening} library instances listening; nightly` +
         ` schedule \`${p.nightlyCron}\` (UTC). Minute ticks, first start minus the tick, per tick: ${ticks('pg-boss', p.pgbossTicks)};` +
         ` ${ticks('graphile-worker', p.graphileTicks)}. pg-boss finds a scheduled job due with a cron check every 30 s by` +
         ' default (one instance a round), then sends it on through an internal queue polled every 5 s and the job queue' +

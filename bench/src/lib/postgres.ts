@@ -29,6 +29,8 @@ export class StatementCounter {
   inFlight = 0;
   connections = 0;
   byKind: CommandCounts = {};
+  /** When the last statement was sent (performance.now()). */
+  private lastAt = 0;
 
   constructor(pool: Pool) {
     pool.on('connect', (client: PoolClient) => {
@@ -39,6 +41,7 @@ export class StatementCounter {
         const text = typeof first === 'string' ? first : String((first as { text?: unknown } | null)?.text ?? '');
         const kind = statementKind(text);
         this.total++;
+        this.lastAt = performance.now();
         this.byKind[kind] = (this.byKind[kind] ?? 0) + 1;
         const result = original(...args);
         if (result && typeof (result as Promise<unknown>).then === 'function') {
@@ -51,12 +54,9 @@ export class StatementCounter {
     });
   }
 
-  /** Resolves once no statement has been in flight for `quietMs`. */
+  /** Resolves once nothing is in flight and nothing has been sent for `quietMs`. */
   async settled(quietMs = 20): Promise<void> {
-    for (let quietSince = performance.now(); performance.now() - quietSince < quietMs; ) {
-      await new Promise((r) => setTimeout(r, 5));
-      if (this.inFlight > 0) quietSince = performance.now();
-    }
+    while (this.inFlight > 0 || performance.now() - this.lastAt < quietMs) await new Promise((r) => setTimeout(r, 5));
   }
 
   /** What was counted since the last call, and a fresh start. */

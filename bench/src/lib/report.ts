@@ -204,6 +204,7 @@ export function summariseAll(results: Results) {
     pgboss: summarise([f15.idle.pgboss.perSec]),
     graphile: summarise([f15.idle.graphile.perSec]),
     counts: f15.idle,
+    libraryStatements: f15.libraryStatements,
     listening: f15.listening,
     nightlyCron: f15.nightlyCron,
     pgbossTicks: minute(f15.ticks.pgboss),

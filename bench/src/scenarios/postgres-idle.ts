@@ -1,6 +1,6 @@
 import { runMigrations } from 'graphile-worker';
 import PgBoss from 'pg-boss';
-import { Child, stopAll } from '../lib/children';
+import { Child, stopAll, type Message } from '../lib/children';
 import { listeningNames, transactionCounts } from '../lib/postgres';
 import { sleepUntil, wallNow, type StartMessage } from '../lib/tick-window';
 import { childScript, type ScenarioContext } from './context';
@@ -26,6 +26,8 @@ export interface MinuteTicks {
 
 export interface PostgresIdleResult {
   idle: Record<IdleSystem, IdleCount>;
+  /** Statements the library instances sent from the window's settling on to its last read, counted at their clients. */
+  libraryStatements: number;
   /** Library instances holding a connection in LISTEN (schedule signals) while the idle window ran. */
   listening: number;
   ticks: Record<TickSystem, MinuteTicks>;
@@ -134,7 +136,14 @@ export async function run(ctx: ScenarioContext, cfg: IdleConfig): Promise<Postgr
     ctx.log(`  postgres idle: ${all().length} processes ready (${heard} library instances listening); nightly schedule "${cron}" UTC`);
 
     const idleNames = [db.library, db.pgboss, db.graphile];
-    const measureIdle = async (): Promise<Record<IdleSystem, IdleCount>> => {
+    type Tally = { total: number };
+    const tallyLibrary = async (quietMs: number): Promise<number> =>
+      (await Promise.all(fleets.library.map((c) => c.request<Message & Tally>('tally', { quietMs }, 60000)))).reduce((n, t) => n + t.total, 0);
+    const measureIdle = async (): Promise<{ idle: Record<IdleSystem, IdleCount>; libraryStatements: number }> => {
+      // A library instance reads its jobs' schedules and ledgers once it listens: the window waits until every
+      // instance has sent nothing for a second, then `settleMs` more, by which time the server has the counts of those
+      // reads. From here on, the statements the instances send are also counted at their clients.
+      await tallyLibrary(1000);
       await new Promise((r) => setTimeout(r, cfg.settleMs));
       const t0 = performance.now();
       const before = await transactionCounts(pg.admin, idleNames);
@@ -144,11 +153,12 @@ export async function run(ctx: ScenarioContext, cfg: IdleConfig): Promise<Postgr
       await new Promise((r) => setTimeout(r, cfg.flushMs));
       const after = await transactionCounts(pg.admin, idleNames);
       const seconds = (performance.now() - t0) / 1000;
+      const libraryStatements = await tallyLibrary(0);
       const count = (database: string): IdleCount => {
         const transactions = after[database] - before[database];
         return { database, transactions, seconds, perSec: transactions / seconds };
       };
-      return { library: count(db.library), pgboss: count(db.pgboss), graphile: count(db.graphile) };
+      return { idle: { library: count(db.library), pgboss: count(db.pgboss), graphile: count(db.graphile) }, libraryStatements };
     };
 
     const firstTick = Math.ceil((Date.now() + 5000) / MINUTE_MS) * MINUTE_MS;
@@ -186,13 +196,13 @@ export async function run(ctx: ScenarioContext, cfg: IdleConfig): Promise<Postgr
       return { pgboss: outcome(starts.pgboss), graphile: outcome(starts.graphile) };
     };
 
-    const [idle, minuteTicks] = await Promise.all([measureIdle(), watchMinutes()]);
+    const [{ idle, libraryStatements }, minuteTicks] = await Promise.all([measureIdle(), watchMinutes()]);
     ctx.log(
-      `  postgres idle: transactions/s library ${idle.library.perSec.toFixed(2)}, pg-boss ${idle.pgboss.perSec.toFixed(2)}, graphile-worker ${idle.graphile.perSec.toFixed(2)};` +
+      `  postgres idle: transactions/s library ${idle.library.perSec.toFixed(2)} (${libraryStatements} statements sent, counted at the clients), pg-boss ${idle.pgboss.perSec.toFixed(2)}, graphile-worker ${idle.graphile.perSec.toFixed(2)};` +
         ` minute ticks: pg-boss ${minuteTicks.pgboss.delaysMs.map((d) => d.toFixed(0)).join('/')} ms,` +
         ` graphile-worker ${minuteTicks.graphile.delaysMs.map((d) => d.toFixed(0)).join('/')} ms`,
     );
-    return { idle, listening: heard, ticks: minuteTicks, nightlyCron: cron, logLines: all().reduce((n, c) => n + c.stdoutLines, 0) };
+    return { idle, libraryStatements, listening: heard, ticks: minuteTicks, nightlyCron: cron, logLines: all().reduce((n, c) => n + c.stdoutLines, 0) };
   } finally {
     await stopAll(all());
   }
