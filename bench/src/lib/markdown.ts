@@ -256,6 +256,10 @@ function postgresMethods(c: Config): string[] {
       ` reads come after it listens; its pool's statements are also counted at the client from then on, a cross-check),` +
       ` lasts ${idle.windowMs / 1000} s, and the counters are read again` +
       ` ${idle.flushMs / 1000} s after its end with the fleets still running; the rate is the count over that whole span.` +
+      " The server's autovacuum is held off from the settling to that last read (`ALTER SYSTEM SET autovacuum = off`," +
+      ' reset after): once a database has been used, an autovacuum worker visits it every `autovacuum_naptime` (a minute)' +
+      ' whether or not anything changed, and its transactions count in that database; with no client connected at all' +
+      ' this server counted 2 to 4 transactions a minute in each such database.' +
       ` Start latency of the baselines, meanwhile: ${idle.instances} more pg-boss processes working a queue scheduled` +
       ` \`* * * * *\` and ${idle.instances} graphile-worker runners with a \`* * * * *\` crontab line, each system in a database of` +
       ` its own, over the first ${idle.minuteTicks} whole minutes after they are up; the latency of a tick is its first` +

@@ -112,6 +112,16 @@ export class BenchPostgres {
     return this.server.url(name);
   }
 
+  /**
+   * Holds the server's autovacuum off (`false`) or gives it back (`true`). Once a database has been used, an
+   * autovacuum worker visits it every `autovacuum_naptime` (a minute) whether or not anything changed, and its
+   * transactions are counted in that database: the server's own, which an idle count must not charge to a client.
+   */
+  async autovacuum(on: boolean): Promise<void> {
+    await this.admin.query(on ? 'ALTER SYSTEM RESET autovacuum' : 'ALTER SYSTEM SET autovacuum = off');
+    await this.admin.query('SELECT pg_reload_conf()');
+  }
+
   async stop(): Promise<void> {
     await this.admin.end().catch(() => undefined);
     await this.server.stop();

@@ -144,6 +144,7 @@ export async function run(ctx: ScenarioContext, cfg: IdleConfig): Promise<Postgr
       // instance has sent nothing for a second, then `settleMs` more, by which time the server has the counts of those
       // reads. From here on, the statements the instances send are also counted at their clients.
       await tallyLibrary(1000);
+      await pg.autovacuum(false);
       await new Promise((r) => setTimeout(r, cfg.settleMs));
       const t0 = performance.now();
       const before = await transactionCounts(pg.admin, idleNames);
@@ -152,6 +153,7 @@ export async function run(ctx: ScenarioContext, cfg: IdleConfig): Promise<Postgr
       if (stillListening < cfg.instances) throw new Error(`${stillListening} of ${cfg.instances} library instances still listened at the window's end`);
       await new Promise((r) => setTimeout(r, cfg.flushMs));
       const after = await transactionCounts(pg.admin, idleNames);
+      await pg.autovacuum(true);
       const seconds = (performance.now() - t0) / 1000;
       const libraryStatements = await tallyLibrary(0);
       const count = (database: string): IdleCount => {
@@ -204,6 +206,7 @@ export async function run(ctx: ScenarioContext, cfg: IdleConfig): Promise<Postgr
     );
     return { idle, libraryStatements, listening: heard, ticks: minuteTicks, nightlyCron: cron, logLines: all().reduce((n, c) => n + c.stdoutLines, 0) };
   } finally {
+    await pg.autovacuum(true).catch(() => undefined);
     await stopAll(all());
   }
 }
