@@ -145,8 +145,9 @@ export class PostgresServer {
     rmSync(this.dir, { recursive: true, force: true });
   }
 
-  /** Last resort when the bench dies: nothing of it may outlive the run. */
+  /** Last resort when the bench dies: nothing of it may outlive the run, its files neither. */
   private kill(): void {
     if (this.postmaster.exitCode === null && this.postmaster.signalCode === null) this.postmaster.kill('SIGKILL');
+    rmSync(this.dir, { recursive: true, force: true });
   }
 }
