@@ -2,7 +2,8 @@
  * `npm run bench`: every figure, each beside its baseline, in one run on the built library.
  *   --json         also print the medians as one JSON object, the last line on stdout
  *   --update       rewrite BENCHMARKS.md (tracked) instead of bench/results/latest.md and latest.json (not tracked)
- *   --only=1,4,7   run some figures (development); nothing is written then
+ *   --only=1,4,7   run some figures (development); nothing is written then. Figures 12 to 16 and 18 start a
+ *                  PostgreSQL of the bench's own (Debian's binaries), stopped and removed at the end.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,6 +14,7 @@ import { BENCH_ROOT, REPO_ROOT, snapshotLibrary, sourceNewerThan, useLibraryHome
 import { machineFacts } from './lib/machine';
 import { render } from './lib/markdown';
 import { Monitor } from './lib/monitor';
+import { BenchPostgres } from './lib/postgres';
 import { backgroundRate, deleteByPrefix, openClient, otherClients, redisUrl } from './lib/redis';
 import { buildRows, jsonSummary, summariseAll, textTable } from './lib/report';
 import { type Errors, type FigureKey, type Results } from './lib/results';
@@ -21,9 +23,16 @@ import * as bullmq from './scenarios/bullmq';
 import { type ScenarioContext } from './scenarios/context';
 import * as fanout from './scenarios/fanout';
 import * as latency from './scenarios/latency';
+import * as localTime from './scenarios/local-time';
 import * as lockCost from './scenarios/lock-cost';
 import * as overhead from './scenarios/overhead';
+import * as postgresClaim from './scenarios/postgres-claim';
+import * as postgresIdle from './scenarios/postgres-idle';
+import * as postgresLatency from './scenarios/postgres-latency';
+import * as postgresScale from './scenarios/postgres-scale';
+import * as postgresTraffic from './scenarios/postgres-traffic';
 import * as progress from './scenarios/progress';
+import * as reschedule from './scenarios/reschedule';
 import * as resume from './scenarios/resume';
 import * as scale from './scenarios/scale';
 import * as telemetry from './scenarios/telemetry';
@@ -50,6 +59,18 @@ const FIGURES: Figure[] = [
   { fig: 9, key: 'telemetry', title: 'telemetry overhead', run: (ctx) => telemetry.run(ctx, CONFIG.telemetry) },
   { fig: 10, key: 'resume', title: 'resume delay after SIGKILL', run: (ctx) => resume.run(ctx, CONFIG.resume) },
   { fig: 11, key: 'progress', title: 'progress-recording overhead', run: (ctx) => progress.run(ctx, CONFIG.progress) },
+  { fig: 12, key: 'postgresClaim', title: 'PostgreSQL claim cost', run: (ctx) => postgresClaim.run(ctx, CONFIG.postgresClaim) },
+  { fig: 13, key: 'postgresTraffic', title: 'PostgreSQL round trips', run: (ctx) => postgresTraffic.run(ctx, CONFIG.traffic) },
+  { fig: 14, key: 'postgresLatency', title: 'PostgreSQL start latency', run: (ctx) => postgresLatency.run(ctx, CONFIG.latency) },
+  {
+    fig: 15,
+    key: 'postgresIdle',
+    title: 'PostgreSQL idle cost, beside pg-boss and graphile-worker (and their minute ticks)',
+    run: (ctx) => postgresIdle.run(ctx, CONFIG.postgresIdle),
+  },
+  { fig: 16, key: 'postgresScale', title: 'a million tenants in one run, on PostgreSQL', run: (ctx) => postgresScale.run(ctx, CONFIG.postgresScale) },
+  { fig: 17, key: 'localTime', title: "each tenant's local time", run: (ctx) => localTime.run(ctx, CONFIG.localTime) },
+  { fig: 18, key: 'reschedule', title: 'schedules changed at runtime', run: (ctx) => reschedule.run(ctx, CONFIG.reschedule) },
 ];
 
 const USAGE = 'usage: npm run bench [-- --json] [-- --update] [-- --only=1,2,...]';
@@ -105,12 +126,28 @@ async function main(): Promise<void> {
   const prefix = `ccbench-${Date.now().toString(36)}-${process.pid}`;
   const client = await openClient(url, `${prefix}-harness`);
   const libraryHome = join(BENCH_ROOT, '.lib', prefix);
+  let pg: Promise<BenchPostgres> | undefined;
+  const postgres = (): Promise<BenchPostgres> => {
+    if (!pg) {
+      log('  starting the bench\'s own PostgreSQL');
+      pg = BenchPostgres.start();
+    }
+    return pg;
+  };
   let cleaned = false;
   const cleanup = async (): Promise<void> => {
     if (cleaned) return;
     cleaned = true;
     rmSync(libraryHome, { recursive: true, force: true });
     removeIfEmpty(join(BENCH_ROOT, '.lib'));
+    if (pg) {
+      try {
+        await (await pg).stop();
+        log('cleanup: stopped the bench\'s PostgreSQL and removed its files');
+      } catch (err) {
+        log(`cleanup of PostgreSQL failed: ${message(err)}`);
+      }
+    }
     try {
       log(`cleanup: deleted ${await deleteByPrefix(client, prefix)} keys under ${prefix}*`);
     } catch (err) {
@@ -154,7 +191,7 @@ async function main(): Promise<void> {
         monitor = new Monitor(url, prefix);
         await monitor.start();
       }
-      (results as Record<FigureKey, unknown>)[f.key] = await f.run({ url, prefix, client, log, monitor });
+      (results as Record<FigureKey, unknown>)[f.key] = await f.run({ url, prefix, client, log, monitor, postgres });
     } catch (err) {
       errors[f.key] = message(err);
       log(`figure ${f.fig} failed: ${errors[f.key]}`);

@@ -3,6 +3,7 @@
 import { fixedBatches, minimalPool } from '../lib/baselines';
 import { guard, send, serve } from '../lib/child-io';
 import { perTenantJobApp, succeededCount } from '../lib/nest-app';
+import { pastOccurrence } from '../lib/occurrences';
 import { lognormalDurations } from '../lib/rng';
 
 export type FanOutSide = 'library' | 'batches' | 'pool';
@@ -56,7 +57,7 @@ guard(async () => {
     listed,
   });
   let serial = 0;
-  const occurrence = (): Date => new Date(Date.UTC(2031, 0, 1) + serial++ * 60000);
+  const occurrence = (): Date => pastOccurrence(serial++);
 
   // Warm-up: JIT and connections, on a short list.
   listed.ids = ids.slice(0, 200);

@@ -2,6 +2,7 @@
 import { minimalPool } from '../lib/baselines';
 import { finish, guard } from '../lib/child-io';
 import { perTenantJobApp, succeededCount } from '../lib/nest-app';
+import { pastOccurrence } from '../lib/occurrences';
 import { withPeakRss } from '../lib/peak-rss';
 
 export interface OverheadResult {
@@ -42,10 +43,10 @@ guard(async () => {
       listed,
     });
     listed.ids = ids.slice(0, 1000);
-    await runner.trigger(JOB, { occurrence: new Date(Date.UTC(2031, 0, 1)) });
+    await runner.trigger(JOB, { occurrence: pastOccurrence(0) });
     listed.ids = ids;
     calls = 0;
-    measured = await withPeakRss(() => runner.trigger(JOB, { occurrence: new Date(Date.UTC(2031, 0, 1, 0, 1)) }));
+    measured = await withPeakRss(() => runner.trigger(JOB, { occurrence: pastOccurrence(1) }));
     const report = measured.value as Awaited<ReturnType<typeof runner.trigger>>;
     const succeeded = succeededCount(report);
     if (report.outcome !== 'completed' || succeeded !== TENANTS) {

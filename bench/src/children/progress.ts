@@ -4,9 +4,11 @@ import { Injectable } from '@nestjs/common';
 import type { TenantSettingsProvider } from 'nestjs-coordinated-cron';
 import { guard, send, serve } from '../lib/child-io';
 import { loadLibrary } from '../lib/library';
-import { createApp, NEVER, succeededCount } from '../lib/nest-app';
+import { createApp, succeededCount, TRIGGERED } from '../lib/nest-app';
+import { pastOccurrence } from '../lib/occurrences';
 import { commandStats, diffStats, openClient } from '../lib/redis';
 import { lognormalDurations } from '../lib/rng';
+import { TimerWork } from '../lib/timer-work';
 
 export type ProgressSide = 'on' | 'off';
 
@@ -32,18 +34,7 @@ const total = durations.reduce((a, b) => a + b, 0);
 const lowerBound = Math.max(total / CONCURRENCY, Math.max(...durations));
 const listed: { ids: readonly string[] } = { ids };
 
-const probe = { sum: 0, longest: 0 };
-function work(id: string): Promise<void> {
-  const start = performance.now();
-  return new Promise((resolve) =>
-    setTimeout(() => {
-      const took = performance.now() - start;
-      probe.sum += took;
-      probe.longest = Math.max(probe.longest, took);
-      resolve();
-    }, durationOf.get(id)),
-  );
-}
+const timers = new TimerWork(durationOf);
 
 guard(async () => {
   const { CoordinatedCronModule, CoordinatedCron, PerTenant, CoordinatedCronRunner } = loadLibrary();
@@ -64,17 +55,17 @@ guard(async () => {
   @Injectable()
   class ProgressJobs {
     // The library's default for a @PerTenant() job on Redis: finished tenants are recorded in batches.
-    @CoordinatedCron(JOB.on, { cron: NEVER, lockTtl: '10m' })
+    @CoordinatedCron(JOB.on, TRIGGERED)
     @PerTenant({ concurrency: CONCURRENCY })
     recorded(tenantId: string): Promise<void> {
-      return work(tenantId);
+      return timers.run(tenantId);
     }
 
     // The documented way to turn recording off: no crash resume, so nothing to resume from.
-    @CoordinatedCron(JOB.off, { cron: NEVER, lockTtl: '10m', crashRecovery: 'none' })
+    @CoordinatedCron(JOB.off, { ...TRIGGERED, crashRecovery: 'none' })
     @PerTenant({ concurrency: CONCURRENCY })
     unrecorded(tenantId: string): Promise<void> {
-      return work(tenantId);
+      return timers.run(tenantId);
     }
   }
 
@@ -87,14 +78,14 @@ guard(async () => {
   // Reads INFO between runs only, never during one.
   const stats = await openClient(url, `${keyPrefix}-stats`);
   let serial = 0;
-  const occurrence = (): Date => new Date(Date.UTC(2031, 0, 1) + serial++ * 60000);
+  const occurrence = (): Date => pastOccurrence(serial++);
 
   listed.ids = ids.slice(0, 200);
   for (const side of ['on', 'off'] as const) await runner.trigger(JOB[side], { occurrence: occurrence() });
   listed.ids = ids;
 
   const measure = async (side: ProgressSide): Promise<ProgressMeasure> => {
-    Object.assign(probe, { sum: 0, longest: 0 });
+    timers.reset();
     const before = await commandStats(stats);
     const t0 = performance.now();
     const report = await runner.trigger(JOB[side], { occurrence: occurrence() });
@@ -105,7 +96,7 @@ guard(async () => {
       throw new Error(`${JOB[side]} ended ${report.outcome} with ${ok}/${TENANTS} tenants: ${report.error ?? ''}`);
     }
     const { total: commands, byCommand } = diffStats(before, after);
-    return { side, makespanMs, actualLowerBoundMs: Math.max(probe.sum / CONCURRENCY, probe.longest), commands, byCommand };
+    return { side, makespanMs, actualLowerBoundMs: timers.lowerBoundMs(CONCURRENCY), commands, byCommand };
   };
 
   serve(

@@ -5,7 +5,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { CronContext as CronContextType, TenantSettingsProvider } from 'nestjs-coordinated-cron';
 import { guard, send, serve } from '../lib/child-io';
 import { loadLibrary } from '../lib/library';
-import { createApp, NEVER } from '../lib/nest-app';
+import { createApp, TRIGGERED } from '../lib/nest-app';
 import { wallNow } from '../lib/tick-window';
 
 export const RESUME_JOB = 'bench-resume';
@@ -36,7 +36,7 @@ guard(async () => {
     constructor(@Inject(CronContext) private readonly cron: CronContextType) {}
 
     // crashRecovery is spelled out although 'resume' is the default for @PerTenant() jobs: the figure measures it.
-    @CoordinatedCron(RESUME_JOB, { cron: NEVER, lockTtl: '10m', crashRecovery: 'resume' })
+    @CoordinatedCron(RESUME_JOB, { ...TRIGGERED, crashRecovery: 'resume' })
     @PerTenant({ concurrency: Number(concurrencyArg) })
     async tenant(tenantId: string): Promise<void> {
       const at = wallNow();

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import { join } from 'node:path';
 import { BENCH_ROOT } from './library';
+import { postgresVersion } from './postgres-server';
 import { serverInfo, type RedisClient } from './redis';
 
 export interface MachineFacts {
@@ -12,6 +13,8 @@ export interface MachineFacts {
   node: string;
   redis: string;
   redisHz: string;
+  /** The server binaries the bench starts its own PostgreSQL from. */
+  postgres: string;
   loadAverageAtStart: number[];
   packages: Record<string, string>;
 }
@@ -47,9 +50,10 @@ export async function machineFacts(client: RedisClient): Promise<MachineFacts> {
     node: process.version,
     redis: redis.version ?? 'unknown',
     redisHz: redis.hz,
+    postgres: postgresVersion(),
     loadAverageAtStart: os.loadavg(),
     packages: Object.fromEntries(
-      ['@nestjs/core', '@nestjs/schedule', 'nestjs-cls', '@keyv/redis', 'bullmq', 'ioredis'].map((name) => [name, packageVersion(name)]),
+      ['@nestjs/core', '@nestjs/schedule', 'nestjs-cls', '@keyv/redis', 'bullmq', 'ioredis', 'pg', 'pg-boss', 'graphile-worker'].map((name) => [name, packageVersion(name)]),
     ),
   };
 }

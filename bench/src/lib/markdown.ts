@@ -38,7 +38,11 @@ function missExplanations(s: Summaries, rows: readonly Row[], config: Config, ma
     } else if (r.fig === 2 && s.overhead) {
       why = ` The library spends ${fmt(s.overhead.libraryUsPerTenant.median, 2)} us per no-op tenant on this machine.`;
     } else if (r.fig === 3 && s.lock) {
-      why = ` RedisLockStore.acquire costs ${fmt((s.lock.libP50.median ?? NaN) - (s.lock.rawP50.median ?? NaN), 1)} us more than the raw command at p50.`;
+      why =
+        ` RedisLockStore.claim costs ${fmt((s.lock.libP50.median ?? NaN) - (s.lock.rawP50.median ?? NaN), 1)} us more than the raw` +
+        ` command at p50: it is one EVALSHA (six keys, thirteen arguments) whose script reads the schedule's version, the` +
+        ' pause, the ledger, the claim and the lease, and writes the claim, the lease, the fencing counter and the ledger,' +
+        ' where the raw side runs one SET.';
     } else if (r.fig === 4 && s.traffic && r.metric.includes('winning')) {
       why = ` The winning instance sent, per occurrence: ${list(perOccurrence(s.traffic.byCommandWinner, s.traffic.outcomes.completed || 1))}.`;
     } else if (r.fig === 4 && s.traffic) {
@@ -66,6 +70,36 @@ function missExplanations(s: Summaries, rows: readonly Row[], config: Config, ma
         ` Against the work the timers actually did, the recorded run's makespan is ${fmtSummary(p.onVsWork, 3)}x its lower` +
         ` bound and the unrecorded run's ${fmtSummary(p.offVsWork, 3)}x. Commands per run: recorded ${fmtSummary(p.onCommands, 0)},` +
         ` not recorded ${fmtSummary(p.offCommands, 0)}.`;
+    } else if (r.fig === 12 && s.postgresClaim) {
+      why =
+        ` PostgresLockStore.claim costs ${fmt((s.postgresClaim.libP50.median ?? NaN) - (s.postgresClaim.rawP50.median ?? NaN), 1)} us more` +
+        " than the bare insert at p50: it is one call of the schema's `claim` function with fifteen parameters, which takes" +
+        " its decisions in seven statements under the job row's lock (upsert and lock of the job's row, the claim's check," +
+        ' the removal of expired claims, the insert, the removal of earlier progress, the update of lease, fence and ledger),' +
+        ' where the bare insert is one statement.';
+    } else if (r.fig === 13 && s.postgresTraffic) {
+      const t = s.postgresTraffic;
+      why = r.metric.includes('winning')
+        ? ` The winning instance sent, per occurrence: ${list(perOccurrence(t.byKindWinner, t.outcomes.completed || 1))}.`
+        : ` Losing instances sent, in all: ${list(t.byKindLoser)}.`;
+    } else if (r.fig === 14 && s.postgresLatency) {
+      why =
+        ` Five processes wake on the same tick on ${machine.cores} cores and each sends its claim to the same server; pooled over` +
+        ` ${s.postgresLatency.pooled.ticks} ticks the worst start came ${fmt(s.postgresLatency.pooled.maxMs, 2)} ms after its tick.`;
+    } else if (r.fig === 15 && s.postgresIdle) {
+      why = ` The library's database counted ${s.postgresIdle.counts.library.transactions} transactions in ${fmt(s.postgresIdle.counts.library.seconds, 1)} s.`;
+    } else if (r.fig === 16 && s.postgresScale) {
+      const f = s.postgresScale;
+      why =
+        ` The call took ${fmtSummary(f.elapsedMs, 0)} ms from an RSS of ${fmtSummary(f.rssBeforeMB, 1)} MB; event-loop delay p99` +
+        ` ${fmtSummary(f.loopP99, 1)} ms, max ${fmtSummary(f.loopMax, 1)} ms; lease reads: ${f.leases.map((l) => `${l.reads} during the run, ${l.gaps} without it`).join('; ')}.`;
+    } else if (r.fig === 17 && s.localTime) {
+      why =
+        ` Against the work the timers actually did, the local-time run's makespan is ${fmtSummary(s.localTime.localVsWork, 3)}x its` +
+        ` lower bound and the plain run's ${fmtSummary(s.localTime.plainVsWork, 3)}x.`;
+    } else if (r.fig === 18 && s.reschedule) {
+      const run = r.metric.includes('PostgreSQL') ? s.reschedule.postgres : s.reschedule.redis;
+      why = run ? ` The changes took ${fmtSummary(run.all, 1)} ms to reach every instance after the call returned.` : '';
     } else if (r.fig === 9 && s.telemetry) {
       why = ` The SDK adds ${fmt(s.telemetry.sdkUsPerTenant.median, 2)} us per no-op tenant on this machine.`;
     }
@@ -93,12 +127,13 @@ function methods(c: Config, s: Summaries): string[] {
       ` against the minimal pool calling the same handler. One fresh process per repetition and side (started with` +
       ` \`--expose-gc\`, collected before the run, one 1,000-tenant warm-up first). RSS growth is the peak (kernel` +
       ` high-water mark \`maxRSS\`, and 5 ms samples) minus the RSS just before the run, so it is an upper bound.`,
-    `3. **Lock cost.** ${count(c.lock.claims)} sequential claims of fresh keys per repetition through the library's public` +
-      ` \`RedisLockStore.acquire(key, token, ttlMs)\`, the store built as \`new RedisLockStore(() => client)\` around the` +
+    `3. **Lock cost.** ${count(c.lock.claims)} sequential claims per repetition through the library's public` +
+      ` \`RedisLockStore.claim()\`, the store built as \`new RedisLockStore(() => client)\` around the` +
       ` node-redis client of a \`@keyv/redis\` store (the client the library uses when that store is the app's cache),` +
-      ` interleaved one for one (alternating which goes first) with \`client.set(key, token, { NX: true, PX })\` on that same` +
-      ` client. Both sides use keys of the same length. 500 warm-up pairs first. This is the store's claim alone: building` +
-      ` the occurrence key and bounding the call by \`lockTimeout\` happen inside the module and are not in this figure.`,
+      ` interleaved one for one (alternating which goes first) with \`client.set(key, token, { NX: true, PX })\` of a fresh` +
+      ` key on that same client. ${CLAIMS_TIMED} The raw keys are as long as the store's occurrence keys. 500 warm-up pairs` +
+      ` first. This is the store's claim alone: bounding the call by \`lockTimeout\` happens inside the module and is not in` +
+      ` this figure.`,
     `4. **Redis traffic.** ${c.traffic.instances} processes, each a Nest app with the library and its own \`@keyv/redis\`` +
       ` connection, trigger the same occurrence at the same moment; ${c.traffic.occurrences} occurrences per repetition,` +
       ` ${c.traffic.reps} repetitions, 3 warm-up occurrences. Each instance's report says whether it won. The targets` +
@@ -115,7 +150,10 @@ function methods(c: Config, s: Summaries): string[] {
       ` the monitored window, with MONITOR detached: while it is attached Redis formats every command it runs (a script's` +
       ` body and each command inside it) for the harness, which parses it, at the very moment the instances claim; that` +
       ` window's p50 is kept as a diagnostic row. Traffic between 300 ms after a tick and 100 ms before the next is idle` +
-      ` traffic.`,
+      ` traffic. Every instance holds a second connection subscribed to the store's channel for schedule signals` +
+      ` (\`runner.reschedule()\`): the window opens only once \`CLIENT LIST\` shows all ${c.latency.instances} subscribed, and the figure fails` +
+      ` unless all still are at its end, so the idle figure is taken with the subscribers connected (their connections` +
+      ` carry the instance's name, so anything they sent would be counted).`,
     `7. **BullMQ.** \`Queue.upsertJobScheduler(id, { pattern: '*/2 * * * * *' })\` once, then ${c.bullmq.instances} worker` +
       ` processes with default options (only \`connection\` and a run-scoped \`prefix\` set; client: ioredis, BullMQ's` +
       ` default), the same Redis and the same ${(c.bullmq.ticks * c.bullmq.periodMs) / 1000} s window mechanics as figure 6 (latency too` +
@@ -167,6 +205,103 @@ function methods(c: Config, s: Summaries): string[] {
       ` repetitions in ABBA order after a 200-tenant warm-up of each; the ratio is recorded over not recorded within a` +
       ` repetition, then the median. \`INFO commandstats\` is read between runs (never during one) to show the commands` +
       ` each run sent.`,
+    ...postgresMethods(c),
+    ...scheduleMethods(c),
+  ];
+}
+
+/** How the claims of figures 3 and 12 are made, alike on both stores. */
+const CLAIMS_TIMED =
+  'Each library claim is of one job and a fresh occurrence, and is won: the run it starts is finished (untimed) before' +
+  ' the next claim, so every claim finds the lease free, as a job does from one tick to the next, and each claim lives a' +
+  " millisecond, so the next one finds it expired, as a claim is once the job's next window has opened.";
+
+const PG_SERVER =
+  "PostgreSQL is the bench's own server: Debian's binaries (`/usr/lib/postgresql/<major>/bin`), `initdb` into a" +
+  ' temporary directory and `postgres` on a free loopback port (as the `postgres` system user when the bench runs as' +
+  ' root), with `fsync` off (the figures measure statements, not this machine\'s disk) and `synchronous_commit` on; a' +
+  ' database of its own for each figure, dropped with the server at the end of the run.';
+
+function postgresMethods(c: Config): string[] {
+  const idle = c.postgresIdle;
+  return [
+    `12. **PostgreSQL claim cost.** ${PG_SERVER} ${count(c.postgresClaim.claims)} sequential claims per repetition through the` +
+      ' public `PostgresLockStore.claim()` (the store built as `new PostgresLockStore(pool, { keyPrefix })` on a node-postgres' +
+      ' `Pool` with default options; `prepare()` creates the schema before anything is timed), interleaved one for one' +
+      ' (alternating which goes first) with a bare `INSERT ... ON CONFLICT DO NOTHING` of a fresh row into a table with the' +
+      " columns and primary key of the store's table of claims, through `pool.query` on the same pool." +
+      ` ${CLAIMS_TIMED} 500 warm-up pairs first, ${c.postgresClaim.reps} repetitions.`,
+    `13. **PostgreSQL round trips.** Figure 4 with the lock on PostgreSQL: ${c.traffic.instances} processes, each a Nest app` +
+      ' with the module option `postgres: pool` (no Redis, no cache module) and a node-postgres pool of its own, trigger' +
+      ` the same occurrence at the same moment; ${c.traffic.occurrences} occurrences per repetition, ${c.traffic.reps} repetitions,` +
+      ' 3 warm-up occurrences (which also carry the boot\'s schema check out of the count). Counted at the client: every' +
+      " connection the pool opens has its `query` wrapped before the pool hands it out, and one call is one round trip" +
+      ' (an unnamed statement\'s parse, bind and execute go in one write and wait for one answer). After each occurrence,' +
+      ' once no statement has been in flight for 20 ms, each instance reports what it sent, charged to the winner or the' +
+      ' losers by its own report.',
+    `14. **PostgreSQL start latency.** Figure 6's measure with the lock on PostgreSQL: ${c.latency.instances} processes (as in` +
+      ` figure 13) serve one job on \`*/2 * * * * *\` with jitter off; after two ticks of warm-up, ${c.latency.ticks} ticks in` +
+      ` ${c.latency.slices} repetitions. Nothing watches the server. The baselines are the minute ticks of figure 15.`,
+    `15. **PostgreSQL idle cost, beside pg-boss and graphile-worker.** Five fleets of ${idle.instances} processes run at once on` +
+      ' the server, each in a database of its own. Idle: the library (module option `postgres: pool`) with' +
+      ` ${idle.jobs} jobs on a nightly schedule (a daily time twelve hours away, UTC) per instance, each instance also` +
+      " holding a connection in `LISTEN` for schedule signals (checked in `pg_stat_activity` before and after the window);" +
+      ` pg-boss \`schedule()\` of ${idle.jobs} queues with that cron, set up once (\`createQueue\`, \`schedule\`), and per process one` +
+      ' `PgBoss` with default options (only the connection string and an application name) and a `work()` on each queue;' +
+      ` graphile-worker \`run()\` with default options and a crontab of ${idle.jobs} lines with that cron (migrations run once` +
+      ' before). Counted on the server: `xact_commit + xact_rollback` of the fleet\'s database in `pg_stat_database`, read' +
+      " from a connection to another database, so the harness's reads are counted in none of them. A backend reports" +
+      ' its counts when it goes idle, at most once a second and otherwise up to 10 s later, so the window opens' +
+      ` ${idle.settleMs / 1000} s after every process is up and every library instance has sent nothing for a second (its boot` +
+      ` reads come after it listens; its pool's statements are also counted at the client from then on, a cross-check),` +
+      ` lasts ${idle.windowMs / 1000} s, and the counters are read again` +
+      ` ${idle.flushMs / 1000} s after its end with the fleets still running; the rate is the count over that whole span.` +
+      " The server's autovacuum is held off from the settling to that last read (`ALTER SYSTEM SET autovacuum = off`," +
+      ' reset after): once a database has been used, an autovacuum worker visits it every `autovacuum_naptime` (a minute)' +
+      ' whether or not anything changed, and its transactions count in that database; with no client connected at all' +
+      ' this server counted 2 to 4 transactions a minute in each such database.' +
+      ` Start latency of the baselines, meanwhile: ${idle.instances} more pg-boss processes working a queue scheduled` +
+      ` \`* * * * *\` and ${idle.instances} graphile-worker runners with a \`* * * * *\` crontab line, each system in a database of` +
+      ` its own, over the first ${idle.minuteTicks} whole minutes after they are up; the latency of a tick is its first` +
+      ' body start minus the tick (graphile-worker passes the tick as `_cron.ts`; pg-boss creates the job in the minute' +
+      ' its cron check finds due, so the job\'s `createdOn` floored to the minute names it). Both fire at minute resolution,' +
+      ' so they are watched in the same stretch of time as the idle fleets rather than one after the other; the other' +
+      ' fleets are idle then (pg-boss\'s poll every 2 s each).',
+    `16. **A million tenants on PostgreSQL.** Figure 8's run (${count(c.postgresScale.tenants)} no-op tenants, concurrency` +
+      ` ${c.postgresScale.concurrency}, a fresh process started with \`--expose-gc\`, a 1,000-tenant warm-up) with the module option` +
+      ` \`postgres: pool\` and \`leaseTtl: ${c.postgresScale.leaseTtlMs}\`, so that the run must renew its lease every` +
+      ` ${c.postgresScale.leaseTtlMs / 3000} s; crash recovery records every finished tenant in batches, as by default. Another` +
+      " process reads the job's lease through `PostgresLockStore.readLease()` on a pool of its own, one read after another" +
+      ` with 20 ms between them, over ${c.postgresScale.idleMs / 1000} s before the run (the baseline of its read time) and` +
+      ' then all along the run: the lease counts as held throughout when every read between the run\'s start and end' +
+      ' (50 ms off each edge for the claim and the finish) found it, all with one token, and no tenant found its' +
+      ' signal aborted. RSS and event-loop delay as in figure 8.',
+  ];
+}
+
+function scheduleMethods(c: Config): string[] {
+  const lt = c.localTime;
+  return [
+    `17. **Each tenant's local time.** One process, lock on Redis. A \`@PerTenant({ localTime: true, concurrency:` +
+      ` ${lt.concurrency} })\` job on \`${lt.cron}\` whose settings provider lists ${count(lt.tenants)} tenants as` +
+      ` \`{ id, timeZone }\`, spread evenly over ${lt.zones.length} zones (${lt.zones.join(', ')}), against a plain` +
+      ` \`@PerTenant({ concurrency: ${lt.concurrency} })\` job whose provider lists exactly the tenants the local-time job ran at` +
+      ` that instant (taken from its warm-up report). Every tenant does figure 1's work (a lognormal timer, median 4 ms,` +
+      ` sigma 1, seed ${lt.seed}, by tenant). The instant is ${lt.instantZone}'s local time, a whole number of days ago (a` +
+      ' new day for each run, so each is a fresh occurrence); makespan is the `trigger()` call. A third side, the' +
+      ' local-time job when the provider filters its list by the zones `listTenants` is told (what an app\'s query would' +
+      ` do), is a diagnostic. The three run in one process in rotating order, ${lt.reps} repetitions; the ratio is within a` +
+      ' repetition, then the median. Timer instants per day: the distinct next local run, as `runner.nextRuns(job, {' +
+      ' timeZone, count: 1 })` gives it, over every zone the platform knows, and over the tenants\' zones.',
+    `18. **Schedules changed at runtime.** ${c.reschedule.instances} instance processes serve one job, never due, and a sixth` +
+      ` process (module option \`scheduling: false\`) calls \`runner.reschedule(job, { cron })\` ${c.reschedule.changes} times, each to a` +
+      ' new cron, waiting for every instance between changes. Each instance\'s Nest logger notes the wall-clock moment it' +
+      ' logs "schedule overridden" with the new cron, which the library logs in the same turn of the event loop in which it' +
+      ' re-aims the job\'s timer; the harness then checks that `runner.jobs()` of each instance shows the new cron. The' +
+      ' figure runs from `reschedule()` returning (it writes the override, then answers with a `describe()`) until every' +
+      ' instance has re-armed: 0 when all had re-armed before the call returned (the diagnostics also give the time from' +
+      ' the call). First on Redis (pub/sub),' +
+      ' then on PostgreSQL (LISTEN/NOTIFY), each fleet only once every instance listens.',
   ];
 }
 
@@ -281,6 +416,7 @@ function diagnostics(s: Summaries, machine: MachineFacts, c: Config): string[] {
         ` to the resumed run ${r.resumedTenants.join(', ')}.`,
     );
   }
+  out.push(...postgresDiagnostics(s), ...scheduleDiagnostics(s));
   if (s.progress) {
     const p = s.progress;
     out.push(
@@ -289,6 +425,88 @@ function diagnostics(s: Summaries, machine: MachineFacts, c: Config): string[] {
         ` commandstats delta): recorded ${fmtSummary(p.onCommands, 0)} (first repetition: ${list(p.onByCommand)}), not recorded` +
         ` ${fmtSummary(p.offCommands, 0)} (${list(p.offByCommand)}).`,
     );
+  }
+  return out;
+}
+
+function postgresDiagnostics(s: Summaries): string[] {
+  const out: string[] = [];
+  if (s.postgresTraffic) {
+    const t = s.postgresTraffic;
+    const winners = t.outcomes.completed || 1;
+    const losers = Object.entries(t.outcomes).reduce((n, [k, v]) => (k === 'completed' ? n : n + v), 0) || 1;
+    out.push(
+      `- PostgreSQL round trips: outcomes ${list(t.outcomes)}; occurrences without exactly one winner: ${t.badOccurrences}.` +
+        ` Per winning occurrence: ${list(perOccurrence(t.byKindWinner, winners))}. Per losing instance and occurrence:` +
+        ` ${list(perOccurrence(t.byKindLoser, losers))}; the worst single loser sent ${t.loserMax}. Connections the pools` +
+        ` opened while measured: ${t.connectionsOpened}.`,
+    );
+  }
+  if (s.postgresLatency) {
+    const l = s.postgresLatency;
+    out.push(
+      `- PostgreSQL start latency: pooled over ${l.pooled.ticks} ticks p50 ${fmt(l.pooled.p50Ms, 2)} ms, p99 ${fmt(l.pooled.p99Ms, 2)} ms,` +
+        ` worst ${fmt(l.pooled.maxMs, 2)} ms; duplicates ${l.duplicates}, misses ${l.misses}.`,
+    );
+  }
+  if (s.postgresIdle) {
+    const p = s.postgresIdle;
+    const c = p.counts;
+    const ticks = (label: string, t: typeof p.pgbossTicks): string =>
+      `${label} ${t.delays.values.map((v) => fmt(v, 0)).join(', ')} ms (duplicates ${t.duplicates}, misses ${t.misses}, starts for` +
+      ` other minutes ${t.outside})`;
+    out.push(
+      `- PostgreSQL idle: transactions counted over ${fmt(c.library.seconds, 1)} s: library ${c.library.transactions}, pg-boss` +
+        ` ${c.pgboss.transactions}, graphile-worker ${c.graphile.transactions}; statements the library instances sent over the same` +
+        ` span, counted at their clients: ${p.libraryStatements}; ${p.listening} library instances listening; nightly` +
+        ` schedule \`${p.nightlyCron}\` (UTC). Minute ticks, first start minus the tick, per tick: ${ticks('pg-boss', p.pgbossTicks)};` +
+        ` ${ticks('graphile-worker', p.graphileTicks)}. pg-boss finds a scheduled job due with a cron check every 30 s by` +
+        ' default (one instance a round), then sends it on through an internal queue polled every 5 s and the job queue' +
+        ' polled every 2 s, which is where its latency comes from.',
+    );
+  }
+  if (s.postgresScale) {
+    const f = s.postgresScale;
+    const l = f.leases[0];
+    out.push(
+      `- PostgreSQL scale: the \`trigger()\` call took ${fmtSummary(f.elapsedMs, 0)} ms for ${count(f.tenants)} tenants, from an RSS` +
+        ` of ${fmtSummary(f.rssBeforeMB, 1)} MB. Event-loop delay p99 ${fmtSummary(f.loopP99, 1)} ms, max ${fmtSummary(f.loopMax, 1)} ms.` +
+        (l
+          ? ` Lease (leaseTtl ${fmt(f.leaseTtlMs, 0)} ms): ${l.reads} reads during the run, ${l.gaps} without it, ${l.tokens} holder(s),` +
+            ` ${l.renewals} renewals seen, least time left ${fmt(l.leastLeftMs, 0)} ms; reads waited p99 ${fmt(l.p99WaitMs, 2)} ms, longest` +
+            ` ${fmt(l.maxWaitMs, 2)} ms (idle: ${fmt(l.idleMaxWaitMs, 2)} ms).`
+          : '') +
+        ` Tenants that found their signal aborted: ${f.abortedTenants.join(', ')}. The run's process wrote ${f.logLines.join(', ')} stdout lines.`,
+    );
+  }
+  return out;
+}
+
+function scheduleDiagnostics(s: Summaries): string[] {
+  const out: string[] = [];
+  if (s.localTime) {
+    const t = s.localTime;
+    out.push(
+      `- Local time: \`${t.cron}\` is due at ${fmt(t.instantsPerDay.median, 0)} instants a day over every zone; the tenants'` +
+        ` ${t.zones} zones at ${fmt(t.tenantInstantsPerDay.median, 0)}: ${t.tenantInstants.map((x) => x.slice(11, 16)).join(' ')} UTC. At` +
+        ` ${t.instant.slice(11, 16)} UTC ${count(t.dueTenants)} of ${count(t.tenants)} tenants are due (${t.dueZones.join(', ')}).` +
+        ` Makespans: local-time ${fmtSummary(t.localMs, 0)} ms, plain ${fmtSummary(t.plainMs, 0)} ms, local-time with the app's filter` +
+        ` ${fmtSummary(t.filteredMs, 0)} ms. Against the work the timers actually did: local-time ${fmtSummary(t.localVsWork, 3)},` +
+        ` plain ${fmtSummary(t.plainVsWork, 3)}.`,
+    );
+  }
+  if (s.reschedule) {
+    for (const [store, r] of [
+      ['Redis', s.reschedule.redis],
+      ['PostgreSQL', s.reschedule.postgres],
+    ] as const) {
+      if (!r) continue;
+      out.push(
+        `- Reschedule on ${store}: ${r.changes} changes; from \`reschedule()\` returning to the last instance re-armed` +
+          ` ${fmtSummary(r.all, 1)} ms (0: before it returned); from the call ${fmtSummary(r.fromCall, 1)} ms; the call itself took` +
+          ` ${fmtSummary(r.call, 1)} ms.`,
+      );
+    }
   }
   return out;
 }
@@ -324,6 +542,7 @@ export function render({ config, machine: m, rows, summaries, errors, command, w
     `- OS: ${m.os}`,
     `- Node: ${m.node}`,
     `- Redis: ${m.redis} (hz ${m.redisHz}) at the URL in \`REDIS_URL\` (default \`redis://127.0.0.1:6379\`)`,
+    `- PostgreSQL: ${m.postgres}, a server the bench starts for itself (figures 12 to 16 and 18; see figure 12)`,
     `- Packages (the bench's own, in \`bench/node_modules\`): ${Object.entries(m.packages).map(([k, v]) => `${k} ${v}`).join(', ')}`,
     `- Library: the build in \`${relative(REPO_ROOT, build.source) || build.source}\` of` +
       ` ${build.builtAt ? build.builtAt.toISOString() : 'n/a'} (git ${build.git}), copied once at the start so every` +
@@ -337,7 +556,8 @@ export function render({ config, machine: m, rows, summaries, errors, command, w
     lines.push(
       '',
       `> The machine was busy while this ran (load average above ${(m.cores * 0.75).toFixed(1)} on ${m.cores} cores):` +
-        ' timing figures (1, 2, 3, 5, 6, 7, 8, 9, 10, 11) are pessimistic for both the library and its baselines.',
+        ' timing figures (1, 2, 3, 5, 6, 7, 8, 9, 10, 11, 12, 14, 15, 16, 17, 18) are pessimistic for both the library and' +
+        ' its baselines.',
     );
   }
   lines.push(
@@ -355,9 +575,12 @@ export function render({ config, machine: m, rows, summaries, errors, command, w
       ' no build (an existing build is measured as it is, with a warning when `src/` is newer), then compiles and runs the' +
       ' bench. It uses the library only through what the' +
       ' package exports (`CoordinatedCronModule`, `CoordinatedCron`, `PerTenant`, `CoordinatedCronRunner`, the run' +
-      " context passed to a job, `RedisLockStore`, the report types); nothing inside the library is patched or" +
-      ' observed. Redis must answer at `REDIS_URL`. Every key the bench writes starts with a prefix unique to the run' +
-      ' and is deleted at the end; nothing else in the database is touched.',
+      " context passed to a job, `RedisLockStore`, `PostgresLockStore`, the report types); nothing inside the library is" +
+      ' patched or observed. Redis must answer at `REDIS_URL`. Every key the bench writes starts with a prefix unique to' +
+      ' the run and is deleted at the end; nothing else in the database is touched. PostgreSQL comes from Debian\'s' +
+      ' `postgresql` package (`apt-get install -y postgresql`): the bench starts a server of its own on a free loopback' +
+      ' port and removes it at the end (never the machine\'s server on 5432). pg-boss and graphile-worker are the newest' +
+      " releases that run on the bench's Node (their latest need Node 22).",
     '',
     '## Results',
     '',
@@ -365,7 +588,11 @@ export function render({ config, machine: m, rows, summaries, errors, command, w
     '',
     `Each figure is the median of its repetitions (fan-out ${config.fanout.reps}, overhead ${config.overhead.reps}, lock` +
       ` ${config.lock.reps}, traffic ${config.traffic.reps}, boot ${config.boot.reps}, latency and BullMQ ${config.latency.slices},` +
-      ` scale ${config.scale.reps}, telemetry ${config.telemetry.reps}, resume ${config.resume.reps}, progress ${config.progress.reps}), with the minimum and maximum in parentheses.`,
+      ` scale ${config.scale.reps}, telemetry ${config.telemetry.reps}, resume ${config.resume.reps}, progress ${config.progress.reps},` +
+      ` PostgreSQL claims ${config.postgresClaim.reps}, PostgreSQL round trips ${config.traffic.reps}, PostgreSQL latency` +
+      ` ${config.latency.slices}, PostgreSQL scale ${config.postgresScale.reps}, local time ${config.localTime.reps}), with the minimum and` +
+      ` maximum in parentheses. Figure 15 is one window (the baselines' start latency: over ${config.postgresIdle.minuteTicks} minute` +
+      ` ticks), and figure 18 gives the median and the largest of its ${config.reschedule.changes} changes.`,
     '',
     '## Targets missed',
     '',

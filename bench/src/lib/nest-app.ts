@@ -1,33 +1,44 @@
 import 'reflect-metadata';
 import KeyvRedis from '@keyv/redis';
 import { CacheModule } from '@nestjs/cache-manager';
-import { Injectable, Module, type DynamicModule, type INestApplicationContext, type Provider } from '@nestjs/common';
+import { Injectable, Module, type DynamicModule, type INestApplicationContext, type LoggerService, type Provider } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { ClsModule } from 'nestjs-cls';
-import type { CoordinatedCronModuleOptions, CoordinatedCronRunner, JobRunReport, TenantSettingsProvider } from 'nestjs-coordinated-cron';
+import type { CoordinatedCronModuleOptions, CoordinatedCronRunner, CronRun, JobRunReport, TenantSettingsProvider } from 'nestjs-coordinated-cron';
 import { loadLibrary } from './library';
 
 /** A schedule that is never due while the bench runs (1 January): these jobs run only through trigger(). */
 export const NEVER = '0 0 1 1 *';
 
 /**
+ * The window of a job that runs only through `trigger()`, of past occurrences (see lib/occurrences.ts). Catch-up is
+ * off: once an occurrence of 2020 is in the job's ledger, the instance would otherwise find the schedule's latest tick
+ * (the last 1 January) missed and run it late, and that run would hold the lease against the bench's own triggers.
+ * An explicit lockTtl keeps the claims independent of how far those dates are from now.
+ */
+export const TRIGGERED = { cron: NEVER, lockTtl: '10m', catchup: 'none' } as const;
+
+/**
  * The app every bench child builds: the imports a user of the library writes (README quick start), with Nest's
- * default logger and levels, plus `imports`. Resolves how long `createApplicationContext` (which includes init()) took.
+ * default logger and levels, plus `imports`. The app's cache is a `@keyv/redis` store on `url` (`cacheStore` when
+ * given); `cacheStore: null` leaves CacheModule out (an app whose lock lives in PostgreSQL needs no Redis). `logger`
+ * replaces Nest's default logger. Resolves how long `createApplicationContext` (which includes init()) took.
  */
 export async function createApp(opts: {
-  url: string;
+  url?: string;
   providers?: Provider[];
   imports?: DynamicModule[];
-  cacheStore?: KeyvRedis<unknown>;
-}): Promise<{ app: INestApplicationContext; store: KeyvRedis<unknown>; bootMs: number }> {
-  const store = opts.cacheStore ?? new KeyvRedis(opts.url);
+  cacheStore?: KeyvRedis<unknown> | null;
+  logger?: LoggerService;
+}): Promise<{ app: INestApplicationContext; store: KeyvRedis<unknown> | null; bootMs: number }> {
+  const store = opts.cacheStore === null ? null : (opts.cacheStore ?? new KeyvRedis(opts.url));
 
   @Module({
     imports: [
       ScheduleModule.forRoot(),
       ClsModule.forRoot({ global: true }),
-      CacheModule.register({ stores: [store], isGlobal: true }),
+      ...(store ? [CacheModule.register({ stores: [store], isGlobal: true })] : []),
       ...(opts.imports ?? []),
     ],
     providers: opts.providers ?? [],
@@ -35,8 +46,23 @@ export async function createApp(opts: {
   class BenchAppModule {}
 
   const t0 = performance.now();
-  const app = await NestFactory.createApplicationContext(BenchAppModule);
+  const app = await NestFactory.createApplicationContext(BenchAppModule, opts.logger ? { logger: opts.logger } : {});
   return { app, store, bootMs: performance.now() - t0 };
+}
+
+/** A provider with `count` job methods, each decorated the way TypeScript's emitted code would (Reflect.decorate). */
+export function jobsClass(count: number, decoratorFor: (i: number) => MethodDecorator): new () => object {
+  @Injectable()
+  class GeneratedJobs {}
+  const proto = GeneratedJobs.prototype as Record<string, unknown>;
+  for (let i = 0; i < count; i++) {
+    const key = `job${i}`;
+    Object.defineProperty(proto, key, { value: async () => undefined, writable: true, configurable: true });
+    const descriptor = Object.getOwnPropertyDescriptor(proto, key) as PropertyDescriptor;
+    const decorated = Reflect.decorate([decoratorFor(i)], proto, key, descriptor) as PropertyDescriptor | undefined;
+    Object.defineProperty(proto, key, decorated ?? descriptor);
+  }
+  return GeneratedJobs;
 }
 
 /**
@@ -45,14 +71,14 @@ export async function createApp(opts: {
  * library's whole per-tenant path this way. The settings provider enables every tenant through the batch form.
  */
 export async function perTenantJobApp(opts: {
-  url: string;
+  url?: string;
   keyPrefix: string;
   instanceId: string;
   jobName: string;
   concurrency: number;
-  handler: (tenantId: string) => Promise<unknown>;
+  handler: (tenantId: string, run: CronRun) => Promise<unknown>;
   listed: { ids: readonly string[] };
-  cacheStore?: KeyvRedis<unknown>;
+  cacheStore?: KeyvRedis<unknown> | null;
   /** Further module options of the figure under test (e.g. `traceTenants`); the rest stay at their defaults. */
   moduleOptions?: Partial<CoordinatedCronModuleOptions>;
 }): Promise<{ app: INestApplicationContext; runner: CoordinatedCronRunner }> {
@@ -74,10 +100,10 @@ export async function perTenantJobApp(opts: {
 
   @Injectable()
   class PerTenantJobs {
-    @CoordinatedCron(opts.jobName, { cron: NEVER, lockTtl: '10m' })
+    @CoordinatedCron(opts.jobName, TRIGGERED)
     @PerTenant({ concurrency: opts.concurrency })
-    perTenant(tenantId: string): Promise<unknown> {
-      return handler(tenantId);
+    perTenant(tenantId: string, run: CronRun): Promise<unknown> {
+      return handler(tenantId, run);
     }
   }
 

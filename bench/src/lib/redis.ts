@@ -108,3 +108,15 @@ export async function serverInfo(client: RedisClient): Promise<{ version?: strin
   }
   return { version, hz };
 }
+
+/** Client names starting with `namePrefix` that have a connection subscribed to a channel (pub/sub). */
+export async function subscribedNames(client: RedisClient, namePrefix: string): Promise<Set<string>> {
+  const list = String(await client.sendCommand(['CLIENT', 'LIST']));
+  const names = new Set<string>();
+  for (const line of list.split('\n')) {
+    const name = /(?:^| )name=(\S*)/.exec(line)?.[1];
+    const sub = Number(/(?:^| )sub=(\d+)/.exec(line)?.[1] ?? 0);
+    if (name?.startsWith(namePrefix) && sub > 0) names.add(name);
+  }
+  return names;
+}

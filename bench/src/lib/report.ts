@@ -1,4 +1,7 @@
+import { type PairedRep } from './claims';
 import { type Errors, type FigureKey, type Results } from './results';
+import type { MinuteTicks } from '../scenarios/postgres-idle';
+import type { RescheduleRun } from '../scenarios/reschedule';
 import { type CommandCounts } from './redis';
 import { summarise, type Summary } from './stats';
 import { type WindowResult } from './tick-window';
@@ -60,15 +63,15 @@ export function summariseAll(results: Results) {
     libraryUsPerTenant: pick(f2.library, (r) => (r.elapsedMs * 1000) / r.calls),
     logLines: f2.libraryLogLines,
   };
-  const f3 = results.lock;
-  const lock = f3 && {
-    libP50: pick(f3.reps, (r) => r.libP50Us),
-    rawP50: pick(f3.reps, (r) => r.rawP50Us),
-    libP99: pick(f3.reps, (r) => r.libP99Us),
-    rawP99: pick(f3.reps, (r) => r.rawP99Us),
-    p50Ratio: pick(f3.reps, (r) => r.p50Ratio),
-    p99Ratio: pick(f3.reps, (r) => r.p99Ratio),
-  };
+  const paired = (reps: readonly PairedRep[]) => ({
+    libP50: pick(reps, (r) => r.libP50Us),
+    rawP50: pick(reps, (r) => r.rawP50Us),
+    libP99: pick(reps, (r) => r.libP99Us),
+    rawP99: pick(reps, (r) => r.rawP99Us),
+    p50Ratio: pick(reps, (r) => r.p50Ratio),
+    p99Ratio: pick(reps, (r) => r.p99Ratio),
+  });
+  const lock = results.lock && paired(results.lock.reps);
   const f4 = results.traffic;
   const traffic = f4 && {
     loser: pick(f4.reps, (r) => r.loserCommandsPerOccurrence),
@@ -171,7 +174,101 @@ export function summariseAll(results: Results) {
     onByCommand: f11.reps[0]?.on.byCommand ?? {},
     offByCommand: f11.reps[0]?.off.byCommand ?? {},
   };
+  const postgresClaim = results.postgresClaim && paired(results.postgresClaim.reps);
+  const f13 = results.postgresTraffic;
+  const postgresTraffic = f13 && {
+    winner: pick(f13.reps, (r) => r.winnerRoundTrips),
+    loser: pick(f13.reps, (r) => r.loserRoundTrips),
+    loserMax: Math.max(...f13.reps.map((r) => r.loserMaxRoundTrips)),
+    badOccurrences: sumOf(f13.reps, (r) => r.occurrencesWithoutExactlyOneWinner),
+    outcomes: f13.reps.reduce<Record<string, number>>((acc, r) => {
+      for (const [k, v] of Object.entries(r.outcomes)) acc[k] = (acc[k] ?? 0) + v;
+      return acc;
+    }, {}),
+    byKindWinner: f13.byKindWinner,
+    byKindLoser: f13.byKindLoser,
+    connectionsOpened: f13.connectionsOpened,
+  };
+  const f14 = results.postgresLatency;
+  const postgresLatency = f14 && {
+    p50: pick(f14.slices, (x) => x.p50Ms),
+    p99: pick(f14.slices, (x) => x.p99Ms),
+    pooled: f14.pooled,
+    duplicates: sumOf(f14.slices, (x) => x.duplicates),
+    misses: sumOf(f14.slices, (x) => x.misses),
+  };
+  const f15 = results.postgresIdle;
+  const minute = (t: MinuteTicks) => ({ delays: summarise(t.delaysMs), duplicates: t.duplicates, misses: t.misses, outside: t.startsOutsideWindow, ticks: t.ticks.length });
+  const postgresIdle = f15 && {
+    library: summarise([f15.idle.library.perSec]),
+    pgboss: summarise([f15.idle.pgboss.perSec]),
+    graphile: summarise([f15.idle.graphile.perSec]),
+    counts: f15.idle,
+    libraryStatements: f15.libraryStatements,
+    listening: f15.listening,
+    nightlyCron: f15.nightlyCron,
+    pgbossTicks: minute(f15.ticks.pgboss),
+    graphileTicks: minute(f15.ticks.graphile),
+  };
+  const f16 = results.postgresScale;
+  const postgresScale = f16 && {
+    tenants: f16.reps[0]?.tenants ?? NaN,
+    tps: pick(f16.reps, (r) => r.tenantsPerSec),
+    elapsedMs: pick(f16.reps, (r) => r.elapsedMs),
+    rss: pick(f16.reps, (r) => r.rssGrowthMB),
+    rssBeforeMB: pick(f16.reps, (r) => r.rssBeforeMB),
+    loopMax: pick(f16.reps, (r) => r.loopDelayMaxMs),
+    loopP99: pick(f16.reps, (r) => r.loopDelayP99Ms),
+    leaseHeld: pick(f16.reps, (r) => (r.leaseHeld ? 1 : 0)),
+    leaseTtlMs: f16.reps[0]?.leaseTtlMs ?? NaN,
+    readMax: pick(f16.reps, (r) => r.lease.maxWaitMs),
+    idleReadMax: pick(f16.reps, (r) => r.lease.idleMaxWaitMs),
+    leases: f16.reps.map((r) => r.lease),
+    abortedTenants: f16.reps.map((r) => r.abortedTenants),
+    logLines: f16.reps.map((r) => r.logLines),
+  };
+  const f17 = results.localTime;
+  const localTime = f17 && {
+    ratio: pick(f17.reps, (r) => r.local.makespanMs / r.plain.makespanMs),
+    filteredRatio: pick(f17.reps, (r) => r.localFiltered.makespanMs / r.plain.makespanMs),
+    localMs: pick(f17.reps, (r) => r.local.makespanMs),
+    plainMs: pick(f17.reps, (r) => r.plain.makespanMs),
+    filteredMs: pick(f17.reps, (r) => r.localFiltered.makespanMs),
+    localVsWork: pick(f17.reps, (r) => r.local.makespanMs / r.local.workLowerBoundMs),
+    plainVsWork: pick(f17.reps, (r) => r.plain.makespanMs / r.plain.workLowerBoundMs),
+    instantsPerDay: summarise([f17.instantsPerDay]),
+    tenantInstantsPerDay: summarise([f17.tenantInstantsPerDay]),
+    tenantInstants: f17.tenantInstants,
+    instant: f17.instant,
+    dueZones: f17.dueZones,
+    dueTenants: f17.dueTenants,
+    tenants: f17.tenants,
+    zones: f17.zones.length,
+    cron: f17.cron,
+  };
+  const propagation = (run: RescheduleRun | undefined) =>
+    run && {
+      all: summarise(run.changes.map((c) => c.propagationMs)),
+      max: summarise([Math.max(...run.changes.map((c) => c.propagationMs))]),
+      fromCall: summarise(run.changes.map((c) => c.fromCallMs)),
+      call: summarise(run.changes.map((c) => c.callMs)),
+      changes: run.changes.length,
+    };
+  const f18 = results.reschedule;
+  const reschedule = f18 && {
+    redis: propagation(f18.runs.find((r) => r.store === 'redis')),
+    postgres: propagation(f18.runs.find((r) => r.store === 'postgres')),
+    instances: f18.instances,
+  };
   return {
+    postgresClaim,
+    postgresTraffic,
+    postgresLatency,
+    postgresIdle,
+    postgresScale,
+    localTime,
+    reschedule,
+    latencySubscribed: results.latency?.subscribed,
     fanout,
     overhead,
     lock,
@@ -221,6 +318,13 @@ export const FIGURE_OF: Record<FigureKey, number> = {
   telemetry: 9,
   resume: 10,
   progress: 11,
+  postgresClaim: 12,
+  postgresTraffic: 13,
+  postgresLatency: 14,
+  postgresIdle: 15,
+  postgresScale: 16,
+  localTime: 17,
+  reschedule: 18,
 };
 
 /** Table rows: figure, metric, library, baseline, target. A missing scenario yields n/a cells, never a number. */
@@ -256,6 +360,7 @@ export function buildRows(s: Summaries, errors: Errors, scaleTenants: number): R
   row(6, 'start latency p99 (ms)', f6?.p99, 'BullMQ (fig. 7)', b?.p99, null, 2);
   row(6, 'same p50 with MONITOR attached (diagnostic)', f6?.p50Monitored, 'BullMQ (fig. 7)', b?.p50Monitored, null, 2);
   row(6, 'idle commands / s', f6?.idle, 'BullMQ (fig. 7)', b?.idle, { op: '==', value: 0 }, 2);
+  row(6, 'instances subscribed to schedule signals throughout (of 5)', one(s.latencySubscribed), '', BLANK, null, 0);
   row(7, 'commands / occurrence, all instances', f6?.perOccurrence, 'BullMQ', b?.perOccurrence, null, 2);
   // Periodic housekeeping (BullMQ's stalled-job check runs every 30 s) falls into few 8 s repetitions, so the
   // median can hide it; the rate over all idle stretches of the window shows it.
@@ -275,6 +380,36 @@ export function buildRows(s: Summaries, errors: Errors, scaleTenants: number): R
   row(10, 'resume delay / leaseTtl', f10?.ratio, '', BLANK, { op: '<=', value: 1.1 }, 3);
   row(11, 'fan-out makespan, progress recorded (ms)', f11?.onMs, "crashRecovery: 'none'", f11?.offMs, null, 0);
   row(11, 'makespan ratio recorded / not recorded', f11?.ratio, '', BLANK, { op: '<=', value: 1.03 }, 3);
+
+  const { postgresClaim: p12, postgresTraffic: p13, postgresLatency: p14, postgresIdle: p15, postgresScale: p16, localTime: t17, reschedule: r18 } = s;
+  const bare = 'bare INSERT ON CONFLICT DO NOTHING';
+  row(12, 'PostgreSQL claim latency p50 (us)', p12?.libP50, bare, p12?.rawP50, null, 1);
+  row(12, 'PostgreSQL claim latency p99 (us)', p12?.libP99, bare, p12?.rawP99, null, 1);
+  row(12, 'p50 ratio library / bare insert', p12?.p50Ratio, '', BLANK, { op: '<=', value: 1.5 }, 3);
+  row(12, 'p99 ratio library / bare insert', p12?.p99Ratio, '', BLANK, null, 3);
+  row(13, 'round trips / occurrence, losing instance', p13?.loser, '', BLANK, { op: '<=', value: 1 }, 2);
+  row(13, 'round trips / occurrence, winning instance', p13?.winner, '', BLANK, { op: '<=', value: 4 }, 2);
+  row(14, 'start latency p50 (ms), PostgreSQL', p14?.p50, 'pg-boss schedule() (fig. 15)', p15?.pgbossTicks.delays, { op: '<=', value: 10 }, 2);
+  row(14, 'same, graphile-worker crontab (reference)', BLANK, 'graphile-worker crontab (fig. 15)', p15?.graphileTicks.delays, null, 2);
+  row(14, 'start latency p99 (ms), PostgreSQL', p14?.p99, '', BLANK, null, 2);
+  row(15, 'idle transactions / s, PostgreSQL', p15?.library, 'pg-boss schedule()', p15?.pgboss, { op: '==', value: 0 }, 2);
+  row(15, 'same, graphile-worker crontab (reference)', BLANK, 'graphile-worker crontab', p15?.graphile, null, 2);
+  row(15, 'instances listening for schedule signals throughout (of 5)', one(p15?.listening), '', BLANK, null, 0);
+  row(16, `${fmt(p16?.tenants ?? NaN, 0)} no-op tenants in one run on PostgreSQL, per second`, p16?.tps, '', BLANK, { op: '>=', value: 50_000 }, 0);
+  row(16, 'peak RSS growth (MB)', p16?.rss, '', BLANK, { op: '<=', value: 128 }, 1);
+  row(16, 'event-loop delay max, run process (ms)', p16?.loopMax, '', BLANK, { op: '<=', value: 50 }, 1);
+  row(16, 'lease held throughout, read from another process (1 = yes)', p16?.leaseHeld, '', BLANK, { op: '==', value: 1 }, 0);
+  row(16, 'longest lease read, another process (ms)', p16?.readMax, 'same read, idle', p16?.idleReadMax, null, 2);
+  row(17, 'timer instants per day, every zone', t17?.instantsPerDay, '', BLANK, null, 0);
+  row(17, "same, with some of the 40 zones' tenants due", t17?.tenantInstantsPerDay, '', BLANK, null, 0);
+  row(17, "fan-out makespan of one instant's due tenants (ms)", t17?.localMs, 'plain @PerTenant(), same tenants', t17?.plainMs, null, 0);
+  row(17, 'makespan ratio local-time / plain', t17?.ratio, '', BLANK, { op: '<=', value: 1.05 }, 3);
+  row(17, 'same, the app filtering by the zones it is told (diagnostic)', t17?.filteredRatio, '', BLANK, null, 3);
+  row(18, 'reschedule() to all 5 instances re-armed, p50 (ms), Redis', r18?.redis?.all, '', BLANK, null, 1);
+  const changes = r18?.redis?.changes ?? r18?.postgres?.changes ?? NaN;
+  row(18, `same, max of ${fmt(changes, 0)} changes (ms), Redis`, r18?.redis?.max, '', BLANK, { op: '<=', value: 2000 }, 1);
+  row(18, 'same, p50 (ms), PostgreSQL', r18?.postgres?.all, '', BLANK, null, 1);
+  row(18, `same, max of ${fmt(changes, 0)} changes (ms), PostgreSQL`, r18?.postgres?.max, '', BLANK, { op: '<=', value: 2000 }, 1);
   return rows;
 }
 
@@ -339,6 +474,15 @@ function round(v: number | null | undefined, digits: number): number | null {
 /** Medians only, null where a figure could not be measured. Field names are a contract: add, never rename. */
 export function jsonSummary(s: Summaries) {
   const m = (sum: Summary | undefined, digits: number): number | null => round(sum?.median, digits);
+  type Ticks = NonNullable<Summaries['postgresIdle']>['pgbossTicks'];
+  // A PostgreSQL baseline of figure 15: its idle rate and its start latency at minute ticks.
+  const baseline = (idle: Summary | undefined, ticks: Ticks | undefined, digits: number) => ({
+    idleTransactionsPerSec: m(idle, 2),
+    startP50Ms: m(ticks?.delays, digits),
+    startMaxMs: round(ticks?.delays.max, digits),
+    duplicates: ticks?.duplicates ?? null,
+    misses: ticks?.misses ?? null,
+  });
   return {
     fanout: { ratio: m(s.fanout?.library, 3), batchRatio: m(s.fanout?.batches, 3) },
     overhead: {
@@ -359,7 +503,7 @@ export function jsonSummary(s: Summaries) {
       p99Ms: m(s.latency?.p99, 2),
       p50MsWithMonitor: m(s.latency?.p50Monitored, 2),
     },
-    idle: { commandsPerSec: m(s.latency?.idle, 2) },
+    idle: { commandsPerSec: m(s.latency?.idle, 2), subscribedInstances: s.latencySubscribed ?? null },
     bullmq: {
       commandsPerOccurrence: m(s.bullmq?.perOccurrence, 2),
       idleCommandsPerSec: m(s.bullmq?.idle, 2),
@@ -377,5 +521,33 @@ export function jsonSummary(s: Summaries) {
     telemetry: { ratio: m(s.telemetry?.ratio, 3), traceTenantsRatio: m(s.telemetry?.traceTenantsRatio, 3) },
     resume: { ratio: m(s.resume?.ratio, 3), delayMs: m(s.resume?.delayMs, 0) },
     progress: { overheadRatio: m(s.progress?.ratio, 3) },
+    postgres: {
+      claimP50Ratio: m(s.postgresClaim?.p50Ratio, 3),
+      claimP99Ratio: m(s.postgresClaim?.p99Ratio, 3),
+      loserRoundTrips: m(s.postgresTraffic?.loser, 2),
+      winnerRoundTrips: m(s.postgresTraffic?.winner, 2),
+      idleTransactionsPerSec: m(s.postgresIdle?.library, 2),
+      startP50Ms: m(s.postgresLatency?.p50, 2),
+      startP99Ms: m(s.postgresLatency?.p99, 2),
+      scale: {
+        tenantsPerSec: m(s.postgresScale?.tps, 0),
+        rssGrowthMB: m(s.postgresScale?.rss, 1),
+        loopDelayMaxMs: m(s.postgresScale?.loopMax, 1),
+        leaseHeld: s.postgresScale ? s.postgresScale.leaseHeld.min === 1 : null,
+      },
+    },
+    pgboss: baseline(s.postgresIdle?.pgboss, s.postgresIdle?.pgbossTicks, 0),
+    graphile: baseline(s.postgresIdle?.graphile, s.postgresIdle?.graphileTicks, 2),
+    localTime: {
+      overheadRatio: m(s.localTime?.ratio, 3),
+      appFilteredOverheadRatio: m(s.localTime?.filteredRatio, 3),
+      instantsPerDay: m(s.localTime?.instantsPerDay, 0),
+      tenantInstantsPerDay: m(s.localTime?.tenantInstantsPerDay, 0),
+      dueTenants: s.localTime?.dueTenants ?? null,
+    },
+    reschedule: {
+      propagationMs: { p50: m(s.reschedule?.redis?.all, 1), max: m(s.reschedule?.redis?.max, 1) },
+      postgres: { propagationMs: { p50: m(s.reschedule?.postgres?.all, 1), max: m(s.reschedule?.postgres?.max, 1) } },
+    },
   };
 }

@@ -1,4 +1,5 @@
 import { Child, stopAll, type Message } from '../lib/children';
+import { pastOccurrence } from '../lib/occurrences';
 import { wallNow } from '../lib/tick-window';
 import { childScript, type ScenarioContext } from './context';
 
@@ -45,7 +46,7 @@ export async function run(
   const out: ResumeRep[] = [];
   for (let r = 0; r < cfg.reps; r++) {
     const keyPrefix = `${ctx.prefix}-f10-${r}`;
-    const occurrence = new Date(Date.UTC(2031, 1, 1) + r * 60000).toISOString();
+    const occurrence = pastOccurrence(r).toISOString();
     const fleet = Array.from(
       { length: cfg.instances },
       (_, i) =>

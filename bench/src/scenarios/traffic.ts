@@ -1,10 +1,9 @@
 import { Child, stopAll, type Message } from '../lib/children';
+import { pastOccurrence } from '../lib/occurrences';
 import { addCounts, commandStats, diffStats, type CommandCounts } from '../lib/redis';
 import { mean } from '../lib/stats';
 import { childScript, type ScenarioContext } from './context';
 
-// Far from any real tick of the job's schedule; the claim keys live under the run's prefix, so they are unique.
-const BASE_OCCURRENCE = Date.UTC(2031, 0, 1);
 
 interface TriggerReply extends Message {
   instance: string;
@@ -72,7 +71,7 @@ export async function run(
 
     let serial = 0;
     const contend = (): Promise<TriggerReply[]> => {
-      const occurrence = new Date(BASE_OCCURRENCE + serial++ * 60000).toISOString();
+      const occurrence = pastOccurrence(serial++).toISOString();
       return Promise.all(children.map((c) => c.request<TriggerReply>('trigger', { occurrence }, 30000)));
     };
     for (let w = 0; w < warmup; w++) await contend();
