@@ -4,7 +4,7 @@ import { useScenarios } from './harness/scenario.js';
 describe('e2e: instances whose clocks are off, on one Redis (libfaketime)', () => {
   const openScenario = useScenarios();
 
-  it('one 20 s ahead, one right, one 20 s behind: no run starts early, every tick once, no false overlap', async () => {
+  it('one 9 s ahead, one right, one 9 s behind: no run starts early, every tick once, no false overlap', async () => {
     await fastAndSlowInstances(openScenario('clock-skew'));
   }, 120_000);
 });

@@ -5,8 +5,8 @@ import { CapturingLogger, createTestApp, OffsetClock } from '../support/app.js';
 import { failOnUnhandledRejections } from '../support/unhandled.js';
 import { sleep } from '../e2e/harness/wait.js';
 
-const PERIOD_MS = 5_000;
-const SKEW_MS = 20_000;
+const PERIOD_MS = 2_000;
+const SKEW_MS = 6_000;
 /** Ticks watched after the fast instance's first wait is over. */
 const WATCHED_TICKS = 5;
 
@@ -18,8 +18,8 @@ interface Started {
 }
 
 /**
- * Three instances on one store (in-process: the memory store, with the instances' clocks injected): one 20 s ahead,
- * one right, one 20 s behind, on a 5-second schedule without jitter. The store's clock decides: no occurrence
+ * Three instances on one store (in-process: the memory store, with the instances' clocks injected): one 6 s ahead,
+ * one right, one 6 s behind (three periods), on a 2-second schedule without jitter. The store's clock decides: no occurrence
  * starts before its tick, every tick runs once, none twice, the fast instance's early ticks cost no other instance
  * its run, and the slow instance runs nothing it was late for. The same on real processes over Redis is in
  * test/e2e/clock-skew*.spec.ts.
@@ -34,7 +34,7 @@ describe('instances whose clocks are off (memory store, injected clocks)', () =>
     const makeJobs = (instance: string) => {
       @Injectable()
       class Jobs {
-        @CoordinatedCron('every-five', '*/5 * * * * *')
+        @CoordinatedCron('every-period', `*/${PERIOD_MS / 1000} * * * * *`)
         async run({ context }: CronRun) {
           started.push({ occurrence: context.occurrence, instance, at: Date.now() });
           await sleep(200);
@@ -61,7 +61,7 @@ describe('instances whose clocks are off (memory store, injected clocks)', () =>
     }
     const bootedAt = Date.now();
     try {
-      // The fast instance fires its first tick 20 s early and waits it out; watch the ticks after that.
+      // The fast instance fires its first tick 6 s early and waits it out; watch the ticks after that.
       await sleep(SKEW_MS + (WATCHED_TICKS + 1) * PERIOD_MS);
       for (const { logger } of apps) {
         for (const line of logger.matching(/ outcome=/)) reports.push(parseSummary(line));

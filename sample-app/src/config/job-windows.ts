@@ -33,8 +33,9 @@ const FAST: Record<JobName, CronWindow> = {
   [DAILY_DIGEST]: { cron: '*/5 0-29 * * * *', jitter: 900 },
 };
 
-function everySeconds(period: number): string {
-  return period === 1 ? '* * * * * *' : `*/${period} * * * * *`;
+function everySeconds(period: number, offset: number): string {
+  if (period === 1) return '* * * * * *';
+  return `${offset === 0 ? '*' : offset}/${period} * * * * *`;
 }
 
 export function jobWindow(job: JobName, config: SampleConfig = sampleConfig): CronWindow {
@@ -55,5 +56,5 @@ function baseWindow(job: JobName, config: SampleConfig): CronWindow {
   }
   // Half the gap leaves every instance's claim well before the next window opens.
   const jitter = config.fastJitterMs ?? Math.min(900, config.fastPeriodSeconds * 500);
-  return { cron: everySeconds(config.fastPeriodSeconds), jitter };
+  return { cron: everySeconds(config.fastPeriodSeconds, config.fastOffsetSeconds), jitter };
 }

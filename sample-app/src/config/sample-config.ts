@@ -10,6 +10,7 @@
  *   SAMPLE_DB                 SQLite file, created and seeded on first start (default ./sample-app.db in the cwd)
  *   SAMPLE_FAST=1 | --fast    seconds-level windows instead of nightly ones
  *   SAMPLE_FAST_PERIOD        with SAMPLE_FAST: every job ticks every N seconds (a divisor of 60)
+ *   SAMPLE_FAST_OFFSET        with SAMPLE_FAST_PERIOD: the second of each period the ticks fall on (default 0)
  *   SAMPLE_FAST_JITTER_MS     with SAMPLE_FAST: window length of every job
  *   SAMPLE_JOBS               comma-separated jobs to register (default: all but daily-digest; all: every job)
  *   SAMPLE_DIGEST_CRON        daily-digest's cron, read on each account's clock (default 0 9 * * *, with SAMPLE_FAST
@@ -98,6 +99,8 @@ export interface SampleConfig {
   fast: boolean;
   /** With `fast`: every job ticks every this many seconds instead of its own fast window. */
   fastPeriodSeconds?: number;
+  /** With `fastPeriodSeconds`: the ticks fall this many seconds into each period. */
+  fastOffsetSeconds: number;
   fastJitterMs?: number;
   keyPrefix: string;
   instanceId?: string;
@@ -232,6 +235,15 @@ function fastPeriod(env: Env): number | undefined {
   return period;
 }
 
+function fastOffset(env: Env): number {
+  const offset = integer(env, 'SAMPLE_FAST_OFFSET', 0) ?? 0;
+  const period = fastPeriod(env);
+  if (period === undefined ? offset !== 0 : offset >= period) {
+    throw new ConfigError(`SAMPLE_FAST_OFFSET=${offset}: give SAMPLE_FAST_PERIOD, and an offset below it`);
+  }
+  return offset;
+}
+
 function port(env: Env): number | undefined {
   const raw = text(env, 'PORT');
   if (raw === 'off') return undefined;
@@ -284,6 +296,7 @@ export function loadSampleConfig(env: Env, argv: readonly string[] = []): Sample
     // `--fast` is the same switch for shells where setting a variable inline is awkward (npm run sample -- --fast).
     fast: argv.includes('--fast') || flag(env, 'SAMPLE_FAST'),
     fastPeriodSeconds: fastPeriod(env),
+    fastOffsetSeconds: fastOffset(env),
     fastJitterMs: integer(env, 'SAMPLE_FAST_JITTER_MS', 0),
     keyPrefix: text(env, 'CRON_KEY_PREFIX') ?? 'sample-app',
     instanceId: text(env, 'CRON_INSTANCE_ID'),

@@ -154,11 +154,16 @@ DECLARE
   v_held boolean;
   v_ledger_live boolean;
   v_move_ledger boolean;
+  v_claimed boolean;
 BEGIN
   -- The job's row is the lock: concurrent claims of the job queue here, and each decides on what the one before
   -- it committed (under READ COMMITTED every statement below reads anew; a stricter level fails instead, 40001).
-  INSERT INTO ${s}.jobs (prefix, job) VALUES (p_prefix, p_job) ON CONFLICT DO NOTHING;
+  -- The row is made by the job's first claim only: every later one goes straight to the lock.
   SELECT * INTO v_job FROM ${s}.jobs WHERE prefix = p_prefix AND job = p_job FOR NO KEY UPDATE;
+  IF NOT FOUND THEN
+    INSERT INTO ${s}.jobs (prefix, job) VALUES (p_prefix, p_job) ON CONFLICT DO NOTHING;
+    SELECT * INTO v_job FROM ${s}.jobs WHERE prefix = p_prefix AND job = p_job FOR NO KEY UPDATE;
+  END IF;
   v_now := clock_timestamp();
   server_time_ms := ${epochMs('v_now')};
   -- Every answer carries the schedule's version, so an instance that missed a change corrects itself.
@@ -207,10 +212,30 @@ BEGIN
     END IF;
     UPDATE ${s}.jobs SET queued_occurrence = NULL, cancelled_by = NULL WHERE prefix = p_prefix AND job = p_job;
   ELSE
-    IF EXISTS (
-      SELECT 1 FROM ${s}.claims
-      WHERE prefix = p_prefix AND job = p_job AND occurrence = p_occurrence AND expires_at > v_now
-    ) THEN
+    v_held := v_held AND p_overlap <> 'allow';
+    -- The answers that claim nothing (a tick past its window, a late run meeting a run in progress) are given only
+    -- when nobody holds a live claim of the occurrence: one look, on these rare paths alone.
+    IF (p_late_at IS NOT NULL AND v_now >= p_late_at) OR (v_held AND p_catchup) THEN
+      v_claimed := false;
+      IF NOT EXISTS (
+        SELECT 1 FROM ${s}.claims
+        WHERE prefix = p_prefix AND job = p_job AND occurrence = p_occurrence AND expires_at > v_now
+      ) THEN
+        -- Nobody claimed it, and its window has passed by the store's clock: late. Or a late run leaves the
+        -- occurrence for later while another run holds the lease.
+        kind := CASE WHEN p_late_at IS NOT NULL AND v_now >= p_late_at THEN 'late' ELSE 'overlap' END;
+        RETURN;
+      END IF;
+    ELSE
+      -- The claim itself: the primary key refuses a second live claim of the occurrence whatever the isolation level,
+      -- and an expired one is taken over in the same statement.
+      INSERT INTO ${s}.claims AS c (prefix, job, occurrence, token, expires_at)
+      VALUES (p_prefix, p_job, p_occurrence, p_token, greatest(p_claim_until, v_now + ${ms('p_claim_min_ms')}))
+      ON CONFLICT (prefix, job, occurrence) DO UPDATE SET token = EXCLUDED.token, expires_at = EXCLUDED.expires_at
+      WHERE c.expires_at <= v_now;
+      v_claimed := FOUND;
+    END IF;
+    IF NOT v_claimed THEN
       kind := 'duplicate';
       -- The loser learns how long the lease of a run of this very occurrence has left, to watch it for a crash.
       IF v_ledger_live AND v_job.ledger_occurrence = p_occurrence AND v_job.ledger_state = 'running' THEN
@@ -220,22 +245,6 @@ BEGIN
       END IF;
       RETURN;
     END IF;
-    -- Nobody claimed it, and its window has passed by the store's clock: the caller's clock runs behind.
-    IF p_late_at IS NOT NULL AND v_now >= p_late_at THEN
-      kind := 'late';
-      RETURN;
-    END IF;
-    v_held := v_held AND p_overlap <> 'allow';
-    -- A late run leaves the occurrence for later while another run holds the lease.
-    IF v_held AND p_catchup THEN
-      kind := 'overlap';
-      RETURN;
-    END IF;
-    -- Expired claims of the job go as a claim passes by: nothing sweeps on a timer.
-    DELETE FROM ${s}.claims WHERE prefix = p_prefix AND job = p_job AND expires_at <= v_now;
-    -- The primary key refuses a second claim of the occurrence even where the check above could not see the first.
-    INSERT INTO ${s}.claims (prefix, job, occurrence, token, expires_at)
-    VALUES (p_prefix, p_job, p_occurrence, p_token, greatest(p_claim_until, v_now + ${ms('p_claim_min_ms')}));
     IF v_held THEN
       -- Another run holds the lease: the occurrence is claimed and, by the job's policy, skipped or remembered as the
       -- next (at most one); for 'cancel-running' the running run is asked to stop at its next renewal.
@@ -258,7 +267,8 @@ BEGIN
   -- The ledger only moves forward: a backfill of an older occurrence (or a retry) is fenced but leaves the record of
   -- the newest alone. Moving on frees the previous occurrence's progress and retries.
   v_move_ledger := NOT p_retry AND (NOT v_ledger_live OR p_occurrence >= v_job.ledger_occurrence);
-  IF v_move_ledger THEN
+  -- A finished run dropped its own; only one that never finished (a crash) can have left any.
+  IF v_move_ledger AND v_job.ledger_state IS DISTINCT FROM 'done' THEN
     DELETE FROM ${s}.progress WHERE prefix = p_prefix AND job = p_job AND occurrence <> p_occurrence;
     DELETE FROM ${s}.retries WHERE prefix = p_prefix AND job = p_job AND occurrence <> p_occurrence;
   END IF;
@@ -341,7 +351,10 @@ $take_over$;
 
 -- Closes a run in the job row: done in the ledger while it names the run, the lease released while it is the run's.
 CREATE OR REPLACE FUNCTION ${s}.close_run(p_prefix text, p_job text, p_run_id text, p_token text)
-RETURNS void LANGUAGE sql AS $close_run$
+RETURNS void LANGUAGE plpgsql AS $close_run$
+BEGIN
+  -- PL/pgSQL, not SQL: its UPDATE is planned once per connection, where a SQL function called from PL/pgSQL is
+  -- planned again on every call.
   UPDATE ${s}.jobs SET
     ledger_state = CASE WHEN ledger_run_id = p_run_id THEN 'done' ELSE ledger_state END,
     lease_token = CASE WHEN lease_token = p_token THEN NULL ELSE lease_token END,
@@ -349,6 +362,7 @@ RETURNS void LANGUAGE sql AS $close_run$
     -- A request to stop the lease's run is answered by its end.
     cancelled_by = CASE WHEN lease_token = p_token THEN NULL ELSE cancelled_by END
   WHERE prefix = p_prefix AND job = p_job AND (ledger_run_id = p_run_id OR lease_token = p_token);
+END
 $close_run$;
 
 -- The run ended: its progress and retries dropped (while the ledger names it), failures in a row counted (and the job
@@ -370,6 +384,8 @@ BEGIN
   IF NOT FOUND THEN
     RETURN;
   END IF;
+  -- Expired claims of the job go as a run ends: nothing sweeps on a timer, and claims stay one statement shorter.
+  DELETE FROM ${s}.claims WHERE prefix = p_prefix AND job = p_job AND expires_at <= v_now;
   -- A run whose ledger entry was taken over (it lost its lease and was resumed elsewhere) drops nothing.
   IF v_job.ledger_run_id = p_run_id THEN
     DELETE FROM ${s}.progress WHERE prefix = p_prefix AND job = p_job AND occurrence = p_occurrence;

@@ -19,13 +19,13 @@ export function skewedClock(offsetMs: number): Record<string, string> {
   };
 }
 
-const PERIOD_MS = 5_000;
-const SKEW_MS = 20_000;
+const PERIOD_MS = 3_000;
+const SKEW_MS = 9_000;
 const WATCHED_TICKS = 5;
 
 /**
- * Three sample processes on one store, a 5-second schedule without jitter: one with its clock 20 s ahead, one right,
- * one 20 s behind. Checks, by the real clock (each process's own timestamps corrected by its known offset): no run
+ * Three sample processes on one store, a 3-second schedule without jitter: one with its clock 9 s ahead, one right,
+ * one 9 s behind (three periods). Checks, by the real clock (each process's own timestamps corrected by its known offset): no run
  * starts before its tick, every tick after the fast one's first wait ran exactly once and soon after its tick, the
  * slow one ran nothing and reported only duplicate or late, and nobody reported an overlap (no run was ever in
  * progress when a tick came).
@@ -40,7 +40,7 @@ export async function fastAndSlowInstances(world: Scenario): Promise<void> {
   ];
   await Promise.all([fast.waitForReady(30_000), slow.waitForReady(30_000)]);
   const bootedAt = Date.now();
-  // The fast instance's first tick comes 20 s early and waits; watch the ticks after that.
+  // The fast instance's first tick comes 9 s early and waits; watch the ticks after that.
   const firstWatched = tickAfter(bootedAt + SKEW_MS, PERIOD_MS);
   const lastWatched = firstWatched + (WATCHED_TICKS - 1) * PERIOD_MS;
   await sleep(lastWatched + 2_000 - Date.now());
