@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { SAMPLE_CONFIG, type SampleConfig } from '../config/sample-config.js';
 import { DatabaseService } from '../database/database.service.js';
 
 export interface AccountJobSetting {
@@ -8,7 +9,10 @@ export interface AccountJobSetting {
 
 @Injectable()
 export class AccountsRepository {
-  constructor(private readonly database: DatabaseService) {}
+  constructor(
+    private readonly database: DatabaseService,
+    @Inject(SAMPLE_CONFIG) private readonly config: SampleConfig,
+  ) {}
 
   /** Each active account with its zone (`undefined`: none set, the job's default applies). */
   activeAccounts(): Array<{ id: string; timeZone?: string }> {
@@ -32,6 +36,19 @@ export class AccountsRepository {
       .prepare('SELECT enabled, fail_with AS failWith FROM account_job_settings WHERE account_id = ? AND job_name = ?')
       .get(accountId, jobName) as { enabled: number; failWith: string | null } | undefined;
     return { enabled: row ? row.enabled === 1 : true, failWith: row?.failWith ?? null };
+  }
+
+  /**
+   * The error call `tryNumber` of `job` for the account is set up to fail with: its seeded setting fails every call
+   * (SAMPLE_FAIL), SAMPLE_FAIL_FIRST_TRY the first call of each occurrence only. `null`: the call goes through.
+   */
+  simulatedFailure(accountId: string, jobName: string, tryNumber: number): string | null {
+    const { failWith } = this.setting(accountId, jobName);
+    if (failWith) return failWith;
+    const failsFirst = this.config.firstTryFailures.some(
+      (failure) => failure.accountId === accountId && (failure.job === undefined || failure.job === jobName),
+    );
+    return failsFirst && tryNumber === 1 ? `simulated first-try failure of ${accountId} in ${jobName}` : null;
   }
 
   retentionDays(accountId: string): number {

@@ -28,16 +28,16 @@ export class BillingArchiveJob {
 
   @CoordinatedCron(BILLING_ARCHIVE, jobWindow(BILLING_ARCHIVE))
   @PerTenant()
-  async archiveAccount(accountId: string, { signal, context }: CronRun): Promise<void> {
+  async archiveAccount(accountId: string, run: CronRun): Promise<void> {
     // Each tenant call has its own CLS child context, so this value cannot leak into another account's lines.
     this.cls.set(FLOW_CLS_KEY, INVOICE_ARCHIVAL_FLOW);
     await this.recorder.record(
-      context,
+      run.context,
       async () => {
         this.logger.debug(`archiving paid invoices of ${accountId} older than 90 days`);
-        const { failWith } = this.accounts.setting(accountId, BILLING_ARCHIVE);
-        if (failWith) throw new Error(failWith);
-        await simulatedWork(this.config.tenantDelayMs, signal);
+        const failure = this.accounts.simulatedFailure(accountId, BILLING_ARCHIVE, run.try);
+        if (failure) throw new Error(failure);
+        await simulatedWork(this.config.tenantDelayMs, run.signal);
         const now = Date.now();
         const archived = this.invoices.archivePaidIssuedBefore(accountId, now - ARCHIVE_AFTER_MS, now);
         if (archived > 0) this.logger.log(`archived ${archived} paid invoice(s) of ${accountId}`);

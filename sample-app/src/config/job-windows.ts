@@ -45,6 +45,13 @@ export function jobWindow(job: JobName, config: SampleConfig = sampleConfig): Cr
   if (config.crashRecovery !== undefined) window.crashRecovery = config.crashRecovery;
   if (config.catchup !== undefined) window.catchup = config.catchup;
   if (config.catchupWindowMs !== undefined) window.catchupWindow = config.catchupWindowMs;
+  // So are the failure policies, which the multi-process tests turn on one at a time.
+  if (config.retryAttempts !== undefined) {
+    window.retry = { attempts: config.retryAttempts };
+    if (config.retryBackoffMs !== undefined) window.retry.backoff = config.retryBackoffMs;
+  }
+  if (config.overlap !== undefined) window.overlap = config.overlap;
+  if (config.pauseOnFailure !== undefined) window.pauseOnFailure = config.pauseOnFailure;
   return window;
 }
 

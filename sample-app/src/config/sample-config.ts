@@ -31,11 +31,17 @@
  *   SAMPLE_CRASH_RECOVERY     resume | none: every job's crashRecovery (unset: the library's default)
  *   SAMPLE_CATCHUP            none | latest | all: every job's catchup (unset: the library's default)
  *   SAMPLE_CATCHUP_WINDOW_MS  every job's catchupWindow (unset: one period)
+ *   SAMPLE_RETRY_ATTEMPTS, SAMPLE_RETRY_BACKOFF_MS
+ *                             every job's retry: calls in all (1: none) and the first backoff (unset: the library's)
+ *   SAMPLE_OVERLAP            skip | buffer-one | cancel-running | allow: every job's overlap policy
+ *   SAMPLE_PAUSE_ON_FAILURE   every job's pauseOnFailure: failed runs in a row that pause it fleet-wide
+ *   SAMPLE_FAIL_FIRST_TRY     like SAMPLE_FAIL, but only the first call of each occurrence fails (a retry succeeds)
  *   PORT                      HTTP port (3000; 0: any free port; off: no HTTP server)
  *   SAMPLE_HTTP_ADAPTER       express | fastify: the Nest HTTP platform (default express; --fastify is the same)
  *   LOG_FORMAT (text | json), LOG_LEVEL (error | warn | log | debug | verbose; default debug)
  */
 import { type LogLevel } from '@nestjs/common';
+import type { OverlapPolicy } from 'nestjs-coordinated-cron';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 
@@ -122,6 +128,13 @@ export interface SampleConfig {
   crashRecovery?: 'resume' | 'none';
   catchup?: 'none' | 'latest' | 'all';
   catchupWindowMs?: number;
+  /** Every job's `retry`, when `retryAttempts` is set. */
+  retryAttempts?: number;
+  retryBackoffMs?: number;
+  overlap?: OverlapPolicy;
+  pauseOnFailure?: number;
+  /** Accounts whose first call of each occurrence throws (the retry, `CronRun.try` 2, goes through). */
+  firstTryFailures: SeededFailure[];
   /** `undefined`: no HTTP server. */
   port?: number;
   /** The Nest HTTP platform; the admin page and the JSON routes work the same on both. */
@@ -192,8 +205,8 @@ function jobList(env: Env): ReadonlySet<JobName> {
   return new Set(names as JobName[]);
 }
 
-function failures(env: Env): SeededFailure[] {
-  const raw = text(env, 'SAMPLE_FAIL');
+function failures(env: Env, name: 'SAMPLE_FAIL' | 'SAMPLE_FAIL_FIRST_TRY'): SeededFailure[] {
+  const raw = text(env, name);
   if (raw === undefined) return [];
   return raw
     .split(',')
@@ -202,7 +215,7 @@ function failures(env: Env): SeededFailure[] {
     .map((entry) => {
       const [accountId, job] = entry.split(':');
       if (job !== undefined && !TENANT_JOB_NAMES.includes(job as JobName)) {
-        throw new ConfigError(`SAMPLE_FAIL: "${job}" is not a per-tenant job; use ${TENANT_JOB_NAMES.join(' or ')}`);
+        throw new ConfigError(`${name}: "${job}" is not a per-tenant job; use ${TENANT_JOB_NAMES.join(' or ')}`);
       }
       return { accountId, job: job as JobName | undefined };
     });
@@ -313,7 +326,7 @@ export function loadSampleConfig(env: Env, argv: readonly string[] = []): Sample
       oldLogsPerAccount: integer(env, 'SAMPLE_OLD_LOGS', 0) ?? 3,
       newLogsPerAccount: 2,
       disableLogCleanupEvery: integer(env, 'SAMPLE_DISABLE_EVERY', 0) ?? 5,
-      failures: failures(env),
+      failures: failures(env, 'SAMPLE_FAIL'),
       timeZones: timeZones(env),
     },
     tenantDelayMs: integer(env, 'SAMPLE_TENANT_DELAY_MS', 0) ?? 0,
@@ -321,6 +334,11 @@ export function loadSampleConfig(env: Env, argv: readonly string[] = []): Sample
     crashRecovery: choice(env, 'SAMPLE_CRASH_RECOVERY', ['resume', 'none'] as const),
     catchup: choice(env, 'SAMPLE_CATCHUP', ['none', 'latest', 'all'] as const),
     catchupWindowMs: integer(env, 'SAMPLE_CATCHUP_WINDOW_MS', 1),
+    retryAttempts: integer(env, 'SAMPLE_RETRY_ATTEMPTS', 1),
+    retryBackoffMs: integer(env, 'SAMPLE_RETRY_BACKOFF_MS', 0),
+    overlap: choice(env, 'SAMPLE_OVERLAP', ['skip', 'buffer-one', 'cancel-running', 'allow'] as const),
+    pauseOnFailure: integer(env, 'SAMPLE_PAUSE_ON_FAILURE', 1),
+    firstTryFailures: failures(env, 'SAMPLE_FAIL_FIRST_TRY'),
     port: port(env),
     httpAdapter: argv.includes('--fastify')
       ? 'fastify'

@@ -28,13 +28,13 @@ export class DailyDigestJob {
 
   @CoordinatedCron(DAILY_DIGEST, jobWindow(DAILY_DIGEST))
   @PerTenant({ localTime: true })
-  async sendDigest(accountId: string, { signal, context }: CronRun): Promise<void> {
+  async sendDigest(accountId: string, run: CronRun): Promise<void> {
     await this.recorder.record(
-      context,
+      run.context,
       async () => {
-        const { failWith } = this.accounts.setting(accountId, DAILY_DIGEST);
-        if (failWith) throw new Error(failWith);
-        await simulatedWork(this.config.tenantDelayMs, signal);
+        const failure = this.accounts.simulatedFailure(accountId, DAILY_DIGEST, run.try);
+        if (failure) throw new Error(failure);
+        await simulatedWork(this.config.tenantDelayMs, run.signal);
         const events = this.logs.countSince(accountId, Date.now() - DAY_MS);
         const openInvoices = this.invoices.countOpen(accountId);
         this.logger.log(

@@ -23,13 +23,13 @@ export class LogCleanupJob {
 
   @CoordinatedCron(LOG_CLEANUP, jobWindow(LOG_CLEANUP))
   @PerTenant()
-  async cleanAccount(accountId: string, { signal, context }: CronRun): Promise<void> {
+  async cleanAccount(accountId: string, run: CronRun): Promise<void> {
     await this.recorder.record(
-      context,
+      run.context,
       async () => {
-        const { failWith } = this.accounts.setting(accountId, LOG_CLEANUP);
-        if (failWith) throw new Error(failWith);
-        await simulatedWork(this.config.tenantDelayMs, signal);
+        const failure = this.accounts.simulatedFailure(accountId, LOG_CLEANUP, run.try);
+        if (failure) throw new Error(failure);
+        await simulatedWork(this.config.tenantDelayMs, run.signal);
         const retentionDays = this.accounts.retentionDays(accountId);
         const deleted = this.logs.deleteOlderThan(accountId, Date.now() - retentionDays * DAY_MS);
         if (deleted > 0) {

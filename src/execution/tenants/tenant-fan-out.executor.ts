@@ -326,7 +326,9 @@ export class TenantFanOutExecutor implements OnModuleInit {
         return [];
       }
       this.runLog.retryingTenants(context, round.length, fewest + 1, waitMs);
-      await run.retries?.flush();
+      // Both records are written before the wait, not at their usual interval: a holder that dies in the wait
+      // hands over tenants that succeeded (never run again) and tenants that wait for their try (run once more).
+      await Promise.all([run.recorder?.flush(), run.retries?.flush()]);
       if (!(await this.shutdown.sleep(waitMs, signal))) return round.map((entry) => entry.tenantId);
       const started = await runPool(
         round,
