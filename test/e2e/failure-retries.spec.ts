@@ -17,12 +17,6 @@ const LEASE_TTL_MS = 2000;
 const KILLABLE_WAIT_MS = 600;
 const KILL_TRIES = 4;
 
-const wait = (world: Scenario, timeoutMs: number) => ({
-  timeoutMs,
-  intervalMs: 20,
-  diagnostics: () => world.diagnostics(),
-});
-
 /** The slow schedule's ticks placed `afterS` seconds from now: the test waits for its fleet to boot, not longer. */
 function scheduleFromNow(afterS: number): Record<string, string> {
   const offset = (Math.floor(Date.now() / 1000) + afterS) % PERIOD_S;
@@ -108,7 +102,7 @@ describe('e2e: per-tenant retries across processes', () => {
     const [first] = await waitFor(
       'a first finished log-cleanup run',
       () => finishedRuns(world)[0] && finishedRuns(world),
-      wait(world, 40_000),
+      world.waiting(40_000, 20),
     );
     const firstCalls = world.jobRuns('job_name = ? AND occurrence = ?', LOG_CLEANUP, first.occurrence);
     expect(wrongCalls(firstCalls, true)).toEqual([]);
@@ -149,19 +143,23 @@ describe('e2e: per-tenant retries across processes', () => {
       const occurrence = await waitFor(
         'the next occurrence to start',
         () => world.jobRuns('job_name = ? AND occurrence > ?', LOG_CLEANUP, after)[0]?.occurrence,
-        wait(world, PERIOD_S * 1000 + 10_000),
+        world.waiting(PERIOD_S * 1000 + 10_000, 20),
       );
       const line = await waitFor(
         `the retry wait of ${occurrence}`,
         () => retryWaitLine(world, occurrence),
-        wait(world, 10_000),
+        world.waiting(10_000, 20),
       );
       const holder = world.instances.find((instance) => instance.name === line.entry.instance)!;
       if (line.waitMs < KILLABLE_WAIT_MS) {
         // No room for the kill: this occurrence is one more run without a fault, and must come out the same.
         if (attempt === KILL_TRIES)
           throw new Error(`${KILL_TRIES} retry waits in a row were under ${KILLABLE_WAIT_MS}ms`);
-        const run = await waitFor(`the run of ${occurrence}`, () => finishedRuns(world, after)[0], wait(world, 15_000));
+        const run = await waitFor(
+          `the run of ${occurrence}`,
+          () => finishedRuns(world, after)[0],
+          world.waiting(15_000, 20),
+        );
         expect(wrongCalls(world.jobRuns('job_name = ? AND occurrence = ?', LOG_CLEANUP, occurrence), false)).toEqual(
           [],
         );
@@ -182,7 +180,7 @@ describe('e2e: per-tenant retries across processes', () => {
           survivor
             .runLines()
             .find((run) => run.job === LOG_CLEANUP && run.occurrence === occurrence && run.outcome !== 'skipped'),
-        wait(world, LEASE_TTL_MS + BACKOFF_MS + 10_000),
+        world.waiting(LEASE_TTL_MS + BACKOFF_MS + 10_000, 20),
       );
       const calls = world.jobRuns('job_name = ? AND occurrence = ?', LOG_CLEANUP, occurrence);
       // The kill came in the wait: the holder made every first call and no second one.

@@ -23,6 +23,7 @@ export class AutomationSchedulerJob {
       context,
       async () => {
         await simulatedWork(this.config.automationWorkMs, signal);
+        if (this.config.automationFails) throw new Error('simulated failure: the automations table is unreachable');
         return this.automations.queueDue(Date.now(), context.instanceId);
       },
       (count) => `queued=${count}`,

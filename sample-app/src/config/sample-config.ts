@@ -27,6 +27,7 @@
  *                             what the first start seeds
  *   SAMPLE_TENANT_DELAY_MS    simulated slow work per account in per-tenant jobs (0)
  *   SAMPLE_AUTOMATION_WORK_MS simulated work of each automation-scheduler run (0)
+ *   SAMPLE_AUTOMATION_FAIL=1  every automation-scheduler run throws after its work (a failed run, for pauseOnFailure)
  *   CRON_ADMIN_TOKEN          bearer token of the admin page at /cron (unset: a random one, printed at boot)
  *   SAMPLE_CRASH_RECOVERY     resume | none: every job's crashRecovery (unset: the library's default)
  *   SAMPLE_CATCHUP            none | latest | all: every job's catchup (unset: the library's default)
@@ -125,6 +126,8 @@ export interface SampleConfig {
   tenantDelayMs: number;
   /** Simulated work of one automation-scheduler run (a long run holds the job's lease). */
   automationWorkMs: number;
+  /** Every automation-scheduler run throws once its simulated work is done. */
+  automationFails: boolean;
   crashRecovery?: 'resume' | 'none';
   catchup?: 'none' | 'latest' | 'all';
   catchupWindowMs?: number;
@@ -331,6 +334,7 @@ export function loadSampleConfig(env: Env, argv: readonly string[] = []): Sample
     },
     tenantDelayMs: integer(env, 'SAMPLE_TENANT_DELAY_MS', 0) ?? 0,
     automationWorkMs: integer(env, 'SAMPLE_AUTOMATION_WORK_MS', 0) ?? 0,
+    automationFails: flag(env, 'SAMPLE_AUTOMATION_FAIL'),
     crashRecovery: choice(env, 'SAMPLE_CRASH_RECOVERY', ['resume', 'none'] as const),
     catchup: choice(env, 'SAMPLE_CATCHUP', ['none', 'latest', 'all'] as const),
     catchupWindowMs: integer(env, 'SAMPLE_CATCHUP_WINDOW_MS', 1),

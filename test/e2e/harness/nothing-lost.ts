@@ -27,12 +27,6 @@ function slowSchedule(): Record<string, string> {
   return { SAMPLE_FAST_PERIOD: String(SLOW_PERIOD_S), SAMPLE_FAST_OFFSET: String(offset) };
 }
 
-const wait = (world: Scenario, timeoutMs = 40_000) => ({
-  timeoutMs,
-  intervalMs: 50,
-  diagnostics: () => world.diagnostics(),
-});
-
 async function startAll(world: Scenario, names: string[], env: Record<string, string> = {}) {
   return world.startReady(names, env);
 }
@@ -42,7 +36,7 @@ async function holderOf(world: Scenario, job: string, instances: SampleProcess[]
   const first = await waitFor(
     `a first run of ${job}`,
     () => world.jobRuns('job_name = ?', job)[0],
-    wait(world, SLOW_PERIOD_S * 1000 + 15_000),
+    world.waiting(SLOW_PERIOD_S * 1000 + 15_000, 50),
   );
   const holder = instances.find((instance) => instance.name === first.instance_id);
   if (!holder) throw new Error(`no instance named ${first.instance_id}`);
@@ -125,7 +119,7 @@ export function describeNothingLost(backend: Backend, only?: readonly NothingLos
         await waitFor(
           'the holder to finish 15 tenants',
           () => world.jobRuns("run_id = ? AND status = 'succeeded'", runId).length >= 15,
-          wait(world),
+          world.waiting(40_000, 50),
         );
         // Let those finish well over a second before the crash: they are the ones that must never run again.
         await sleep(1500);
@@ -141,7 +135,7 @@ export function describeNothingLost(backend: Backend, only?: readonly NothingLos
             );
             return everyone.every((id) => done.has(id));
           },
-          wait(world),
+          world.waiting(40_000, 50),
         );
 
         const rows = world.jobRuns('job_name = ? AND occurrence = ?', LOG_CLEANUP, occurrence);
@@ -161,7 +155,7 @@ export function describeNothingLost(backend: Backend, only?: readonly NothingLos
         const line = await waitFor(
           "the resumed run's summary line",
           () => world.runLines().find((l) => l.run === resumed[0].run_id),
-          wait(world, 10_000),
+          world.waiting(10_000, 50),
         );
         expect(line?.outcome).toBe('completed');
         expect(line?.entry.message).toContain(`attempt=2 resumed-from=${runId}`);
@@ -195,7 +189,7 @@ export function describeNothingLost(backend: Backend, only?: readonly NothingLos
           const rerun = await waitFor(
             'a survivor to run the crashed occurrence again',
             () => world.jobRuns('occurrence = ? AND run_id <> ?', occurrence, runId)[0],
-            wait(world, RESUME_BOUND_MS + 5000),
+            world.waiting(RESUME_BOUND_MS + 5000, 50),
           );
           expect(rerun.started_at - killedAt).toBeLessThanOrEqual(RESUME_BOUND_MS);
           await sleep(1500);
@@ -222,7 +216,7 @@ export function describeNothingLost(backend: Backend, only?: readonly NothingLos
         const done = await waitFor(
           'one occurrence completed',
           () => world.jobRuns("status = 'succeeded'")[0],
-          wait(world, periodMs + 10_000),
+          world.waiting(periodMs + 10_000, 50),
         );
         for (const instance of first) instance.signal('SIGKILL');
         await Promise.all(first.map((instance) => instance.waitForExit(5000)));
@@ -235,7 +229,7 @@ export function describeNothingLost(backend: Backend, only?: readonly NothingLos
         const late = await waitFor(
           'the missed occurrence to run',
           () => world.jobRuns('occurrence = ?', iso(missed))[0],
-          wait(world, 10_000),
+          world.waiting(10_000, 50),
         );
         expect(late.started_at - bootedAt).toBeLessThanOrEqual(2000);
         await sleep(1000);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { assertBuilt } from './paths.js';
 import { assertRedisReachable, deleteKeys, REDIS_URL } from './redis.js';
 import { killAllTracked, type LogEntry, type RunLine, SampleProcess } from './sample-process.js';
+import { type WaitOptions } from './wait.js';
 
 let sequence = 0;
 
@@ -113,6 +114,11 @@ export class Scenario {
 
   diagnostics(): string {
     return this.instances.map((instance) => instance.tail()).join('\n');
+  }
+
+  /** Options for `waitFor` whose failure message ends with every instance's log tail. */
+  waiting(timeoutMs: number, intervalMs = 100): WaitOptions {
+    return { timeoutMs, intervalMs, diagnostics: () => this.diagnostics() };
   }
 
   /** SIGTERM every running instance and wait until all of them have exited. */
