@@ -32,6 +32,16 @@ export const CONFIG = {
   resume: { instances: 3, leaseTtlMs: 2000, tenants: 40, tenantMs: 100, concurrency: 2, killAfterMs: 1000, reps: 3 },
   // Figure 1's workload, so the two figures describe the same run.
   progress: { ...FANOUT, reps: 6 },
+  // Figure 1's workload again: with a retry policy that nothing fails into, and without; then 5% of the tenants (drawn
+  // by a seed of their own) fail their first call, under a backoff short enough for the run's tail.
+  retry: {
+    ...FANOUT,
+    reps: 6,
+    failing: FANOUT.tenants * 0.05,
+    failingSeed: 20241114,
+    overheadRetry: { attempts: 3, backoff: '1s' },
+    recoveryRetry: { attempts: 2, backoff: 50 },
+  },
   // Figure 3's comparison on the bench's own PostgreSQL: fewer claims, each round trip being longer.
   postgresClaim: { claims: 5000, reps: 5 },
   // Five instances of each system, `jobs` nightly jobs each; a 30 s window. The baselines fire at minute resolution:

@@ -34,6 +34,7 @@ import * as postgresTraffic from './scenarios/postgres-traffic';
 import * as progress from './scenarios/progress';
 import * as reschedule from './scenarios/reschedule';
 import * as resume from './scenarios/resume';
+import * as retry from './scenarios/retry';
 import * as scale from './scenarios/scale';
 import * as telemetry from './scenarios/telemetry';
 import * as traffic from './scenarios/traffic';
@@ -71,6 +72,7 @@ const FIGURES: Figure[] = [
   { fig: 16, key: 'postgresScale', title: 'a million tenants in one run, on PostgreSQL', run: (ctx) => postgresScale.run(ctx, CONFIG.postgresScale) },
   { fig: 17, key: 'localTime', title: "each tenant's local time", run: (ctx) => localTime.run(ctx, CONFIG.localTime) },
   { fig: 18, key: 'reschedule', title: 'schedules changed at runtime', run: (ctx) => reschedule.run(ctx, CONFIG.reschedule) },
+  { fig: 19, key: 'retry', title: 'retries of failed tenants', run: (ctx) => retry.run(ctx, CONFIG.retry) },
 ];
 
 const USAGE = 'usage: npm run bench [-- --json] [-- --update] [-- --only=1,2,...]';

@@ -9,6 +9,7 @@ import type { PostgresScaleRep } from '../scenarios/postgres-scale';
 import type { PostgresTrafficResult } from '../scenarios/postgres-traffic';
 import type { ProgressResult } from '../scenarios/progress';
 import type { RescheduleResult } from '../scenarios/reschedule';
+import type { RetryResult } from '../scenarios/retry';
 import type { ResumeRep } from '../scenarios/resume';
 import type { ScaleRep } from '../scenarios/scale';
 import type { TelemetryRep } from '../scenarios/telemetry';
@@ -35,6 +36,7 @@ export interface Results {
   postgresScale?: { reps: PostgresScaleRep[] };
   localTime?: LocalTimeResult;
   reschedule?: RescheduleResult;
+  retry?: RetryResult;
 }
 
 export type FigureKey = keyof Results;

@@ -36,3 +36,14 @@ export function lognormalDurations(count: number, { seed, medianMs, sigma }: { s
   const normal = createNormal(seed);
   return Array.from({ length: count }, () => medianMs * Math.exp(sigma * normal()));
 }
+
+/** `k` distinct indices below `count` (a partial Fisher-Yates shuffle): the same ones for the same seed. */
+export function sampleIndices(count: number, k: number, seed: number): number[] {
+  const uniform = createUniform(seed);
+  const pool = Array.from({ length: count }, (_, i) => i);
+  for (let i = 0; i < k; i++) {
+    const j = i + Math.floor(uniform() * (count - i));
+    [pool[i], pool[j]] = [pool[j], pool[i]];
+  }
+  return pool.slice(0, k);
+}
