@@ -21,7 +21,7 @@ import { createHttpApp, HTTP_ADAPTERS, type HttpAdapterName } from '../support/h
 import { staticTenants } from '../support/tenants.js';
 import { REPO_ROOT } from './harness/paths.js';
 import { useScenarios } from './harness/scenario.js';
-import { waitFor } from './harness/wait.js';
+import { waitFor } from '../support/wait.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const TOKEN = 'e2e-admin-token';

@@ -2,7 +2,7 @@ import { ALL_JOBS, finishedOccurrenceCounts, groupByOccurrence, iso } from './ha
 import { freePort, OwnRedis } from './harness/redis.js';
 import { type RunLine, type SampleProcess } from './harness/sample-process.js';
 import { useScenarios } from './harness/scenario.js';
-import { sleep, waitFor } from './harness/wait.js';
+import { sleep, waitFor } from '../support/wait.js';
 
 const LOCK_TIMEOUT_MS = 500;
 /** A claim already answered when Redis stopped may still start its body this long after the pause. */

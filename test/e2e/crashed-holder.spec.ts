@@ -2,7 +2,7 @@ import { AUTOMATION_SCHEDULER, groupByOccurrence } from './harness/facts.js';
 import { leaseKey } from '../support/internals.js';
 import { pttl } from './harness/redis.js';
 import { useScenarios } from './harness/scenario.js';
-import { waitFor } from './harness/wait.js';
+import { waitFor } from '../support/wait.js';
 
 const LEASE_TTL_MS = 4500;
 const PERIOD_MS = 1000;

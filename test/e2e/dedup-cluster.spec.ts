@@ -13,7 +13,7 @@ import {
 } from './harness/facts.js';
 import { type SampleProcess } from './harness/sample-process.js';
 import { useScenarios } from './harness/scenario.js';
-import { waitFor } from './harness/wait.js';
+import { waitFor } from '../support/wait.js';
 
 const PERIOD_MS = 1000;
 const JITTER_MS = 500;

@@ -1,7 +1,7 @@
 import { AUTOMATION_SCHEDULER, expectNone } from './harness/facts.js';
 import { type RunLine } from './harness/sample-process.js';
 import { type JobRunRow, type Scenario, useScenarios } from './harness/scenario.js';
-import { sleep, waitFor } from './harness/wait.js';
+import { sleep, waitFor } from '../support/wait.js';
 
 /** automation-scheduler ticks every 2 s and each run works 3 s: every other tick finds the last run still going. */
 const PERIOD_MS = 2000;

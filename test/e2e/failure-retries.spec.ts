@@ -1,7 +1,7 @@
 import { iso, LOG_CLEANUP } from './harness/facts.js';
 import { type LogEntry, type RunLine, type SampleProcess, token } from './harness/sample-process.js';
 import { type JobRunRow, type Scenario, useScenarios } from './harness/scenario.js';
-import { sleep, waitFor } from './harness/wait.js';
+import { sleep, waitFor } from '../support/wait.js';
 
 const TOKEN = 'e2e-retries-token';
 const ACCOUNTS = 10;

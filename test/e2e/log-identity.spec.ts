@@ -1,7 +1,7 @@
 import { ALL_JOBS, ANNOUNCEMENT_CLEANUP, AUTOMATION_SCHEDULER, BILLING_ARCHIVE, LOG_CLEANUP } from './harness/facts.js';
 import { LIBRARY_CONTEXT, type LogEntry, parseRunLine, token } from './harness/sample-process.js';
 import { useScenarios } from './harness/scenario.js';
-import { waitFor } from './harness/wait.js';
+import { waitFor } from '../support/wait.js';
 
 const FLOW = 'invoice-archival';
 const FAILURES = [

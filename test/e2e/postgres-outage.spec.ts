@@ -1,6 +1,6 @@
 import { AUTOMATION_SCHEDULER } from './harness/facts.js';
 import { useScenarios } from './harness/scenario.js';
-import { sleep, waitFor } from './harness/wait.js';
+import { sleep, waitFor } from '../support/wait.js';
 import { OwnPostgresServer } from '../support/postgres-server.js';
 
 const PERIOD_MS = 2_000;

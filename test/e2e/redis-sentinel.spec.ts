@@ -1,7 +1,7 @@
 import { AUTOMATION_SCHEDULER, expectNone, groupByOccurrence } from './harness/facts.js';
 import { OwnRedisSentinel } from './harness/redis-sentinel.js';
 import { useScenarios } from './harness/scenario.js';
-import { sleep, waitFor } from './harness/wait.js';
+import { sleep, waitFor } from '../support/wait.js';
 
 /**
  * A Sentinel failover during a schedule. A single Redis lock is not consensus: what the old master acknowledged but

@@ -3,7 +3,7 @@ import { DAILY_DIGEST, expectNone } from './harness/facts.js';
 import { LocalCron } from './harness/local-clock.js';
 import { type LogEntry, parseRunLine, type RunLine, type SampleProcess, token } from './harness/sample-process.js';
 import { type Scenario, useScenarios } from './harness/scenario.js';
-import { waitFor } from './harness/wait.js';
+import { waitFor } from '../support/wait.js';
 
 const UTC = 'UTC';
 const KOLKATA = 'Asia/Kolkata';

@@ -1,7 +1,7 @@
 import { LOG_CLEANUP, oldLogRowsByAccount } from './harness/facts.js';
 import { token } from './harness/sample-process.js';
 import { useScenarios } from './harness/scenario.js';
-import { waitFor } from './harness/wait.js';
+import { waitFor } from '../support/wait.js';
 
 const ACCOUNTS = 2000;
 const TENANT_DELAY_MS = 25;

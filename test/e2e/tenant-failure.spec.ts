@@ -1,7 +1,7 @@
 import { enabledAccounts, LOG_CLEANUP, oldLogRowsByAccount } from './harness/facts.js';
 import { LIBRARY_CONTEXT, type RunLine, token } from './harness/sample-process.js';
 import { useScenarios } from './harness/scenario.js';
-import { waitFor } from './harness/wait.js';
+import { waitFor } from '../support/wait.js';
 
 const FAILING = 'acct-0007';
 const ACCOUNTS = 20;

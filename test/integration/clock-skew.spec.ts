@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { CoordinatedCron, type CronRun, type JobRunReport, MemoryLockStore } from '../../src/index.js';
 import { CapturingLogger, createTestApp, OffsetClock } from '../support/app.js';
 import { failOnUnhandledRejections } from '../support/unhandled.js';
-import { sleep } from '../e2e/harness/wait.js';
+import { sleep } from '../support/wait.js';
 
 const PERIOD_MS = 2_000;
 const SKEW_MS = 6_000;

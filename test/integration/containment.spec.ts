@@ -9,7 +9,7 @@ import {
   type CronContextValue,
   type CronRun,
 } from '../../src/index.js';
-import { waitFor } from '../e2e/harness/wait.js';
+import { waitFor } from '../support/wait.js';
 import { createTestApp, fenceOf } from '../support/app.js';
 import { claimKey, OccurrenceExecutor } from '../support/internals.js';
 import { connectRedis, deleteKeys, REDIS_URL, uniquePrefix } from '../support/redis.js';

@@ -17,8 +17,8 @@ import { CoordinatedCronRegistry } from '../../src/definition/coordinated-cron.r
 import { CapturingLogger, createTestApp } from '../support/app.js';
 import { uniquePrefix } from '../support/redis.js';
 import { STORE_TARGETS, type StoreTarget } from '../support/store-targets.js';
+import { sleep } from '../support/wait.js';
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const HOURLY = '0 * * * *';
 
 let hour = 0;

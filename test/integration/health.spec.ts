@@ -11,7 +11,7 @@ import { ClsModule } from 'nestjs-cls';
 import request from 'supertest';
 import { CoordinatedCron, CoordinatedCronModule, CoordinatedCronRunner, type CronRun } from '../../src/index.js';
 import { CoordinatedCronHealthIndicator, type StaleJob } from '../../src/terminus/index.js';
-import { sleep, waitFor } from '../e2e/harness/wait.js';
+import { sleep, waitFor } from '../support/wait.js';
 import { CapturingLogger } from '../support/app.js';
 import { createHttpApp } from '../support/http-adapters.js';
 import { CoordinatedCronScheduler } from '../support/internals.js';

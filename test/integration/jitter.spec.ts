@@ -3,7 +3,7 @@ import { jest } from '@jest/globals';
 import { Injectable } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { CoordinatedCron, CoordinatedCronRunner, type CronRun } from '../../src/index.js';
-import { sleep, waitFor } from '../e2e/harness/wait.js';
+import { sleep, waitFor } from '../support/wait.js';
 import { createTestApp } from '../support/app.js';
 import { claimKey } from '../support/internals.js';
 import { connectRedis, deleteKeys, REDIS_URL, uniquePrefix } from '../support/redis.js';

@@ -11,9 +11,7 @@ import { createTestApp } from '../support/app.js';
 import { uniquePrefix } from '../support/redis.js';
 import { STORE_TARGETS, type StoreTarget } from '../support/store-targets.js';
 import { failOnUnhandledRejections } from '../support/unhandled.js';
-import { waitFor } from '../e2e/harness/wait.js';
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+import { sleep, waitFor } from '../support/wait.js';
 
 /**
  * A store whose first scheduled claim (`lateAt` set) is held back until after that instant: a stall of the store
@@ -67,14 +65,14 @@ describe.each(STORE_TARGETS)('a tick answered late is caught up ($name)', (targe
     opened.push(app);
     const stalled = await waitFor('the stalled tick', () => seen.stalled, { timeoutMs: 10_000, intervalMs: 20 });
     const iso = stalled.toISOString();
-    await waitFor('the late run of the stalled tick', () => ran.some((r) => r.occurrence === iso), {
+    const lateRun = new RegExp(`occurrence=${iso} instance=only outcome=completed catchup=true`);
+    // The run's line, not the body's call: the line is written once the run has finished, after the body returned.
+    await waitFor('the late run of the stalled tick', () => logger.matching(lateRun).length > 0, {
       timeoutMs: 15_000,
       intervalMs: 50,
     });
     expect(logger.matching(new RegExp(`occurrence=${iso} instance=only outcome=skipped reason=late`))).toHaveLength(1);
-    expect(logger.matching(new RegExp(`occurrence=${iso} instance=only outcome=completed catchup=true`))).toHaveLength(
-      1,
-    );
+    expect(logger.matching(lateRun)).toHaveLength(1);
     expect(seen.catchupsFailed).toBe(failCatchups);
     // Once: neither the catch-up nor a later tick ran it again.
     await sleep(1_500);

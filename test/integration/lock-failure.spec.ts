@@ -7,7 +7,7 @@ import {
   type CronRun,
   type JobRunReport,
 } from '../../src/index.js';
-import { waitFor } from '../e2e/harness/wait.js';
+import { waitFor } from '../support/wait.js';
 import { CapturingLogger, createTestApp, fenceOf } from '../support/app.js';
 import { uniquePrefix } from '../support/redis.js';
 import { freePort } from '../support/redis-server.js';

@@ -6,6 +6,7 @@ import { deleteKeys, REDIS_URL, uniquePrefix } from '../support/redis.js';
 import { freePort } from '../support/redis-server.js';
 import { staticTenants, tenantIds } from '../support/tenants.js';
 import { failOnUnhandledRejections } from '../support/unhandled.js';
+import { deferred } from '../support/wait.js';
 
 const YEARLY = '0 0 1 1 *';
 let day = 0;
@@ -18,12 +19,6 @@ function summaryLevel(logger: CapturingLogger, report: JobRunReport): string {
   );
   expect(lines.map((l) => l.message)).toEqual([expect.stringContaining(` outcome=${report.outcome}`)]);
   return lines[0].level;
-}
-
-function deferred() {
-  let resolve!: () => void;
-  const promise = new Promise<void>((res) => (resolve = res));
-  return { promise, resolve };
 }
 
 /**

@@ -1,16 +1,10 @@
 /** @jest-environment ./test/support/real-process-environment.cjs */
 import { Injectable } from '@nestjs/common';
 import { CoordinatedCron, CoordinatedCronRunner, type CronRun, type JobRunReport } from '../../src/index.js';
-import { sleep } from '../e2e/harness/wait.js';
+import { deferred, sleep } from '../support/wait.js';
 import { createTestApp } from '../support/app.js';
 import { deleteKeys, REDIS_URL, uniquePrefix } from '../support/redis.js';
 import { failOnUnhandledRejections } from '../support/unhandled.js';
-
-function deferred() {
-  let resolve!: () => void;
-  const promise = new Promise<void>((res) => (resolve = res));
-  return { promise, resolve };
-}
 
 describe('overlap: a job never runs twice at once', () => {
   failOnUnhandledRejections();

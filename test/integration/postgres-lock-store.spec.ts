@@ -10,13 +10,13 @@ import {
   PostgresSchemaError,
   postgresSchemaSql,
 } from '../../src/index.js';
-import { REPO_ROOT } from '../e2e/harness/paths.js';
+import { REPO_ROOT } from '../support/paths.js';
 import { CapturingLogger, createTestApp } from '../support/app.js';
 import { countingPool } from '../support/counting-pool.js';
 import { OwnPostgresServer } from '../support/postgres-server.js';
 import { uniquePrefix } from '../support/redis.js';
 import { failOnUnhandledRejections } from '../support/unhandled.js';
-import { waitFor } from '../e2e/harness/wait.js';
+import { waitFor } from '../support/wait.js';
 
 const tick = (second = 0) => new Date(Date.UTC(2026, 0, 1, 0, 0, second));
 

@@ -5,24 +5,17 @@ import { claimKey, pendingKey } from '../support/internals.js';
 import { connectRedis, uniquePrefix } from '../support/redis.js';
 import { OwnRedisServer } from '../support/redis-server.js';
 import { failOnUnhandledRejections } from '../support/unhandled.js';
-import { waitFor } from '../e2e/harness/wait.js';
+import { waitFor, within } from '../support/wait.js';
 
 /** How a call settled within `ms`: an answer, an error, or nothing yet (a call that waits for Redis to come back). */
-async function within<T>(ms: number, call: Promise<T>): Promise<{ value: T } | { error: unknown } | 'no answer'> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<'no answer'>((resolve) => (timer = setTimeout(() => resolve('no answer'), ms)));
-  try {
-    return await Promise.race([
-      call.then(
-        (value) => ({ value }),
-        (error: unknown) => ({ error }),
-      ),
-      late,
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+const settledWithin = <T>(ms: number, call: Promise<T>) =>
+  within(
+    ms,
+    call.then(
+      (value) => ({ value }),
+      (error: unknown) => ({ error }),
+    ),
+  );
 
 const tick = new Date('2026-01-01T00:00:00Z');
 /** A claim of `job` at the fixed tick, with a token of its own. */
@@ -47,7 +40,7 @@ describe('RedisLockStore against a real Redis', () => {
     const store = new RedisLockStore(() => closed as unknown as RedisLockClient, { keyPrefix: prefix });
     const check = await connectRedis();
     try {
-      const outcome = await within(1_000, store.claim(claimOf('closed')));
+      const outcome = await settledWithin(1_000, store.claim(claimOf('closed')));
       expect(outcome).toEqual({ error: expect.any(LockStoreError) });
       expect((outcome as { error: Error }).error.message).toBe('the Redis client is closed');
       expect(await check.exists(claimKey(prefix, 'closed', tick))).toBe(0);
@@ -82,7 +75,7 @@ describe('RedisLockStore against a real Redis', () => {
         () => store.writePending('pending', ['t-1'], 60_000),
       ];
       for (const call of calls) {
-        const outcome = await within(1_000, call());
+        const outcome = await settledWithin(1_000, call());
         expect(outcome).toEqual({ error: expect.any(LockStoreError) });
         expect((outcome as { error: Error }).error.message).toBe('the Redis client is not ready (reconnecting)');
       }

@@ -12,10 +12,8 @@ import {
 import { CapturingLogger, createTestApp } from '../support/app.js';
 import { connectRedis, deleteKeys, REDIS_URL, uniquePrefix } from '../support/redis.js';
 import { failOnUnhandledRejections } from '../support/unhandled.js';
-import { waitFor } from '../e2e/harness/wait.js';
+import { sleep, waitFor } from '../support/wait.js';
 import { SchedulesInForce } from '../support/internals.js';
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 const opened: INestApplicationContext[] = [];
 const prefixes: string[] = [];

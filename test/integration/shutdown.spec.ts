@@ -4,7 +4,7 @@ import { CACHE_MANAGER } from '@nestjs/cache-manager';
 import { Injectable, type INestApplicationContext } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { CoordinatedCron, CoordinatedCronRunner, type CronRun, type JobRunReport, PerTenant } from '../../src/index.js';
-import { waitFor } from '../e2e/harness/wait.js';
+import { deferred, waitFor, within } from '../support/wait.js';
 import { createTestApp } from '../support/app.js';
 import { claimKey, leaseKey, OccurrenceExecutor, pendingKey, ShutdownCoordinator } from '../support/internals.js';
 import { connectRedis, deleteKeys, REDIS_URL, uniquePrefix } from '../support/redis.js';
@@ -13,23 +13,6 @@ import { failOnUnhandledRejections } from '../support/unhandled.js';
 
 const YEARLY = '0 0 1 1 *';
 const OCCURRENCE = new Date('2026-01-01T00:00:00Z');
-
-function deferred() {
-  let resolve!: () => void;
-  const promise = new Promise<void>((res) => (resolve = res));
-  return { promise, resolve };
-}
-
-/** Resolves with what `promise` settled to within `ms`, or 'no answer'. */
-async function within<T>(ms: number, promise: Promise<T>): Promise<T | 'no answer'> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<'no answer'>((resolve) => (timer = setTimeout(() => resolve('no answer'), ms)));
-  try {
-    return await Promise.race([promise, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 async function timedClose(app: INestApplicationContext, guardMs: number): Promise<{ ms: number; closed: boolean }> {
   const started = Date.now();

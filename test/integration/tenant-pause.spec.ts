@@ -14,8 +14,8 @@ import { CapturingLogger, createTestApp } from '../support/app.js';
 import { connectRedis, deleteKeys, REDIS_URL, uniquePrefix } from '../support/redis.js';
 import { expectPartition, staticTenants, tenantIds } from '../support/tenants.js';
 import { failOnUnhandledRejections } from '../support/unhandled.js';
+import { sleep } from '../support/wait.js';
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const TENANTS = tenantIds(6);
 let hour = 0;
 /** A fresh hourly tick per call: a claimed occurrence never runs twice. */

@@ -17,17 +17,11 @@ export const JOB = 'tenant-sync';
 export const CRON = '0 0 1 1 *';
 
 export const ids = (n: number) => Array.from({ length: n }, (_, i) => `t-${i}`);
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+export { deferred, sleep } from './wait.js';
 
 export let day = 0;
 /** A fresh daily occurrence per call: a claimed occurrence is never run twice, so every trigger needs its own. */
 export const nextOccurrence = () => new Date(Date.UTC(2026, 0, 1 + day++, 3));
-
-export function deferred() {
-  let resolve!: () => void;
-  const promise = new Promise<void>((res) => (resolve = res));
-  return { promise, resolve };
-}
 
 /** What a test's tenant settings provider answers; the class itself is built per test because Nest wants a type. */
 export interface TenantSource {

@@ -9,12 +9,16 @@ const SLOWEST = [
   'e2e/nothing-lost-cluster.spec.ts',
   'e2e/nothing-lost.spec.ts',
   'e2e/nothing-lost-sentinel.spec.ts',
+  'e2e/nothing-lost-postgres.spec.ts',
+  'e2e/schedules-fleet.spec.ts',
   'e2e/redis-sentinel.spec.ts',
   'e2e/clock-skew-sentinel.spec.ts',
   'e2e/clock-skew.spec.ts',
   'integration/clock-skew.spec.ts',
   'e2e/dedup-cluster.spec.ts',
   'e2e/admin-page.spec.ts',
+  'e2e/failure-policies.spec.ts',
+  'e2e/failure-retries.spec.ts',
 ];
 
 class SlowFirstSequencer extends Sequencer {

@@ -10,7 +10,7 @@ import {
   RedisLockStore,
 } from '../../src/index.js';
 import { type TestAppOptions } from './app.js';
-import { waitFor } from '../e2e/harness/wait.js';
+import { waitFor } from './wait.js';
 import { connectRedis, deleteKeys, REDIS_URL } from './redis.js';
 import { OwnRedisServer } from './redis-server.js';
 import { OwnPostgresServer } from './postgres-server.js';

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { AUTOMATION_SCHEDULER, expectNone, iso, tickAfter } from './facts.js';
 import { type Scenario } from './scenario.js';
-import { sleep } from './wait.js';
+import { sleep } from '../../support/wait.js';
 
 /** libfaketime from Debian's `libfaketime`: the clock a process reads, moved by FAKETIME. */
 export const LIBFAKETIME = '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1';
@@ -74,6 +74,13 @@ export async function fastAndSlowInstances(world: Scenario): Promise<void> {
     }
   }
   expectNone('problems', problems);
+  // How long after its tick each instance's runs started, by the real clock: the fast one's include its wait.
+  const startsAfterTick = (name: string) =>
+    runs.filter((r) => r.instance_id === name).map((r) => r.realStart - Date.parse(r.occurrence));
+  console.info(
+    `clock skew ±${SKEW_MS} ms: runs started after their tick by the real clock, fast ${startsAfterTick('fast').join('/')} ms, ` +
+      `right ${startsAfterTick('right').join('/')} ms`,
+  );
   // The fast instance took part (it won some ticks, at their due time), and the slow one did report its ticks.
   expect(new Set(runs.filter((r) => Date.parse(r.occurrence) >= firstWatched).map((r) => r.instance_id))).toContain(
     'fast',

@@ -1,7 +1,7 @@
 import { AUTOMATION_SCHEDULER, enabledAccounts, iso, LOG_CLEANUP } from './facts.js';
 import { type Scenario, useScenarios } from './scenario.js';
 import { type SampleProcess } from './sample-process.js';
-import { sleep, waitFor } from './wait.js';
+import { sleep, waitFor } from '../../support/wait.js';
 import { OwnRedisCluster } from './redis-cluster.js';
 import { OwnRedisSentinel } from './redis-sentinel.js';
 import { OwnPostgresServer } from '../../support/postgres-server.js';

@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { REPO_ROOT } from '../../support/paths.js';
 
-export const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+export { REPO_ROOT };
+
 // The sample is an ES module app: it loads the library's ES module half.
 export const LIBRARY_ENTRY = join(REPO_ROOT, 'dist', 'esm', 'index.js');
 export const SAMPLE_MAIN = join(REPO_ROOT, 'sample-app', 'dist', 'main.js');

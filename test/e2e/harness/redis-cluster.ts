@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort, ping } from './redis.js';
-import { waitFor } from './wait.js';
+import { waitFor } from '../../support/wait.js';
 
 const run = promisify(execFile);
 

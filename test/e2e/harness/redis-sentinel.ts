@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort, ping } from './redis.js';
 import { trackProcess } from './sample-process.js';
-import { waitFor } from './wait.js';
+import { waitFor } from '../../support/wait.js';
 
 const run = promisify(execFile);
 export const SENTINEL_MASTER = 'mymaster';

@@ -2,7 +2,7 @@ import { createClient } from '@keyv/redis';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer, connect } from 'node:net';
 import { trackProcess } from './sample-process.js';
-import { waitFor } from './wait.js';
+import { waitFor } from '../../support/wait.js';
 
 export const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
 

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { SAMPLE_MAIN } from './paths.js';
-import { WaitAborted, waitFor } from './wait.js';
+import { WaitAborted, waitFor } from '../../support/wait.js';
 
 /** One line an instance wrote; JSON lines from the sample's logger, anything else (a crash trace) as `raw`. */
 export interface LogEntry {

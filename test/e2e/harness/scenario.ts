@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { assertBuilt } from './paths.js';
 import { assertRedisReachable, deleteKeys, REDIS_URL } from './redis.js';
 import { killAllTracked, type LogEntry, type RunLine, SampleProcess } from './sample-process.js';
-import { type WaitOptions } from './wait.js';
+import { type WaitOptions } from '../../support/wait.js';
 
 let sequence = 0;
 

@@ -41,3 +41,21 @@ export async function waitFor<T>(
     await sleep(options.intervalMs ?? 100);
   }
 }
+
+/** A promise the test resolves when it chooses: a job body held until the test lets it go. */
+export function deferred() {
+  let resolve!: () => void;
+  const promise = new Promise<void>((res) => (resolve = res));
+  return { promise, resolve };
+}
+
+/** Resolves with what `promise` settled to within `ms`, or 'no answer' (a call that waits for a store to return). */
+export async function within<T>(ms: number, promise: Promise<T>): Promise<T | 'no answer'> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'no answer'>((resolve) => (timer = setTimeout(() => resolve('no answer'), ms)));
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
