@@ -4,7 +4,7 @@ import { fixedBatches, minimalPool } from '../lib/baselines';
 import { guard, send, serve } from '../lib/child-io';
 import { perTenantJobApp, succeededCount } from '../lib/nest-app';
 import { pastOccurrence } from '../lib/occurrences';
-import { lognormalDurations } from '../lib/rng';
+import { figureOneTenants } from '../lib/timer-work';
 
 export type FanOutSide = 'library' | 'batches' | 'pool';
 
@@ -22,9 +22,7 @@ const TENANTS = Number(tenantsArg);
 const CONCURRENCY = Number(concurrencyArg);
 const JOB = 'bench-fanout';
 
-const ids = Array.from({ length: TENANTS }, (_, i) => `t-${String(i).padStart(5, '0')}`);
-const durations = lognormalDurations(TENANTS, { seed: Number(seedArg), medianMs: 4, sigma: 1 });
-const durationOf = new Map(ids.map((id, i) => [id, durations[i]]));
+const { ids, durations, durationOf } = figureOneTenants(TENANTS, Number(seedArg));
 const total = durations.reduce((a, b) => a + b, 0);
 const longest = Math.max(...durations);
 const lowerBound = Math.max(total / CONCURRENCY, longest);

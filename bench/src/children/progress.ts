@@ -1,14 +1,12 @@
 // Figure 11 in one process: figure 1's fan-out through two @PerTenant() jobs that differ only in crashRecovery, one
 // recording progress (the default on Redis) and one not, alternating so that drift in machine load hits both alike.
 import { Injectable } from '@nestjs/common';
-import type { TenantSettingsProvider } from 'nestjs-coordinated-cron';
 import { guard, send, serve } from '../lib/child-io';
 import { loadLibrary } from '../lib/library';
-import { createApp, succeededCount, TRIGGERED } from '../lib/nest-app';
+import { createApp, listedTenantSettings, succeededCount, TRIGGERED } from '../lib/nest-app';
 import { pastOccurrence } from '../lib/occurrences';
 import { commandStats, diffStats, openClient } from '../lib/redis';
-import { lognormalDurations } from '../lib/rng';
-import { TimerWork } from '../lib/timer-work';
+import { figureOneTenants, TimerWork } from '../lib/timer-work';
 
 export type ProgressSide = 'on' | 'off';
 
@@ -27,9 +25,7 @@ const TENANTS = Number(tenantsArg);
 const CONCURRENCY = Number(concurrencyArg);
 const JOB: Record<ProgressSide, string> = { on: 'bench-progress-on', off: 'bench-progress-off' };
 
-const ids = Array.from({ length: TENANTS }, (_, i) => `t-${String(i).padStart(5, '0')}`);
-const durations = lognormalDurations(TENANTS, { seed: Number(seedArg), medianMs: 4, sigma: 1 });
-const durationOf = new Map(ids.map((id, i) => [id, durations[i]]));
+const { ids, durations, durationOf } = figureOneTenants(TENANTS, Number(seedArg));
 const total = durations.reduce((a, b) => a + b, 0);
 const lowerBound = Math.max(total / CONCURRENCY, Math.max(...durations));
 const listed: { ids: readonly string[] } = { ids };
@@ -39,18 +35,7 @@ const timers = new TimerWork(durationOf);
 guard(async () => {
   const { CoordinatedCronModule, CoordinatedCron, PerTenant, CoordinatedCronRunner } = loadLibrary();
 
-  @Injectable()
-  class Settings implements TenantSettingsProvider {
-    listTenants(): readonly string[] {
-      return listed.ids;
-    }
-    isEnabled(): boolean {
-      return true;
-    }
-    filterEnabled(_jobName: string, tenantIds: string[]): Promise<string[]> {
-      return Promise.resolve(tenantIds);
-    }
-  }
+  const Settings = listedTenantSettings(listed);
 
   @Injectable()
   class ProgressJobs {

@@ -2,13 +2,13 @@
 // retry, one with a policy that nothing fails into and one without, alternating so that drift in machine load hits
 // both alike; and a third job, with a short backoff, whose drawn tenants fail their first call of each run.
 import { Injectable } from '@nestjs/common';
-import type { CronRun, JobRunReport, RetryPolicy, TenantSettingsProvider } from 'nestjs-coordinated-cron';
+import type { CronRun, JobRunReport, RetryPolicy } from 'nestjs-coordinated-cron';
 import { guard, send, serve } from '../lib/child-io';
 import { loadLibrary } from '../lib/library';
-import { createApp, succeededCount, TRIGGERED } from '../lib/nest-app';
+import { createApp, listedTenantSettings, succeededCount, TRIGGERED } from '../lib/nest-app';
 import { retryableOccurrence } from '../lib/occurrences';
-import { lognormalDurations, sampleIndices } from '../lib/rng';
-import { TimerWork } from '../lib/timer-work';
+import { sampleIndices } from '../lib/rng';
+import { figureOneTenants, TimerWork } from '../lib/timer-work';
 
 export type RetrySide = 'on' | 'off';
 
@@ -37,9 +37,7 @@ const CONCURRENCY = Number(concurrencyArg);
 const POLICIES = JSON.parse(policiesArg) as { overhead: RetryPolicy; recovery: RetryPolicy };
 const JOB = { on: 'bench-retry-on', off: 'bench-retry-off', recovery: 'bench-retry-recovery' };
 
-const ids = Array.from({ length: TENANTS }, (_, i) => `t-${String(i).padStart(5, '0')}`);
-const durations = lognormalDurations(TENANTS, { seed: Number(seedArg), medianMs: 4, sigma: 1 });
-const durationOf = new Map(ids.map((id, i) => [id, durations[i]]));
+const { ids, durationOf } = figureOneTenants(TENANTS, Number(seedArg));
 // A seed of their own: drawn from the durations' seed, the failing tenants would follow the durations' draws.
 const failing = new Set(sampleIndices(TENANTS, Number(failingArg), Number(failingSeedArg)).map((i) => ids[i]));
 const listed: { ids: readonly string[] } = { ids };
@@ -51,18 +49,7 @@ const calls = new Map<string, number>();
 guard(async () => {
   const { CoordinatedCronModule, CoordinatedCron, PerTenant, CoordinatedCronRunner } = loadLibrary();
 
-  @Injectable()
-  class Settings implements TenantSettingsProvider {
-    listTenants(): readonly string[] {
-      return listed.ids;
-    }
-    isEnabled(): boolean {
-      return true;
-    }
-    filterEnabled(_jobName: string, tenantIds: string[]): Promise<string[]> {
-      return Promise.resolve(tenantIds);
-    }
-  }
+  const Settings = listedTenantSettings(listed);
 
   @Injectable()
   class RetryJobs {

@@ -66,6 +66,26 @@ export function jobsClass(count: number, decoratorFor: (i: number) => MethodDeco
 }
 
 /**
+ * A settings provider that lists whatever `listed.ids` holds when asked and enables every tenant through the batch
+ * form: a warm-up can run on a short list, and the measured run on the whole one, in one app.
+ */
+export function listedTenantSettings(listed: { ids: readonly string[] }): new () => TenantSettingsProvider {
+  @Injectable()
+  class BenchTenantSettings implements TenantSettingsProvider {
+    listTenants(): readonly string[] {
+      return listed.ids;
+    }
+    isEnabled(): boolean {
+      return true;
+    }
+    filterEnabled(_jobName: string, tenantIds: string[]): Promise<string[]> {
+      return Promise.resolve(tenantIds);
+    }
+  }
+  return BenchTenantSettings;
+}
+
+/**
  * One `@PerTenant()` job on a never-due schedule, run only through `trigger`, over whatever `listed.ids` holds at
  * trigger time (so a warm-up can run on a short list without rebuilding the app): figures 1, 2 and 8 drive the
  * library's whole per-tenant path this way. The settings provider enables every tenant through the batch form.
@@ -83,20 +103,8 @@ export async function perTenantJobApp(opts: {
   moduleOptions?: Partial<CoordinatedCronModuleOptions>;
 }): Promise<{ app: INestApplicationContext; runner: CoordinatedCronRunner }> {
   const { CoordinatedCronModule, CoordinatedCron, PerTenant, CoordinatedCronRunner } = loadLibrary();
-  const { listed, handler } = opts;
-
-  @Injectable()
-  class BenchTenantSettings implements TenantSettingsProvider {
-    listTenants(): Iterable<string> {
-      return listed.ids;
-    }
-    isEnabled(): boolean {
-      return true;
-    }
-    filterEnabled(_jobName: string, tenantIds: string[]): Promise<string[]> {
-      return Promise.resolve(tenantIds);
-    }
-  }
+  const { handler } = opts;
+  const BenchTenantSettings = listedTenantSettings(opts.listed);
 
   @Injectable()
   class PerTenantJobs {

@@ -7,6 +7,21 @@ import { summarise, type Summary } from './stats';
 import { type WindowResult } from './tick-window';
 
 const pick = <T>(list: readonly T[], fn: (x: T) => number): Summary => summarise(list.map(fn));
+
+interface TimedSide {
+  makespanMs: number;
+  actualLowerBoundMs: number;
+}
+
+/** Two jobs of figure 1's workload that differ in one setting (`on`, `off`), measured in the same repetitions. */
+const sideBySide = (reps: ReadonlyArray<{ on: TimedSide; off: TimedSide }>) => ({
+  ratio: pick(reps, (r) => r.on.makespanMs / r.off.makespanMs),
+  onMs: pick(reps, (r) => r.on.makespanMs),
+  offMs: pick(reps, (r) => r.off.makespanMs),
+  // Against the work the timers actually did, which takes timer drift out of the comparison.
+  onVsWork: pick(reps, (r) => r.on.makespanMs / r.on.actualLowerBoundMs),
+  offVsWork: pick(reps, (r) => r.off.makespanMs / r.off.actualLowerBoundMs),
+});
 const sumOf = <T>(list: readonly T[], fn: (x: T) => number): number => list.reduce((n, x) => n + fn(x), 0);
 
 export interface WindowSummary {
@@ -163,12 +178,7 @@ export function summariseAll(results: Results) {
   };
   const f11 = results.progress;
   const progress = f11 && {
-    ratio: pick(f11.reps, (r) => r.on.makespanMs / r.off.makespanMs),
-    onMs: pick(f11.reps, (r) => r.on.makespanMs),
-    offMs: pick(f11.reps, (r) => r.off.makespanMs),
-    // Against the work the timers actually did, which takes timer drift out of the comparison.
-    onVsWork: pick(f11.reps, (r) => r.on.makespanMs / r.on.actualLowerBoundMs),
-    offVsWork: pick(f11.reps, (r) => r.off.makespanMs / r.off.actualLowerBoundMs),
+    ...sideBySide(f11.reps),
     onCommands: pick(f11.reps, (r) => r.on.commands),
     offCommands: pick(f11.reps, (r) => r.off.commands),
     onByCommand: f11.reps[0]?.on.byCommand ?? {},
@@ -262,12 +272,7 @@ export function summariseAll(results: Results) {
   };
   const f19 = results.retry;
   const retry = f19 && {
-    ratio: pick(f19.reps, (r) => r.on.makespanMs / r.off.makespanMs),
-    onMs: pick(f19.reps, (r) => r.on.makespanMs),
-    offMs: pick(f19.reps, (r) => r.off.makespanMs),
-    // Against the work the timers actually did, which takes timer drift out of the comparison.
-    onVsWork: pick(f19.reps, (r) => r.on.makespanMs / r.on.actualLowerBoundMs),
-    offVsWork: pick(f19.reps, (r) => r.off.makespanMs / r.off.actualLowerBoundMs),
+    ...sideBySide(f19.reps),
     recovered: pick(f19.reps, (r) => r.recovery.recovered / r.recovery.failing),
     recoveryMs: pick(f19.reps, (r) => r.recovery.makespanMs),
     // What the failed calls and their retries add: against the run without retry, none failing, of the same repetition.

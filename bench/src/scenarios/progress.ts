@@ -1,3 +1,4 @@
+import { abbaOrder } from '../lib/abba';
 import { Child, withChild, type Message } from '../lib/children';
 import type { ProgressMeasure, ProgressSide } from '../children/progress';
 import { childScript, type ScenarioContext } from './context';
@@ -7,11 +8,6 @@ export interface ProgressResult {
   reps: Array<Record<ProgressSide, ProgressMeasure>>;
 }
 
-// ABBA: each side goes first as often as the other, so a warming or cooling machine favours neither.
-const ORDERS: ProgressSide[][] = [
-  ['on', 'off'],
-  ['off', 'on'],
-];
 
 /** Figure 11: figure 1's workload through a job that records progress and one that does not, side by side. */
 export async function run(
@@ -26,7 +22,7 @@ export async function run(
     const ready = await child.next<Message & { lowerBoundMs: number }>('ready', 60000);
     const out: ProgressResult['reps'] = [];
     for (let r = 0; r < reps; r++) {
-      const order = ORDERS[Math.floor((r + 1) / 2) % 2];
+      const order = abbaOrder<ProgressSide>(r, ['on', 'off']);
       const { results } = await child.request<Message & { results: ProgressMeasure[] }>('rep', { order }, 120000);
       const by = Object.fromEntries(results.map((x) => [x.side, x])) as Record<ProgressSide, ProgressMeasure>;
       out.push(by);

@@ -1,4 +1,5 @@
 import type { RetryPolicy } from 'nestjs-coordinated-cron';
+import { abbaOrder } from '../lib/abba';
 import { Child, withChild, type Message } from '../lib/children';
 import type { RecoveryMeasure, RetryMeasure, RetrySide } from '../children/retry';
 import { childScript, type ScenarioContext } from './context';
@@ -7,11 +8,6 @@ export interface RetryResult {
   reps: Array<Record<RetrySide, RetryMeasure> & { recovery: RecoveryMeasure }>;
 }
 
-// ABBA: each side goes first as often as the other, so a warming or cooling machine favours neither.
-const ORDERS: RetrySide[][] = [
-  ['on', 'off'],
-  ['off', 'on'],
-];
 
 /**
  * Figure 19: figure 1's workload through a job with a retry policy and one without, side by side, none failing; then,
@@ -39,7 +35,7 @@ export async function run(
     await child.next('ready', 60000);
     const out: RetryResult['reps'] = [];
     for (let r = 0; r < cfg.reps; r++) {
-      const order = ORDERS[Math.floor((r + 1) / 2) % 2];
+      const order = abbaOrder<RetrySide>(r, ['on', 'off']);
       const { results } = await child.request<Message & { results: RetryMeasure[] }>('rep', { order }, 120000);
       const by = Object.fromEntries(results.map((x) => [x.side, x])) as Record<RetrySide, RetryMeasure>;
       const { result: recovery } = await child.request<Message & { result: RecoveryMeasure }>('recovery', {}, 120000);
