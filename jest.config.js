@@ -15,7 +15,7 @@ module.exports = {
   globalSetup: '<rootDir>/test/support/global-setup.mjs',
   testSequencer: '<rootDir>/test/support/slow-first.sequencer.cjs',
   testTimeout: 30000,
-  // Three files at a time on two cores: the e2e files spend most of their time waiting for real ticks (each used
-  // about 0.6 of a core on average, measured), so a third worker fills what the other two leave idle.
+  // Three files at a time on two cores: the e2e files spend most of their time waiting for real ticks (two of them,
+  // timed alone, used 0.5 and 0.7 of a core on average), so a third worker fills what the other two leave idle.
   maxWorkers: 3,
 };

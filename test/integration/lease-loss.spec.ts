@@ -5,8 +5,8 @@ import { createTestApp, fenceOf } from '../support/app.js';
 import { uniquePrefix } from '../support/redis.js';
 import { STORE_TARGETS } from '../support/store-targets.js';
 import { expectPartition, staticTenants, tenantIds } from '../support/tenants.js';
-import { deferred } from '../support/per-tenant.js';
 import { failOnUnhandledRejections } from '../support/unhandled.js';
+import { deferred } from '../support/wait.js';
 
 const YEARLY = '0 0 1 1 *';
 const OCCURRENCE = new Date('2026-01-01T00:00:00Z');

@@ -9,11 +9,10 @@ import {
   RunReplacedError,
 } from '../../src/index.js';
 import { createTestApp } from '../support/app.js';
-import { deferred } from '../support/per-tenant.js';
 import { uniquePrefix } from '../support/redis.js';
 import { STORE_TARGETS, type StoreTarget } from '../support/store-targets.js';
 import { failOnUnhandledRejections } from '../support/unhandled.js';
-import { waitFor } from '../support/wait.js';
+import { deferred, waitFor } from '../support/wait.js';
 
 /** Polls `probe` until it holds: as long as a loaded machine may need, never a measure of speed. */
 const until = (what: string, probe: () => boolean | Promise<boolean>) =>

@@ -11,17 +11,8 @@ import {
 } from '../../src/index.js';
 import { createTestApp } from '../support/app.js';
 import { failOnUnhandledRejections } from '../support/unhandled.js';
-import {
-  JOB,
-  CRON,
-  ids,
-  sleep,
-  nextOccurrence,
-  deferred,
-  settingsFor,
-  tenantJob,
-  withApp,
-} from '../support/per-tenant.js';
+import { JOB, CRON, ids, nextOccurrence, settingsFor, tenantJob, withApp } from '../support/per-tenant.js';
+import { deferred, sleep } from '../support/wait.js';
 
 describe('@PerTenant fan-out: tenant context and boot errors (real Redis)', () => {
   failOnUnhandledRejections();

@@ -4,9 +4,7 @@ import { failOnUnhandledRejections } from '../support/unhandled.js';
 import {
   JOB,
   ids,
-  sleep,
   nextOccurrence,
-  deferred,
   type TenantSource,
   settingsFor,
   tenantJob,
@@ -14,6 +12,7 @@ import {
   tenantsOf,
   expectEachOnce,
 } from '../support/per-tenant.js';
+import { deferred, sleep } from '../support/wait.js';
 
 describe("@PerTenant fan-out: one tenant's failure never stops the others (real Redis)", () => {
   failOnUnhandledRejections();

@@ -4,7 +4,6 @@ import { failOnUnhandledRejections } from '../support/unhandled.js';
 import {
   JOB,
   ids,
-  sleep,
   nextOccurrence,
   settingsFor,
   tenantJob,
@@ -12,6 +11,7 @@ import {
   tenantsOf,
   expectEachOnce,
 } from '../support/per-tenant.js';
+import { sleep } from '../support/wait.js';
 
 describe('@PerTenant fan-out: eligibility, bounded concurrency, shuffling (real Redis)', () => {
   failOnUnhandledRejections();

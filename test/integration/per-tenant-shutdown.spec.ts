@@ -6,17 +6,8 @@ import { uniquePrefix } from '../support/redis.js';
 import { STORE_TARGETS } from '../support/store-targets.js';
 import { expectPartition } from '../support/tenants.js';
 import { failOnUnhandledRejections } from '../support/unhandled.js';
-import {
-  JOB,
-  deferred,
-  ids,
-  sleep,
-  nextOccurrence,
-  settingsFor,
-  tenantJob,
-  tenantsOf,
-  expectEachOnce,
-} from '../support/per-tenant.js';
+import { JOB, ids, nextOccurrence, settingsFor, tenantJob, tenantsOf, expectEachOnce } from '../support/per-tenant.js';
+import { deferred, sleep } from '../support/wait.js';
 
 describe.each(STORE_TARGETS)('@PerTenant fan-out at shutdown: pending tenants ($name)', (target) => {
   failOnUnhandledRejections();

@@ -10,11 +10,12 @@ import {
   PerTenant,
 } from '../../src/index.js';
 import { type CapturingLogger, createTestApp } from '../support/app.js';
-import { countBy, deferred } from '../support/per-tenant.js';
+import { countBy } from '../support/per-tenant.js';
 import { uniquePrefix } from '../support/redis.js';
 import { STORE_TARGETS, type StoreTarget } from '../support/store-targets.js';
 import { expectPartition, staticTenants, tenantIds } from '../support/tenants.js';
 import { failOnUnhandledRejections } from '../support/unhandled.js';
+import { deferred } from '../support/wait.js';
 
 const YEARLY = '0 0 1 1 *';
 let day = 0;

@@ -17,7 +17,6 @@ export const JOB = 'tenant-sync';
 export const CRON = '0 0 1 1 *';
 
 export const ids = (n: number) => Array.from({ length: n }, (_, i) => `t-${i}`);
-export { deferred, sleep } from './wait.js';
 
 export let day = 0;
 /** A fresh daily occurrence per call: a claimed occurrence is never run twice, so every trigger needs its own. */
