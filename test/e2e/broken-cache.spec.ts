@@ -49,11 +49,11 @@ describe('e2e: broken cache', () => {
     });
     const instances = await world.startReady(['c1', 'c2']);
 
-    await waitFor('three lock-error skips of every job on each instance', () => everyJobSkipped(instances, 3), {
-      timeoutMs: 20_000,
-      intervalMs: 250,
-      diagnostics: () => world.diagnostics(),
-    });
+    await waitFor(
+      'three lock-error skips of every job on each instance',
+      () => everyJobSkipped(instances, 3),
+      world.waiting(20_000, 250),
+    );
 
     expectAllRunning(instances);
     expect(world.jobRuns()).toEqual([]);
@@ -90,7 +90,7 @@ describe('e2e: broken cache', () => {
         const counts = finishedOccurrenceCounts(world, startedTick);
         return ALL_JOBS.every((job) => (counts.get(job) ?? 0) >= 2);
       },
-      { timeoutMs: 20_000, intervalMs: 250, diagnostics: () => world.diagnostics() },
+      world.waiting(20_000, 250),
     );
 
     const pausedAt = Date.now();
@@ -101,7 +101,7 @@ describe('e2e: broken cache', () => {
     await waitFor(
       'two lock-error skips of every job on each instance during the pause',
       () => everyJobSkipped(instances, 2, firstPausedTick),
-      { timeoutMs: 20_000, intervalMs: 250, diagnostics: () => world.diagnostics() },
+      world.waiting(20_000, 250),
     );
     expectAllRunning(instances);
 
@@ -114,7 +114,7 @@ describe('e2e: broken cache', () => {
         const resumed = world.jobRuns('started_at > ?', resumedAt);
         return ALL_JOBS.every((job) => resumed.some((row) => row.job_name === job && row.status === 'succeeded'));
       },
-      { timeoutMs: 25_000, intervalMs: 250, diagnostics: () => world.diagnostics() },
+      world.waiting(25_000, 250),
     );
 
     // No body started while Redis was silent (beyond claims it had answered before the pause).

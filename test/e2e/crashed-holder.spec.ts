@@ -31,7 +31,7 @@ describe('e2e: SIGKILL of the instance holding a long run', () => {
     const holderRun = await waitFor(
       'the holder to start a long run',
       () => world.jobRuns("instance_id = 'holder' AND status = 'running'")[0],
-      { timeoutMs: 15_000, intervalMs: 100, diagnostics: () => world.diagnostics() },
+      world.waiting(15_000, 100),
     );
 
     const others = [world.start('w1'), world.start('w2')];
@@ -49,7 +49,7 @@ describe('e2e: SIGKILL of the instance holding a long run', () => {
         );
         return blocked.size >= 3;
       },
-      { timeoutMs: 15_000, intervalMs: 100, diagnostics: () => world.diagnostics() },
+      world.waiting(15_000, 100),
     );
     expect(world.jobRuns("instance_id <> 'holder'")).toEqual([]);
 
@@ -67,7 +67,7 @@ describe('e2e: SIGKILL of the instance holding a long run', () => {
     const takeover = await waitFor(
       'another instance to run the job after the lease expired',
       () => world.jobRuns("instance_id <> 'holder'")[0],
-      { timeoutMs: LEASE_TTL_MS + 10_000, intervalMs: 100, diagnostics: () => world.diagnostics() },
+      world.waiting(LEASE_TTL_MS + 10_000, 100),
     );
 
     // Not before the dead holder's lease expired...
@@ -96,7 +96,7 @@ describe('e2e: SIGKILL of the instance holding a long run', () => {
         );
         return new Set(after.map((row) => row.occurrence)).size >= 4;
       },
-      { timeoutMs: 15_000, intervalMs: 200, diagnostics: () => world.diagnostics() },
+      world.waiting(15_000, 200),
     );
     const after = world.jobRuns("instance_id <> 'holder' AND started_at >= ?", takeover.started_at);
     const shared = [...groupByOccurrence(after)].filter(([, rows]) => rows.length !== 1);

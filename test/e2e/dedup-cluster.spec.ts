@@ -44,7 +44,7 @@ describe('e2e: exactly one run per occurrence across instances', () => {
           const counts = finishedOccurrenceCounts(world, iso(fromTick));
           return ALL_JOBS.every((job) => (counts.get(job) ?? 0) >= OCCURRENCES_PER_PHASE);
         },
-        { timeoutMs: 45_000, intervalMs: 250, diagnostics: () => world.diagnostics() },
+        world.waiting(45_000, 250),
       );
     const lastReady = (instances: SampleProcess[]) => Math.max(...instances.map((instance) => instance.readyAt()!));
 

@@ -45,7 +45,7 @@ describe('e2e: log identity', () => {
         const completed = world.runLines().filter((line) => line.outcome === 'completed');
         return ALL_JOBS.every((job) => completed.filter((line) => line.job === job).length >= 4);
       },
-      { timeoutMs: 30_000, intervalMs: 250, diagnostics: () => world.diagnostics() },
+      world.waiting(30_000, 250),
     );
     await world.stopAll();
     for (const instance of instances) expect(instance.exit?.code).toBe(0);

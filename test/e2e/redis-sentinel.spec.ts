@@ -39,7 +39,7 @@ describe('e2e: Sentinel group (1 master, 1 replica, 3 sentinels)', () => {
       const resumed = await waitFor(
         'a run on the new master',
         () => world.jobRuns("status = 'succeeded' AND started_at > ?", switchedAt)[0],
-        { timeoutMs: 20_000, intervalMs: 100, diagnostics: () => world.diagnostics() },
+        world.waiting(20_000, 100),
       );
       // Clients reconnect to the new master one by one; on a loaded machine a few more ticks pass before all three do.
       await sleep(8 * periodMs);
@@ -99,10 +99,11 @@ describe('e2e: Sentinel group (1 master, 1 replica, 3 sentinels)', () => {
       timeoutMs: 30_000,
       intervalMs: 200,
     });
-    await waitFor('three runs on the new master', () => tokens().filter((t) => t.at > killedAt).length >= 3, {
-      timeoutMs: 30_000,
-      diagnostics: () => world.diagnostics(),
-    });
+    await waitFor(
+      'three runs on the new master',
+      () => tokens().filter((t) => t.at > killedAt).length >= 3,
+      world.waiting(30_000),
+    );
     const after = tokens()
       .filter((t) => t.at > killedAt)
       .map((t) => t.fence);

@@ -163,7 +163,7 @@ describe.each(['redis', 'postgres'] as const)('e2e: schedules as data across pro
       CRON_ADMIN_TOKEN: TOKEN,
       ...store,
     });
-    const wait = (timeoutMs: number) => ({ timeoutMs, intervalMs: 50, diagnostics: () => world.diagnostics() });
+    const wait = (timeoutMs: number) => world.waiting(timeoutMs, 50);
     const runsAfter = (what: string, from: number, enough: (runs: DigestRun[]) => boolean, timeoutMs = 20_000) =>
       waitFor(
         what,

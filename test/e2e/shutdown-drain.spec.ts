@@ -42,7 +42,7 @@ describe('e2e: SIGTERM during a large per-tenant run', () => {
         const rows = world.jobRuns('job_name = ?', LOG_CLEANUP);
         return rows.length >= STARTED_BEFORE_SIGTERM && rows[0].run_id;
       },
-      { timeoutMs: 20_000, intervalMs: 50, diagnostics: () => world.diagnostics() },
+      world.waiting(20_000, 50),
     );
     const signalSentAt = first.signal('SIGTERM');
     const exit = await first.waitForExit(SHUTDOWN_TIMEOUT_MS + EXIT_MARGIN_MS);
@@ -85,7 +85,7 @@ describe('e2e: SIGTERM during a large per-tenant run', () => {
     const secondRun = await waitFor(
       'the restarted instance to finish a log-cleanup run',
       () => second.runLines().find((line) => line.job === LOG_CLEANUP && line.outcome !== 'skipped'),
-      { timeoutMs: 30_000, intervalMs: 200, diagnostics: () => world.diagnostics() },
+      world.waiting(30_000, 200),
     );
     expect(secondRun.outcome).toBe('completed');
     // Its lease was released at shutdown: the new instance was never kept out by a stale one.

@@ -28,11 +28,11 @@ describe('e2e: one failing tenant', () => {
 
     const finishedRuns = () =>
       world.runLines().filter((line) => line.job === LOG_CLEANUP && line.outcome !== 'skipped');
-    const [first] = await waitFor('a finished log-cleanup run', () => finishedRuns().length > 0 && finishedRuns(), {
-      timeoutMs: 20_000,
-      intervalMs: 200,
-      diagnostics: () => world.diagnostics(),
-    });
+    const [first] = await waitFor(
+      'a finished log-cleanup run',
+      () => finishedRuns().length > 0 && finishedRuns(),
+      world.waiting(20_000, 200),
+    );
 
     const accounts = world.database().prepare('SELECT id FROM accounts ORDER BY id').pluck().all() as string[];
     const enabled = enabledAccounts(world, LOG_CLEANUP);
@@ -76,7 +76,7 @@ describe('e2e: one failing tenant', () => {
               entry.message.includes(`tenant=${FAILING}`) &&
               entry.message.includes(`run=${first.run}`),
           ),
-      { timeoutMs: 10_000, intervalMs: 100, diagnostics: () => world.diagnostics() },
+      world.waiting(10_000, 100),
     );
     expect(failure?.message).toContain(`job=${LOG_CLEANUP}`);
     expect(failure?.message).toContain(`simulated failure of ${FAILING} in ${LOG_CLEANUP}`);
@@ -86,7 +86,7 @@ describe('e2e: one failing tenant', () => {
     const second = await waitFor(
       'a second finished log-cleanup run',
       () => finishedRuns().find((line: RunLine) => line.occurrence > first.occurrence),
-      { timeoutMs: 15_000, intervalMs: 200, diagnostics: () => world.diagnostics() },
+      world.waiting(15_000, 200),
     );
     const secondCalls = world.jobRuns('run_id = ?', second.run);
     expect(secondCalls.map((call) => call.tenant_id).sort()).toEqual(enabled);
