@@ -117,7 +117,10 @@ describe('schedules changed at runtime, fleet-wide (real Redis)', () => {
       await waitFor('the deaf instance to read the override at boot', () => cronOf(d.runner) === '*/3 * * * * *', {
         timeoutMs: 2_000,
       });
-      // Changed again: the deaf instance does not hear of it, and fires on every third second still.
+      // Changed again just after one of its ticks (its claim answered), so that its next tick, whose claim would tell
+      // it, is at least 1.5 s away: the deaf instance does not hear of it, and fires on every third second still.
+      const sinceTick = Date.now() % 3_000;
+      await sleep(sinceTick < 200 ? 200 - sinceTick : sinceTick > 1_500 ? 3_200 - sinceTick : 0);
       await a.runner.reschedule('export', { cron: '*/5 * * * * *' });
       await sleep(300);
       expect(cronOf(d.runner)).toBe('*/3 * * * * *');
